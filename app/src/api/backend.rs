@@ -1,0 +1,37 @@
+//! The seam between the server functions and the server crate, which owns the database,
+//! sessions and audit log. The server provides one [`SharedBackend`] as Leptos context.
+
+use super::{AppError, NoteListItem, Viewer, VisitDetail};
+use crate::domain::{NoteFields, NoteId, Visit, VisitId};
+use std::sync::Arc;
+
+/// What the server functions need from the server. Every method that takes a [`Viewer`]
+/// checks that viewer's rights on the records it touches.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Checks a password; on success opens a session and returns its secret token.
+    async fn login(&self, login: &str, password: &str) -> Result<(Viewer, String), AppError>;
+    /// Ends a session.
+    async fn logout(&self, token: &str) -> Result<(), AppError>;
+    /// The user of a live session; `None` if the session is unknown or has expired.
+    async fn viewer(&self, token: &str) -> Result<Option<Viewer>, AppError>;
+    /// The `Set-Cookie` value that stores `token`, or clears the cookie when `None`.
+    fn session_cookie(&self, token: Option<&str>) -> String;
+    /// The viewer's visits from today on.
+    async fn my_visits(&self, viewer: &Viewer) -> Result<Vec<Visit>, AppError>;
+    /// A visit, its case and the case's notes, if the viewer is on the case's team.
+    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId)
+        -> Result<VisitDetail, AppError>;
+    /// Records a note about a visit the viewer is assigned to.
+    async fn submit_note(
+        &self,
+        viewer: &Viewer,
+        visit: VisitId,
+        note: NoteFields,
+    ) -> Result<NoteId, AppError>;
+    /// Recent notes of the programs the viewer supervises.
+    async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
+}
+
+/// The backend as held in Leptos context.
+pub type SharedBackend = Arc<dyn Backend>;

@@ -1,0 +1,74 @@
+//! The one error type of the server functions. Each variant is something the interface can say
+//! to the user in their language; internal failures are logged on the server and reach the user
+//! only as [`AppError::Internal`].
+
+use crate::domain::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Nobody is signed in, or the session has ended.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// The login name or the password is wrong (never says which).
+    #[error("wrong login or password")]
+    BadCredentials,
+    /// The record does not exist, or the user may not know that it exists.
+    #[error("not found")]
+    NotFound,
+    /// The user may see the record but not do this to it.
+    #[error("not allowed")]
+    Forbidden,
+    /// The input has problems; each names its field.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// Something failed on the server; details are in the server's log only.
+    #[error("server error")]
+    Internal,
+    /// The call did not reach the server or its answer could not be read.
+    #[error("network: {0}")]
+    Network(String),
+}
+
+impl AppError {
+    /// The HTTP status that goes with the error.
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) | AppError::Network(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem reported for one field, if any.
+    pub fn field(&self, name: &str) -> Option<&FieldError> {
+        match self {
+            AppError::Invalid(errors) => errors.iter().find(|e| e.field == name),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not decode are the caller's mistake, not a network failure.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid(Vec::new())
+            }
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => {
+                AppError::Internal
+            }
+            other => AppError::Network(other.to_string()),
+        }
+    }
+}

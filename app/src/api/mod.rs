@@ -1,0 +1,150 @@
+//! The calls the interface makes to the server, as Leptos server functions, and the types they
+//! exchange. On the server each call reaches the [`Backend`] the server crate provides.
+
+mod error;
+mod views;
+
+#[cfg(feature = "ssr")]
+mod backend;
+#[cfg(feature = "ssr")]
+pub use backend::{Backend, SharedBackend};
+
+pub use error::AppError;
+pub use views::{NoteListItem, Viewer, VisitDetail};
+
+use crate::domain::{NoteFields, NoteId, Visit};
+use leptos::prelude::*;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "dekapan_session";
+/// The name of the cookie that remembers the interface language.
+pub const LANG_COOKIE: &str = "dekapan_lang";
+
+/// Signs in with a login name and password. Sets the session cookie and sends the browser to
+/// its start page.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(login: String, password: String) -> Result<Viewer, AppError> {
+    let backend = ssr::backend()?;
+    let (viewer, token) = backend.login(&login, &password).await.map_err(ssr::status)?;
+    ssr::set_cookie(&backend.session_cookie(Some(&token)));
+    Ok(viewer)
+}
+
+/// Ends the session and clears its cookie.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let backend = ssr::backend()?;
+    if let Some(token) = ssr::session_token() {
+        backend.logout(&token).await.map_err(ssr::status)?;
+    }
+    ssr::set_cookie(&backend.session_cookie(None));
+    Ok(())
+}
+
+/// Who is signed in, if anyone.
+#[server(prefix = "/api", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Viewer>, AppError> {
+    let backend = ssr::backend()?;
+    match ssr::session_token() {
+        Some(token) => backend.viewer(&token).await.map_err(ssr::status),
+        None => Ok(None),
+    }
+}
+
+/// The signed-in field worker's visits, from today on.
+#[server(prefix = "/api", endpoint = "my_visits")]
+pub async fn my_visits() -> Result<Vec<Visit>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend.my_visits(&viewer).await.map_err(ssr::status)
+}
+
+/// One visit with its case summary and the case's earlier notes.
+#[server(prefix = "/api", endpoint = "load_visit")]
+pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let visit_id = visit_id.parse().map_err(|_| ssr::status(AppError::NotFound))?;
+    backend
+        .visit_detail(&viewer, visit_id)
+        .await
+        .map_err(ssr::status)
+}
+
+/// Records an outreach note about a visit and marks the visit done (or not met).
+#[server(prefix = "/api", endpoint = "submit_note")]
+pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteId, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let visit_id = visit_id.parse().map_err(|_| ssr::status(AppError::NotFound))?;
+    backend
+        .submit_note(&viewer, visit_id, note)
+        .await
+        .map_err(ssr::status)
+}
+
+/// The most recent notes of the programs the signed-in supervisor oversees.
+#[server(prefix = "/api", endpoint = "program_notes")]
+pub async fn program_notes() -> Result<Vec<NoteListItem>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend.program_notes(&viewer).await.map_err(ssr::status)
+}
+
+/// Server-side helpers shared by the server functions above.
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use super::{AppError, SharedBackend, Viewer, SESSION_COOKIE};
+    use http::header::{COOKIE, SET_COOKIE};
+    use http::HeaderValue;
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    /// The backend the server provided for this request.
+    pub fn backend() -> Result<SharedBackend, AppError> {
+        use_context::<SharedBackend>().ok_or_else(|| status(AppError::Internal))
+    }
+
+    /// Sets the response status that goes with an error, and passes the error on.
+    pub fn status(error: AppError) -> AppError {
+        if let Some(options) = use_context::<ResponseOptions>() {
+            options.set_status(error.status());
+        }
+        error
+    }
+
+    /// Reads a cookie from the request being served.
+    pub fn cookie(name: &str) -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+
+    /// The session token the browser sent, if any.
+    pub fn session_token() -> Option<String> {
+        cookie(SESSION_COOKIE).filter(|t| !t.is_empty())
+    }
+
+    /// Adds a `Set-Cookie` header to the response.
+    pub fn set_cookie(value: &str) {
+        if let (Some(options), Ok(value)) = (
+            use_context::<ResponseOptions>(),
+            HeaderValue::from_str(value),
+        ) {
+            options.append_header(SET_COOKIE, value);
+        }
+    }
+
+    /// The backend and the signed-in user, or `Unauthenticated`.
+    pub async fn signed_in() -> Result<(SharedBackend, Viewer), AppError> {
+        let backend = backend()?;
+        let token = session_token().ok_or_else(|| status(AppError::Unauthenticated))?;
+        match backend.viewer(&token).await.map_err(status)? {
+            Some(viewer) => Ok((backend, viewer)),
+            None => Err(status(AppError::Unauthenticated)),
+        }
+    }
+}

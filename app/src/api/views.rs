@@ -1,0 +1,72 @@
+//! What the server functions send and receive: views shaped for one screen each.
+
+use crate::domain::{
+    CaseSummary, NoteId, OutreachNote, Program, RiskLevel, Role, StaffId, Visit,
+    VisitId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as the interface needs to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    /// Staff id.
+    pub id: StaffId,
+    /// Name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Home agency name (ja, en).
+    pub home_agency: (String, String),
+    /// Acting agency name (ja, en), when it differs from the home agency.
+    pub acts_for: Option<(String, String)>,
+    /// The program a supervisor oversees.
+    pub supervises: Option<Program>,
+}
+
+impl Viewer {
+    /// Where the user starts after signing in.
+    pub fn start_page(&self) -> &'static str {
+        if self.role.is_supervisor() {
+            "/review"
+        } else {
+            "/visits"
+        }
+    }
+}
+
+/// A visit with the case summary and the case's notes, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitDetail {
+    /// The visit.
+    pub visit: Visit,
+    /// The case visited.
+    pub case: CaseSummary,
+    /// Earlier notes on the case, newest first.
+    pub notes: Vec<OutreachNote>,
+}
+
+/// A note as a supervisor lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteListItem {
+    /// The note.
+    pub note_id: NoteId,
+    /// Its latest revision number.
+    pub revision: u32,
+    /// The visit it is about.
+    pub visit_id: VisitId,
+    /// The person's pseudonym.
+    pub pseudonym: String,
+    /// The case's program.
+    pub program: Program,
+    /// The case's risk.
+    pub risk: RiskLevel,
+    /// Author's name.
+    pub author: String,
+    /// Author's acting agency (ja, en).
+    pub author_agency: (String, String),
+    /// The next steps, as a one-line summary.
+    pub next_steps: String,
+    /// When the server received the latest revision.
+    pub received_at: DateTime<Utc>,
+}

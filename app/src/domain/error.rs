@@ -1,0 +1,83 @@
+//! Validation errors that a user can read: each names the field and what is wrong with it.
+//! The interface turns them into sentences in the user's language.
+
+use serde::{Deserialize, Serialize};
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    /// The field must be filled in.
+    Required,
+    /// The text is longer than allowed.
+    TooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// The value is not one of the allowed choices.
+    UnknownChoice,
+    /// A time window ends before it starts.
+    EndsBeforeStart,
+}
+
+/// A problem with a named field of a form or a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// A stable field name (the form's `name`), so the interface can show the message beside it.
+    pub field: String,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, problem: Problem) -> Self {
+        Self {
+            field: field.into(),
+            problem,
+        }
+    }
+}
+
+/// Checks a required free-text field: trims it, refuses it empty or longer than `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, Problem::Required));
+    }
+    optional_text(field, value, max)
+}
+
+/// Checks an optional free-text field: trims it, refuses it longer than `max` characters.
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, Problem::TooLong { max }));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_required_text_is_refused() {
+        assert_eq!(
+            required_text("mental_state", "  \n ", 10),
+            Err(FieldError::new("mental_state", Problem::Required))
+        );
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        // Ten Japanese characters are thirty bytes in UTF-8 but fit a ten-character limit.
+        assert_eq!(
+            required_text("f", "あいうえおかきくけこ", 10).as_deref(),
+            Ok("あいうえおかきくけこ")
+        );
+        assert_eq!(
+            optional_text("f", "あいうえおかきくけこさ", 10),
+            Err(FieldError::new("f", Problem::TooLong { max: 10 }))
+        );
+    }
+}

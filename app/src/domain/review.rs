@@ -1,0 +1,78 @@
+//! Reviews: a supervisor approves a note or returns it with a comment.
+
+use super::error::{required_text, FieldError};
+use super::ids::NoteId;
+use super::staff::StaffRef;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The longest a review comment may be, in characters.
+pub const COMMENT_MAX: usize = 2_000;
+
+/// A supervisor's decision on one revision of a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewDecision {
+    /// The note is accepted as it stands.
+    Approved,
+    /// The author is asked to amend it; the comment says what to change.
+    Returned {
+        /// What the author should change.
+        comment: String,
+    },
+}
+
+impl ReviewDecision {
+    /// Reads a decision from a form: `approve`, or `return` with a comment that must not be blank.
+    pub fn parse(decision: &str, comment: &str) -> Result<Self, FieldError> {
+        match decision {
+            "approve" => Ok(ReviewDecision::Approved),
+            "return" => Ok(ReviewDecision::Returned {
+                comment: required_text("comment", comment, COMMENT_MAX)?,
+            }),
+            _ => Err(FieldError::new(
+                "decision",
+                super::error::Problem::UnknownChoice,
+            )),
+        }
+    }
+}
+
+/// A review of one revision of a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// The note reviewed.
+    pub note_id: NoteId,
+    /// The revision reviewed.
+    pub revision: u32,
+    /// Who reviewed it.
+    pub reviewer: StaffRef,
+    /// The decision.
+    pub decision: ReviewDecision,
+    /// When, by the server's clock.
+    pub decided_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Problem;
+
+    #[test]
+    fn returning_a_note_needs_a_comment() {
+        assert_eq!(
+            ReviewDecision::parse("return", "  "),
+            Err(FieldError::new("comment", Problem::Required))
+        );
+        assert_eq!(
+            ReviewDecision::parse("return", "服薬状況を追記してください"),
+            Ok(ReviewDecision::Returned {
+                comment: "服薬状況を追記してください".into()
+            })
+        );
+        assert_eq!(
+            ReviewDecision::parse("approve", ""),
+            Ok(ReviewDecision::Approved)
+        );
+        assert!(ReviewDecision::parse("delete", "").is_err());
+    }
+}

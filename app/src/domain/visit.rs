@@ -1,0 +1,121 @@
+//! Home visits: a case, a time window, the team members who go, a place, a status.
+
+use super::case::{CaseStatus, RiskLevel};
+use super::code::coded_enum;
+use super::error::{FieldError, Problem};
+use super::ids::{CaseId, VisitId};
+use super::staff::StaffRef;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+coded_enum!(
+    /// What became of a visit.
+    VisitStatus {
+        /// Scheduled.
+        Planned = "planned",
+        /// Took place; the person was met.
+        Done = "done",
+        /// Went, but did not meet the person (不在など).
+        NotMet = "not_met",
+        /// Called off.
+        Cancelled = "cancelled",
+    }
+);
+
+impl VisitStatus {
+    /// Whether the visit still lies ahead.
+    pub fn is_open(self) -> bool {
+        self == VisitStatus::Planned
+    }
+}
+
+/// The city's time zone (Japan Standard Time has no daylight saving).
+pub fn japan_time() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("nine hours is a valid offset")
+}
+
+/// The calendar day of an instant in Japan.
+pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&japan_time()).date_naive()
+}
+
+/// When a visit is planned to take place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End, after the start.
+    pub ends_at: DateTime<Utc>,
+}
+
+impl TimeWindow {
+    /// A window that ends after it starts.
+    pub fn new(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Result<Self, FieldError> {
+        if ends_at <= starts_at {
+            return Err(FieldError::new("ends_at", Problem::EndsBeforeStart));
+        }
+        Ok(Self { starts_at, ends_at })
+    }
+
+    /// `HH:MM–HH:MM` in Japan time.
+    pub fn clock_range(&self) -> String {
+        let tz = japan_time();
+        format!(
+            "{}–{}",
+            self.starts_at.with_timezone(&tz).format("%H:%M"),
+            self.ends_at.with_timezone(&tz).format("%H:%M")
+        )
+    }
+}
+
+/// A visit as listed on a field worker's day: enough to plan the route without opening the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// Identifier.
+    pub id: VisitId,
+    /// The case visited.
+    pub case_id: CaseId,
+    /// The person's pseudonym.
+    pub pseudonym: String,
+    /// The case's risk level.
+    pub risk: RiskLevel,
+    /// The case's status.
+    pub case_status: CaseStatus,
+    /// When.
+    pub window: TimeWindow,
+    /// Where (an area or a meeting place, not a full address).
+    pub place: String,
+    /// What became of it.
+    pub status: VisitStatus,
+    /// Everyone assigned, with their agencies.
+    pub members: Vec<StaffRef>,
+}
+
+impl Visit {
+    /// The day the visit falls on, in Japan.
+    pub fn day(&self) -> NaiveDate {
+        local_day(self.window.starts_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_window_must_end_after_it_starts() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap();
+        assert!(TimeWindow::new(start, start).is_err());
+        assert!(TimeWindow::new(start, start - chrono::Duration::minutes(5)).is_err());
+        let w = TimeWindow::new(start, start + chrono::Duration::minutes(90)).unwrap();
+        assert_eq!(w.clock_range(), "10:00–11:30");
+    }
+
+    #[test]
+    fn days_are_counted_in_japan_time() {
+        // 23:30 UTC on the 23rd is 08:30 on the 24th in Japan.
+        let late = Utc.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).unwrap();
+        assert_eq!(local_day(late), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+    }
+}

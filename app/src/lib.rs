@@ -1,0 +1,18 @@
+//! Dekapan: an offline-first field visit app for a multi-agency early mental-health outreach team.
+//!
+//! This crate is compiled twice: with `ssr` into the server, with `hydrate` into the browser's
+//! WebAssembly. `domain` and `sync` are plain Rust shared by both sides.
+
+pub mod api;
+pub mod domain;
+pub mod ui;
+
+pub use ui::{shell, App};
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,236 @@
+//! Every text of the interface, in Japanese (the default) and English.
+//!
+//! Texts are looked up by a typed key, so a missing translation is a compile error.
+
+use crate::api::AppError;
+use crate::domain::{
+    AgencyKind, CaseStatus, FieldError, IntakeChannel, Lang, NoteField, Problem, Program,
+    RiskLevel, Role, VisitStatus,
+};
+use leptos::prelude::*;
+
+macro_rules! texts {
+    ($($key:ident => $ja:literal, $en:literal;)+) => {
+        /// A text of the interface.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum T { $($key),+ }
+
+        /// The text for `key` in `lang`.
+        pub fn t(lang: Lang, key: T) -> &'static str {
+            match (key, lang) {
+                $((T::$key, Lang::Ja) => $ja, (T::$key, Lang::En) => $en,)+
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "デカパン", "Dekapan";
+    Tagline => "リレーではなくデカパン — みんなで一緒に支える訪問記録", "Not a relay but one big pair of trousers — outreach notes the whole team steps into";
+    SkipToContent => "本文へ移動", "Skip to content";
+    SwitchLanguage => "English", "日本語";
+    SwitchLanguageLabel => "Switch the interface to English", "表示を日本語に切り替える";
+    Login => "ログイン", "Sign in";
+    LoginName => "ログインID", "Login name";
+    Password => "パスワード", "Password";
+    LoggingIn => "ログイン中…", "Signing in…";
+    Logout => "ログアウト", "Sign out";
+    MyVisits => "訪問予定", "My visits";
+    Review => "記録の確認", "Review";
+    Loading => "読み込み中…", "Loading…";
+    NoVisits => "今日以降の訪問予定はありません。", "No visits from today on.";
+    Today => "今日", "Today";
+    CoVisitors => "同行", "With";
+    Place => "場所", "Place";
+    Time => "時間", "Time";
+    ChooseVisit => "訪問を選ぶと、ケースの概要と記録がここに表示されます。", "Choose a visit to see the case summary and notes here.";
+    BackToList => "訪問予定に戻る", "Back to my visits";
+    CaseSummary => "ケースの概要", "Case summary";
+    LifeGoal => "暮らしのゴール", "Life goal";
+    MedicalView => "医療の視点", "Medical view";
+    WelfareView => "福祉の視点", "Welfare view";
+    NotWrittenYet => "（未記入）", "(not written yet)";
+    Team => "支援チーム", "Team";
+    Risk => "リスク", "Risk";
+    Status => "状態", "Status";
+    Responsible => "担当", "Responsible";
+    IntakeVia => "相談経路", "Intake";
+    ResponsibleBecause => "相談経路により担当が決まります", "The intake channel decides who is responsible";
+    AgenciesAtIntake => "関与機関（受付時）", "Agencies involved at intake";
+    AgenciesAtClose => "関与機関（終結時）", "Agencies involved at close";
+    EarlierNotes => "これまでの記録", "Earlier notes";
+    NoNotes => "まだ記録はありません。", "No notes yet.";
+    Revision => "版", "Revision";
+    RecordNote => "訪問記録を書く", "Record an outreach note";
+    WasMet => "本人に会えましたか", "Was the person met?";
+    Met => "会えた", "Met";
+    NotMet => "会えなかった（不在など）", "Not met (not at home, etc.)";
+    SubmitNote => "記録を提出", "Submit note";
+    Submitting => "提出中…", "Submitting…";
+    NoteSaved => "記録を提出しました。訪問は完了になりました。", "Note submitted. The visit is marked as done.";
+    NoteSavedNotMet => "記録を提出しました。訪問は「会えず」になりました。", "Note submitted. The visit is marked as not met.";
+    FixFields => "入力内容を確認してください。", "Please check what you entered.";
+    Required => "入力してください", "This field is required";
+    TooLong => "文字以内で入力してください", "characters at most";
+    UnknownChoice => "選択肢から選んでください", "Choose one of the options";
+    EndsBeforeStart => "終了は開始より後にしてください", "The end must be after the start";
+    BadCredentials => "ログインIDまたはパスワードが違います。", "Wrong login name or password.";
+    Unauthenticated => "ログインしてください。", "Please sign in.";
+    NotFound => "見つからないか、閲覧する権限がありません。", "Not found, or you may not see it.";
+    Forbidden => "この操作は許可されていません。", "You may not do this.";
+    Internal => "サーバーでエラーが起きました。入力内容は消えていません。しばらくしてからもう一度お試しください。", "The server had a problem. Nothing you typed is lost; please try again shortly.";
+    Network => "サーバーに接続できません。入力内容は消えていません。", "Cannot reach the server. Nothing you typed is lost.";
+    ProgramNotes => "プログラムの最新の記録", "Recent notes of the program";
+    NoProgramNotes => "まだ記録はありません。", "No notes yet.";
+    Author => "記録者", "Author";
+    Received => "受信", "Received";
+    ActsFor => "として活動", "acting for";
+    PageNotFound => "ページが見つかりません。", "Page not found.";
+    RequiredMark => "必須", "required";
+}
+
+/// The current interface language, shared through context.
+pub fn use_lang() -> RwSignal<Lang> {
+    expect_context::<RwSignal<Lang>>()
+}
+
+/// A reactive text: re-renders when the language changes.
+pub fn tr(key: T) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
+    let lang = use_lang();
+    move || t(lang.get(), key)
+}
+
+/// A label for a note field.
+pub fn note_field_label(lang: Lang, field: NoteField) -> &'static str {
+    match (field, lang) {
+        (NoteField::MetWith, Lang::Ja) => "会った人",
+        (NoteField::MetWith, Lang::En) => "Who was met",
+        (NoteField::MentalState, Lang::Ja) => "精神状態",
+        (NoteField::MentalState, Lang::En) => "Mental state",
+        (NoteField::Medication, Lang::Ja) => "服薬・治療",
+        (NoteField::Medication, Lang::En) => "Medication and treatment",
+        (NoteField::DailyLiving, Lang::Ja) => "日常生活",
+        (NoteField::DailyLiving, Lang::En) => "Daily living",
+        (NoteField::Risks, Lang::Ja) => "リスク",
+        (NoteField::Risks, Lang::En) => "Risks",
+        (NoteField::Agreed, Lang::Ja) => "合意したこと",
+        (NoteField::Agreed, Lang::En) => "What was agreed",
+        (NoteField::NextSteps, Lang::Ja) => "次の対応",
+        (NoteField::NextSteps, Lang::En) => "Next steps",
+        (NoteField::FreeText, Lang::Ja) => "自由記述",
+        (NoteField::FreeText, Lang::En) => "Free text",
+    }
+}
+
+/// A field problem as a sentence.
+pub fn problem_text(lang: Lang, problem: &Problem) -> String {
+    match problem {
+        Problem::Required => t(lang, T::Required).to_owned(),
+        Problem::TooLong { max } => match lang {
+            Lang::Ja => format!("{max}{}", t(lang, T::TooLong)),
+            Lang::En => format!("{max} {}", t(lang, T::TooLong)),
+        },
+        Problem::UnknownChoice => t(lang, T::UnknownChoice).to_owned(),
+        Problem::EndsBeforeStart => t(lang, T::EndsBeforeStart).to_owned(),
+    }
+}
+
+/// A field error as a sentence naming the field.
+pub fn field_error_text(lang: Lang, error: &FieldError) -> String {
+    let label = NoteField::parse(&error.field)
+        .map(|f| note_field_label(lang, f))
+        .unwrap_or(error.field.as_str());
+    format!("{label}: {}", problem_text(lang, &error.problem))
+}
+
+/// An error as a sentence the user can act on.
+pub fn error_text(lang: Lang, error: &AppError) -> &'static str {
+    t(
+        lang,
+        match error {
+            AppError::Unauthenticated => T::Unauthenticated,
+            AppError::BadCredentials => T::BadCredentials,
+            AppError::NotFound => T::NotFound,
+            AppError::Forbidden => T::Forbidden,
+            AppError::Invalid(_) => T::FixFields,
+            AppError::Internal => T::Internal,
+            AppError::Network(_) => T::Network,
+        },
+    )
+}
+
+/// Names of the coded domain values.
+pub trait Label {
+    /// The name in `lang`.
+    fn label(self, lang: Lang) -> &'static str;
+}
+
+macro_rules! labels {
+    ($ty:ty { $($variant:ident => $ja:literal, $en:literal;)+ }) => {
+        impl Label for $ty {
+            fn label(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((<$ty>::$variant, Lang::Ja) => $ja, (<$ty>::$variant, Lang::En) => $en,)+
+                }
+            }
+        }
+    };
+}
+
+labels!(Role {
+    Nurse => "保健師", "Public health nurse";
+    PsychiatricStaff => "精神科医療機関職員", "Psychiatric staff";
+    SocialWorker => "CSW", "Community social worker";
+    Supervisor => "係長・コーディネーター", "Supervisor";
+    Admin => "管理者", "Administrator";
+});
+
+labels!(RiskLevel {
+    Low => "低", "Low";
+    Moderate => "中", "Moderate";
+    High => "高", "High";
+});
+
+labels!(CaseStatus {
+    Intake => "受付", "Intake";
+    Active => "支援中", "Active";
+    Closed => "終結", "Closed";
+});
+
+labels!(VisitStatus {
+    Planned => "予定", "Planned";
+    Done => "完了", "Done";
+    NotMet => "会えず", "Not met";
+    Cancelled => "中止", "Cancelled";
+});
+
+labels!(IntakeChannel {
+    WelfareDesk => "はちまるサポート経由", "Through a welfare desk";
+    PublicHealthCenter => "保健所へ直接", "Straight to the public health center";
+});
+
+labels!(Program {
+    ModelProgram => "早期訪問支援モデル事業", "Early outreach model program";
+    PublicHealthCenter => "保健所", "Public health center";
+});
+
+labels!(AgencyKind {
+    PublicHealthCenter => "保健所", "Public health center";
+    WelfarePolicyDivision => "福祉政策課", "Welfare policy division";
+    WelfareDesk => "はちまるサポート", "Welfare desk";
+    DisabilityWelfareDivision => "障害者福祉課", "Disability welfare division";
+    PsychiatricHospital => "精神科病院", "Psychiatric hospital";
+    LifeSupportHub => "地域生活支援拠点", "Community life support hub";
+    CooperatingBusiness => "協力事業所", "Cooperating business";
+    VisitingNursingStation => "訪問看護ステーション", "Visiting nursing station";
+    CommunityGeneralSupportCenter => "地域包括支援センター", "Community general support center";
+    Other => "その他", "Other";
+});
+
+/// Picks the name in the current language from a (ja, en) pair.
+pub fn pick(lang: Lang, pair: &(String, String)) -> String {
+    match lang {
+        Lang::Ja => pair.0.clone(),
+        Lang::En => pair.1.clone(),
+    }
+}

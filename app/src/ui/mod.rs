@@ -1,0 +1,253 @@
+//! Pages and components. One file per page; texts come from [`i18n`].
+
+pub mod i18n;
+mod login;
+mod review;
+mod visit;
+mod visits;
+
+use crate::api::{Login, Logout, Viewer, LANG_COOKIE};
+use crate::domain::Lang;
+use i18n::{pick, tr, use_lang, Label, T};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes, A},
+    hooks::use_navigate,
+    path,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = initial_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#1f5f8b"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The language remembered in the cookie; Japanese when there is none.
+fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::ssr::cookie(LANG_COOKIE)
+            .map(|tag| Lang::from_tag(&tag))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        browser_cookie(LANG_COOKIE)
+            .map(|tag| Lang::from_tag(&tag))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn browser_cookie(name: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let cookies = document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()?
+            .cookie()
+            .ok()?;
+        cookies
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+/// Remembers the language for a year and applies it to the document at once.
+fn remember_lang(lang: Lang) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = doc.set_cookie(&format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
+                lang.tag()
+            ));
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("lang", lang.tag());
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = lang;
+}
+
+/// The signed-in user, shared with every page; refetched after signing in or out.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// The user, once loaded; `None` inside when nobody is signed in.
+    pub viewer: Resource<Option<Viewer>>,
+    /// The sign-in action; the login page dispatches it.
+    pub login: ServerAction<Login>,
+    /// The sign-out action.
+    pub logout: ServerAction<Logout>,
+}
+
+/// The session shared through context.
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The application: header, routes, pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = RwSignal::new(initial_lang());
+    provide_context(lang);
+
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let viewer = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| async { crate::api::whoami().await.ok().flatten() },
+    );
+    provide_context(Session {
+        viewer,
+        login,
+        logout,
+    });
+    // Marks the page as interactive once hydrated, for people's tools and for tests alike.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/dekapan.css"/>
+        <Title text=tr(T::AppName)/>
+        <Router>
+            <a class="skip-link" href="#main">{tr(T::SkipToContent)}</a>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <p class="empty">{tr(T::PageNotFound)}</p> }>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/login") view=login::LoginPage/>
+                    <ParentRoute path=path!("/visits") view=visits::VisitsPage>
+                        <Route path=path!(":id") view=visit::VisitPage/>
+                        <Route path=path!("") view=visits::NoVisitChosen/>
+                    </ParentRoute>
+                    <Route path=path!("/review") view=review::ReviewPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// `/`: sends the user to their start page, or to sign in.
+#[component]
+fn Home() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match session.viewer.await {
+                    Some(viewer) => view! { <Redirect path=viewer.start_page()/> }.into_any(),
+                    None => view! { <Redirect path="/login"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Renders its children only for a signed-in user; sends anyone else to the login page.
+#[component]
+pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match session.viewer.await {
+                    Some(_) => children.with_value(|c| c()).into_any(),
+                    None => view! { <Redirect path="/login"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let lang = use_lang();
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = session.logout.value().get() {
+            navigate("/login", Default::default());
+        }
+    });
+    let switch = move |_| {
+        let next = lang.get_untracked().other();
+        lang.set(next);
+        remember_lang(next);
+    };
+    view! {
+        <header class="app-header">
+            <a class="brand" href="/">{tr(T::AppName)}</a>
+            <Transition>
+                {move || Suspend::new(async move {
+                    session.viewer.await.map(|viewer| {
+                        let start = viewer.start_page();
+                        let nav_label = if viewer.role.is_supervisor() { T::Review } else { T::MyVisits };
+                        view! {
+                            <nav class="app-nav">
+                                <A href=start>{tr(nav_label)}</A>
+                            </nav>
+                            <span class="whoami" data-testid="whoami">
+                                {viewer.display_name.clone()}
+                                <small>
+                                    {move || viewer.role.label(lang.get())} " · "
+                                    {
+                                        let viewer = viewer.clone();
+                                        move || pick(lang.get(), viewer.acts_for.as_ref().unwrap_or(&viewer.home_agency))
+                                    }
+                                </small>
+                            </span>
+                            <ActionForm action=session.logout attr:class="logout-form">
+                                <button type="submit" class="link-button" data-testid="logout">
+                                    {tr(T::Logout)}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                })}
+            </Transition>
+            <button
+                type="button"
+                class="lang-switch"
+                data-testid="lang-switch"
+                lang=move || lang.get().other().tag()
+                aria-label=tr(T::SwitchLanguageLabel)
+                on:click=switch
+            >
+                {tr(T::SwitchLanguage)}
+            </button>
+        </header>
+    }
+}

@@ -1,0 +1,179 @@
+//! The field worker's visit list: today and the coming days. On a tablet the chosen visit opens
+//! beside the list; on a phone it replaces it.
+
+use super::i18n::{pick, tr, use_lang, Label, T};
+use super::{use_session, RequireLogin};
+use crate::domain::visit::local_day;
+use crate::domain::{Lang, StaffId, Visit};
+use chrono::{Datelike, NaiveDate, Utc};
+use leptos::prelude::*;
+use leptos_router::{components::Outlet, components::A, hooks::use_params_map};
+
+/// Bumped whenever a note is submitted, so lists that show visit status refetch.
+#[derive(Clone, Copy)]
+pub struct NotesChanged(pub RwSignal<u32>);
+
+/// `/visits` and its nested visit page.
+#[component]
+pub fn VisitsPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <VisitPanes/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn VisitPanes() -> impl IntoView {
+    let changed = NotesChanged(RwSignal::new(0));
+    provide_context(changed);
+    let visits = Resource::new(move || changed.0.get(), |_| crate::api::my_visits());
+    let params = use_params_map();
+    let has_detail = move || params.read().get("id").is_some();
+    view! {
+        <div class="panes" class:has-detail=has_detail>
+            <section class="list-pane" aria-labelledby="visits-title">
+                <h1 id="visits-title">{tr(T::MyVisits)}</h1>
+                <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        match visits.await {
+                            Ok(list) => view! { <VisitList visits=list/> }.into_any(),
+                            Err(e) => view! { <super::visit::ErrorNote error=e/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section class="detail-pane">
+                <Outlet/>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn VisitList(visits: Vec<Visit>) -> impl IntoView {
+    let lang = use_lang();
+    let session = use_session();
+    let me = Signal::derive(move || {
+        session
+            .viewer
+            .get()
+            .flatten()
+            .map(|v| v.id)
+    });
+    if visits.is_empty() {
+        return view! { <p class="empty" data-testid="visit-list-empty">{tr(T::NoVisits)}</p> }
+            .into_any();
+    }
+    let today = local_day(Utc::now());
+    let mut days: Vec<(NaiveDate, Vec<Visit>)> = Vec::new();
+    for visit in visits {
+        match days.last_mut() {
+            Some((day, list)) if *day == visit.day() => list.push(visit),
+            _ => days.push((visit.day(), vec![visit])),
+        }
+    }
+    view! {
+        <div class="visit-list" data-testid="visit-list">
+            {days
+                .into_iter()
+                .map(|(day, list)| {
+                    view! {
+                        <h2 class="day">{move || day_label(lang.get(), day, today)}</h2>
+                        <ul>
+                            {list
+                                .into_iter()
+                                .map(|visit| view! { <VisitItem visit me/> })
+                                .collect_view()}
+                        </ul>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn VisitItem(visit: Visit, me: Signal<Option<StaffId>>) -> impl IntoView {
+    let lang = use_lang();
+    let href = format!("/visits/{}", visit.id);
+    let window = visit.window.clock_range();
+    let members = visit.members.clone();
+    let co_visitors = move || {
+        let me = me.get();
+        members
+            .iter()
+            .filter(|m| Some(m.id) != me)
+            .map(|m| {
+                let agency = m.acts_for.as_ref().unwrap_or(&m.home_agency);
+                format!("{}（{}）", m.display_name, pick(lang.get(), agency))
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let risk = visit.risk;
+    let status = visit.status;
+    view! {
+        <li class="visit-item" data-testid="visit-item" data-visit-id=visit.id.to_string() data-status=status.code()>
+            <A href=href>
+                <span class="visit-head">
+                    <strong data-testid="visit-pseudonym">{visit.pseudonym.clone()}</strong>
+                    <span class=format!("badge risk-{}", risk.code())>
+                        {tr(T::Risk)} ": " {move || risk.label(lang.get())}
+                    </span>
+                    <span class=format!("badge status-{}", status.code()) data-testid="visit-status">
+                        {move || status.label(lang.get())}
+                    </span>
+                </span>
+                <span class="visit-meta">
+                    <span data-testid="visit-window">
+                        <span class="sr-only">{tr(T::Time)} " "</span>
+                        {window}
+                    </span>
+                    <span data-testid="visit-place">
+                        <span class="sr-only">{tr(T::Place)} " "</span>
+                        {visit.place.clone()}
+                    </span>
+                </span>
+                <span class="visit-with" data-testid="visit-covisitors">
+                    {tr(T::CoVisitors)} ": " {co_visitors}
+                </span>
+            </A>
+        </li>
+    }
+}
+
+/// "今日 11月24日(火)" / "Today, Tue 24 Nov".
+fn day_label(lang: Lang, day: NaiveDate, today: NaiveDate) -> String {
+    let weekday = day.weekday().num_days_from_monday() as usize;
+    let date = match lang {
+        Lang::Ja => format!(
+            "{}月{}日（{}）",
+            day.month(),
+            day.day(),
+            ["月", "火", "水", "木", "金", "土", "日"][weekday]
+        ),
+        Lang::En => day.format("%a %-d %b").to_string(),
+    };
+    if day == today {
+        match lang {
+            Lang::Ja => format!("{} {date}", super::i18n::t(lang, T::Today)),
+            Lang::En => format!("{}, {date}", super::i18n::t(lang, T::Today)),
+        }
+    } else {
+        date
+    }
+}
+
+/// Shown beside the list on a tablet until a visit is chosen.
+#[component]
+pub fn NoVisitChosen() -> impl IntoView {
+    view! { <p class="empty hint">{tr(T::ChooseVisit)}</p> }
+}
+
+/// The `id` of the visit in the URL.
+pub fn visit_id_param() -> Memo<Option<String>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id"))
+}

@@ -1,0 +1,37 @@
+import { expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+/** The password of every demo account. */
+export const DEMO_PASSWORD = 'dekapan-demo-2026';
+
+/** Opens a page and waits until the app has hydrated and is interactive. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await page.locator('body[data-hydrated="true"]').waitFor();
+}
+
+/** Signs in through the login form and waits for the start page. */
+export async function login(page: Page, loginName: string, start: RegExp) {
+  await open(page, '/login');
+  await page.getByTestId('login-name').fill(loginName);
+  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await expect(page).toHaveURL(start);
+  await expect(page.getByTestId('whoami')).toBeVisible();
+}
+
+/** Signs out through the header. */
+export async function logout(page: Page) {
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId('login-form')).toBeVisible();
+}
+
+/** Runs axe-core on the page and fails on any WCAG A/AA violation. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary).toEqual([]);
+}

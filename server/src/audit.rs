@@ -1,0 +1,71 @@
+//! The audit log: who did what to which case, written in the same transaction as the change.
+//! The table refuses updates and deletes (triggers in the schema); nothing here offers either.
+
+use crate::db::now_text;
+use anyhow::Context;
+use app::api::Viewer;
+use sqlx::SqliteConnection;
+
+/// What happened.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// Signed in.
+    Login,
+    /// A sign-in was refused.
+    LoginFailed,
+    /// Read a visit and its case.
+    ReadVisit,
+    /// Was refused a visit or case.
+    DeniedVisit,
+    /// Recorded a note.
+    CreateNote,
+    /// Listed a program's notes.
+    ListProgramNotes,
+}
+
+impl Action {
+    fn code(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::ReadVisit => "read_visit",
+            Action::DeniedVisit => "denied_visit",
+            Action::CreateNote => "create_note",
+            Action::ListProgramNotes => "list_program_notes",
+        }
+    }
+}
+
+/// One audit event.
+pub struct Event<'a> {
+    /// Who, if known.
+    pub actor: Option<&'a Viewer>,
+    /// What.
+    pub action: Action,
+    /// Which case.
+    pub case_id: Option<String>,
+    /// Which record (visit, note).
+    pub record_id: Option<String>,
+}
+
+/// Appends an event on the given connection (inside the caller's transaction).
+pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now_text())
+    .bind(event.actor.map(|v| v.id.to_string()))
+    .bind(event.actor.map(|v| v.role.code()))
+    .bind(event.action.code())
+    .bind(event.case_id)
+    .bind(event.record_id)
+    .bind(match event.action {
+        Action::LoginFailed | Action::DeniedVisit => "denied",
+        _ => "ok",
+    })
+    .execute(conn)
+    .await
+    .context("writing the audit log")?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! Passwords (argon2id) and server-side sessions.
+//!
+//! The browser holds a random session token in an HttpOnly cookie; the database holds only its
+//! SHA-256, with an idle expiry that slides on use and an absolute expiry that does not.
+
+use crate::db::{now_text, time_text};
+use anyhow::Context;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+/// Checks a password against a stored hash. Off the async threads: argon2 is slow on purpose.
+pub async fn verify_password(password: String, hash: Option<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        // An unknown login is checked against a fixed hash so that it takes as long as a known
+        // one: timing must not tell which logins exist.
+        let hash = match hash {
+            Some(h) => h,
+            None => dummy_hash().to_owned(),
+        };
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .context("joining the password check")?
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+}
+
+/// The stored form of a session token.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Opens a session for a staff member and returns its secret token (256 random bits).
+pub async fn open_session(
+    db: &SqlitePool,
+    staff_id: &str,
+    idle: Duration,
+    max: Duration,
+) -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let now = Utc::now();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at, idle_expires_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash(&token))
+    .bind(staff_id)
+    .bind(time_text(now))
+    .bind(time_text(now))
+    .bind(time_text(now + idle))
+    .bind(time_text(now + max))
+    .execute(db)
+    .await
+    .context("opening a session")?;
+    Ok(token)
+}
+
+/// The staff id of a live session, sliding its idle expiry. Expired sessions of this token are
+/// deleted on the way.
+pub async fn session_staff(
+    db: &SqlitePool,
+    token: &str,
+    idle: Duration,
+) -> anyhow::Result<Option<String>> {
+    let hash = token_hash(token);
+    let now = now_text();
+    let staff: Option<(String,)> = sqlx::query_as(
+        "SELECT s.staff_id FROM sessions s JOIN staff ON staff.id = s.staff_id
+         WHERE s.token_hash = ? AND s.idle_expires_at > ? AND s.expires_at > ? AND staff.disabled = 0",
+    )
+    .bind(&hash)
+    .bind(&now)
+    .bind(&now)
+    .fetch_optional(db)
+    .await
+    .context("reading a session")?;
+    match staff {
+        Some((staff_id,)) => {
+            sqlx::query("UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE token_hash = ?")
+                .bind(&now)
+                .bind(time_text(Utc::now() + idle))
+                .bind(&hash)
+                .execute(db)
+                .await
+                .context("extending a session")?;
+            Ok(Some(staff_id))
+        }
+        None => {
+            close_session(db, token).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Ends a session.
+pub async fn close_session(db: &SqlitePool, token: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(db)
+        .await
+        .context("closing a session")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_verifies_only_against_its_own_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
+        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn tokens_are_stored_hashed() {
+        let hash = token_hash("abc");
+        assert_eq!(hash.len(), 64);
+        assert_ne!(hash, "abc");
+    }
+}

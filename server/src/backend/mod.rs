@@ -1,0 +1,166 @@
+//! The server's side of the app's calls: every method authenticates, loads, checks the
+//! viewer's rights on that record, acts, and writes the audit event in the same transaction.
+
+mod notes;
+mod rows;
+mod visits;
+
+use crate::audit::{self, Action, Event};
+use crate::auth;
+use crate::config::Config;
+use app::api::{AppError, Backend, NoteListItem, Viewer, VisitDetail, SESSION_COOKIE};
+use app::domain::{FieldError, NoteFields, NoteId, Problem, Program, Visit, VisitId};
+use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+/// The database and settings behind the app's calls.
+#[derive(Clone)]
+pub struct Service {
+    db: SqlitePool,
+    config: Arc<Config>,
+}
+
+impl Service {
+    /// A service over one pool.
+    pub fn new(db: SqlitePool, config: Arc<Config>) -> Self {
+        Self { db, config }
+    }
+
+    async fn load_viewer(&self, staff_id: &str) -> Result<Option<Viewer>, AppError> {
+        let row = sqlx::query(&format!(
+            "SELECT {STAFF_COLS}, st.supervises FROM staff st {STAFF_JOIN} WHERE st.id = ?"
+        ))
+        .bind(staff_id)
+        .fetch_optional(&self.db)
+        .await
+        .or_internal("loading a viewer")?;
+        let Some(row) = row else { return Ok(None) };
+        let staff = staff_ref(&row).or_internal("reading a viewer")?;
+        let supervises = sqlx::Row::try_get::<Option<String>, _>(&row, "supervises")
+            .or_internal("reading a viewer")?
+            .map(|p| Program::parse(&p))
+            .transpose()
+            .map_err(|_| anyhow::anyhow!("unknown program"))
+            .or_internal("reading a viewer")?;
+        Ok(Some(Viewer {
+            id: staff.id,
+            display_name: staff.display_name,
+            role: staff.role,
+            home_agency: staff.home_agency,
+            acts_for: staff.acts_for,
+            supervises,
+        }))
+    }
+}
+
+/// Turns an internal failure into [`AppError::Internal`], logging the cause (never any
+/// personal data: sqlx errors carry no bound values).
+pub(crate) trait OrInternal<T> {
+    fn or_internal(self, doing: &'static str) -> Result<T, AppError>;
+}
+
+impl<T, E: Into<anyhow::Error>> OrInternal<T> for Result<T, E> {
+    fn or_internal(self, doing: &'static str) -> Result<T, AppError> {
+        self.map_err(|e| {
+            let e: anyhow::Error = e.into();
+            tracing::error!(error = format!("{e:#}"), doing, "internal error");
+            AppError::Internal
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for Service {
+    #[tracing::instrument(skip(self, password))]
+    async fn login(&self, login: &str, password: &str) -> Result<(Viewer, String), AppError> {
+        let login = login.trim();
+        let mut missing = Vec::new();
+        if login.is_empty() {
+            missing.push(FieldError::new("login", Problem::Required));
+        }
+        if password.is_empty() {
+            missing.push(FieldError::new("password", Problem::Required));
+        }
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(missing));
+        }
+        let found: Option<(String, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM staff WHERE login = ? AND disabled = 0")
+                .bind(login)
+                .fetch_optional(&self.db)
+                .await
+                .or_internal("looking up a login")?;
+        let (staff_id, hash) = match found {
+            Some((id, hash)) => (Some(id), Some(hash)),
+            None => (None, None),
+        };
+        let ok = auth::verify_password(password.to_owned(), hash)
+            .await
+            .or_internal("checking a password")?;
+        let mut conn = self.db.acquire().await.or_internal("opening a connection")?;
+        let staff_id = match (ok, staff_id) {
+            (true, Some(id)) => id,
+            _ => {
+                audit::record(&mut conn, Event { actor: None, action: Action::LoginFailed, case_id: None, record_id: None })
+                    .await
+                    .or_internal("auditing a failed login")?;
+                tracing::info!("login refused");
+                return Err(AppError::BadCredentials);
+            }
+        };
+        let viewer = self.load_viewer(&staff_id).await?.ok_or(AppError::BadCredentials)?;
+        let token = auth::open_session(&self.db, &staff_id, self.config.session_idle, self.config.session_max)
+            .await
+            .or_internal("opening a session")?;
+        audit::record(&mut conn, Event { actor: Some(&viewer), action: Action::Login, case_id: None, record_id: None })
+            .await
+            .or_internal("auditing a login")?;
+        tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
+        Ok((viewer, token))
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), AppError> {
+        auth::close_session(&self.db, token)
+            .await
+            .or_internal("closing a session")
+    }
+
+    async fn viewer(&self, token: &str) -> Result<Option<Viewer>, AppError> {
+        match auth::session_staff(&self.db, token, self.config.session_idle)
+            .await
+            .or_internal("reading a session")?
+        {
+            Some(staff_id) => self.load_viewer(&staff_id).await,
+            None => Ok(None),
+        }
+    }
+
+    fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.config.secure_cookies { "; Secure" } else { "" };
+        match token {
+            Some(token) => format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+                self.config.session_max.as_secs()
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+        }
+    }
+
+    async fn my_visits(&self, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
+        visits::upcoming(&self.db, viewer).await
+    }
+
+    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId) -> Result<VisitDetail, AppError> {
+        visits::detail(&self.db, viewer, visit).await
+    }
+
+    async fn submit_note(&self, viewer: &Viewer, visit: VisitId, note: NoteFields) -> Result<NoteId, AppError> {
+        notes::submit(&self.db, viewer, visit, note).await
+    }
+
+    async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
+        notes::program_recent(&self.db, viewer).await
+    }
+}
+

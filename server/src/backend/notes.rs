@@ -1,0 +1,211 @@
+//! Outreach notes: recording them, reading a case's notes, the program's recent notes.
+
+use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
+use super::visits::visible;
+use super::OrInternal;
+use crate::audit::{self, Action, Event};
+use crate::db::now_text;
+use app::api::{AppError, NoteListItem, Viewer};
+use app::domain::access::may_write_notes;
+use app::domain::{
+    CaseId, NoteFields, NoteId, NoteRevision, OutreachNote, Program, RiskLevel, VisitId,
+    VisitStatus,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+/// How many notes the supervisor's list shows.
+const PROGRAM_NOTES_LIMIT: i64 = 100;
+
+/// Records the first revision of a note about a visit, and marks a planned visit done (or not
+/// met). Validation happens before anything is written; the note, the visit's status and the
+/// audit event commit together or not at all.
+#[tracing::instrument(skip(db, viewer, fields), fields(staff = %viewer.id))]
+pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields: NoteFields) -> Result<NoteId, AppError> {
+    if !viewer.role.writes_notes() {
+        return Err(AppError::Forbidden);
+    }
+    let fields = fields.validate().map_err(AppError::Invalid)?;
+    let mut tx = db.begin().await.or_internal("starting a note")?;
+    let visit = match visible(&mut tx, viewer, visit_id).await {
+        Ok(v) => v,
+        Err(e) => {
+            tx.commit().await.or_internal("committing an audit event")?;
+            return Err(e);
+        }
+    };
+    if !may_write_notes(viewer.role, visit.on_team) {
+        return Err(AppError::Forbidden);
+    }
+    let note_id = NoteId(uuid::Uuid::new_v4());
+    let now = now_text();
+    let acting_agency: (String,) = sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
+        .bind(viewer.id.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .or_internal("loading the acting agency")?;
+    sqlx::query(
+        "INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(note_id.to_string())
+    .bind(visit_id.to_string())
+    .bind(visit.case_id.to_string())
+    .bind(viewer.id.to_string())
+    .bind(acting_agency.0)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await
+    .or_internal("inserting a note")?;
+    insert_revision(&mut tx, note_id, 1, None, viewer, &fields, &now).await?;
+    if visit.status.is_open() {
+        let status = if fields.met { VisitStatus::Done } else { VisitStatus::NotMet };
+        sqlx::query("UPDATE visits SET status = ? WHERE id = ?")
+            .bind(status.code())
+            .bind(visit_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .or_internal("updating a visit")?;
+    }
+    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::CreateNote, case_id: Some(visit.case_id.to_string()), record_id: Some(note_id.to_string()) })
+        .await
+        .or_internal("auditing a note")?;
+    tx.commit().await.or_internal("committing a note")?;
+    tracing::info!(note = %note_id, "note recorded");
+    Ok(note_id)
+}
+
+async fn insert_revision(
+    conn: &mut SqliteConnection,
+    note_id: NoteId,
+    revision: u32,
+    amends: Option<u32>,
+    author: &Viewer,
+    fields: &NoteFields,
+    recorded_at: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO note_revisions (note_id, revision, amends, author_id, met, met_with, mental_state, medication, \
+           daily_living, risks, agreed, next_steps, free_text, recorded_at, received_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(note_id.to_string())
+    .bind(revision)
+    .bind(amends)
+    .bind(author.id.to_string())
+    .bind(fields.met)
+    .bind(&fields.met_with)
+    .bind(&fields.mental_state)
+    .bind(&fields.medication)
+    .bind(&fields.daily_living)
+    .bind(&fields.risks)
+    .bind(&fields.agreed)
+    .bind(&fields.next_steps)
+    .bind(&fields.free_text)
+    .bind(recorded_at)
+    .bind(now_text())
+    .execute(conn)
+    .await
+    .or_internal("inserting a note revision")?;
+    Ok(())
+}
+
+/// Every note of a case with all its revisions, newest note first.
+pub async fn of_case(conn: &mut SqliteConnection, case_id: CaseId) -> Result<Vec<OutreachNote>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT n.id AS note_id, n.visit_id, c.pseudonym, r.revision, r.amends, r.met, r.met_with, r.mental_state, \
+           r.medication, r.daily_living, r.risks, r.agreed, r.next_steps, r.free_text, r.recorded_at, r.received_at, \
+           {STAFF_COLS} \
+         FROM notes n JOIN cases c ON c.id = n.case_id \
+         JOIN note_revisions r ON r.note_id = n.id \
+         JOIN staff st ON st.id = r.author_id {STAFF_JOIN} \
+         WHERE n.case_id = ? ORDER BY n.created_at DESC, n.id, r.revision"
+    ))
+    .bind(case_id.to_string())
+    .fetch_all(conn)
+    .await
+    .or_internal("loading notes")?;
+    let mut notes: Vec<OutreachNote> = Vec::new();
+    for row in &rows {
+        let note_id: NoteId = id(row, "note_id").or_internal("reading notes")?;
+        let revision = revision_from_row(row).or_internal("reading notes")?;
+        match notes.last_mut() {
+            Some(note) if note.id == note_id => note.revisions.push(revision),
+            _ => notes.push(OutreachNote {
+                id: note_id,
+                visit_id: id(row, "visit_id").or_internal("reading notes")?,
+                case_id,
+                pseudonym: text(row, "pseudonym").or_internal("reading notes")?,
+                revisions: vec![revision],
+            }),
+        }
+    }
+    Ok(notes)
+}
+
+fn revision_from_row(row: &SqliteRow) -> anyhow::Result<NoteRevision> {
+    Ok(NoteRevision {
+        revision: row.try_get::<u32, _>("revision")?,
+        amends: row.try_get::<Option<u32>, _>("amends")?,
+        fields: NoteFields {
+            met: row.try_get::<bool, _>("met")?,
+            met_with: text(row, "met_with")?,
+            mental_state: text(row, "mental_state")?,
+            medication: text(row, "medication")?,
+            daily_living: text(row, "daily_living")?,
+            risks: text(row, "risks")?,
+            agreed: text(row, "agreed")?,
+            next_steps: text(row, "next_steps")?,
+            free_text: text(row, "free_text")?,
+        },
+        author: staff_ref(row)?,
+        recorded_at: time(row, "recorded_at")?,
+        received_at: time(row, "received_at")?,
+    })
+}
+
+/// The latest revision of the most recent notes in the program the viewer supervises.
+pub async fn program_recent(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
+    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
+        (true, Some(program)) => program,
+        _ => return Err(AppError::Forbidden),
+    };
+    let mut tx = db.begin().await.or_internal("starting a read")?;
+    let rows = sqlx::query(
+        "SELECT n.id AS note_id, n.visit_id, c.pseudonym, c.program, c.risk, st.display_name, \
+           a.name_ja, a.name_en, r.revision, r.next_steps, r.received_at \
+         FROM notes n JOIN cases c ON c.id = n.case_id \
+         JOIN note_revisions r ON r.note_id = n.id \
+           AND r.revision = (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) \
+         JOIN staff st ON st.id = r.author_id \
+         JOIN agencies a ON a.id = n.acting_agency_id \
+         WHERE c.program = ? ORDER BY r.received_at DESC, n.id LIMIT ?",
+    )
+    .bind(program.code())
+    .bind(PROGRAM_NOTES_LIMIT)
+    .fetch_all(&mut *tx)
+    .await
+    .or_internal("listing program notes")?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(NoteListItem {
+                note_id: id(row, "note_id")?,
+                revision: row.try_get::<u32, _>("revision")?,
+                visit_id: id(row, "visit_id")?,
+                pseudonym: text(row, "pseudonym")?,
+                program: code(row, "program", Program::parse)?,
+                risk: code(row, "risk", RiskLevel::parse)?,
+                author: text(row, "display_name")?,
+                author_agency: (text(row, "name_ja")?, text(row, "name_en")?),
+                next_steps: text(row, "next_steps")?,
+                received_at: time(row, "received_at")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading program notes")?;
+    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::ListProgramNotes, case_id: None, record_id: None })
+        .await
+        .or_internal("auditing a read")?;
+    tx.commit().await.or_internal("committing a read")?;
+    Ok(items)
+}

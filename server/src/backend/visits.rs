@@ -1,0 +1,232 @@
+//! Visits and the case summary around them.
+
+use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
+use super::{notes, OrInternal};
+use crate::audit::{self, Action, Event};
+use crate::db::time_text;
+use app::api::{AppError, Viewer, VisitDetail};
+use app::domain::access::may_see_case;
+use app::domain::visit::{japan_time, local_day};
+use app::domain::{
+    CaseId, CaseStatus, CaseSummary, IntakeChannel, LifeGoal, Program, RiskLevel, StaffRef,
+    TimeWindow, Visit, VisitId, VisitStatus,
+};
+use chrono::{Days, TimeZone, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+/// How far ahead the visit list reaches.
+const DAYS_AHEAD: u64 = 14;
+
+const VISIT_COLS: &str = "v.id AS visit_id, v.case_id, v.starts_at, v.ends_at, v.place, \
+     v.status AS visit_status, c.pseudonym, c.risk, c.status AS case_status, c.program";
+
+/// The viewer's visits from the start of today (Japan time) to two weeks ahead, each with
+/// everyone assigned to it. Visits of cases the viewer has left are not listed.
+pub async fn upcoming(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
+    let today = local_day(Utc::now());
+    let from = japan_time()
+        .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    let until = from + Days::new(DAYS_AHEAD + 1);
+    let me = viewer.id.to_string();
+    let mine = "FROM visits v \
+         JOIN visit_members me ON me.visit_id = v.id AND me.staff_id = ?1 \
+         JOIN cases c ON c.id = v.case_id \
+         JOIN case_team t ON t.case_id = c.id AND t.staff_id = ?1 AND t.left_at IS NULL \
+         WHERE v.ends_at >= ?2 AND v.starts_at < ?3";
+    let rows = sqlx::query(&format!("SELECT {VISIT_COLS} {mine} ORDER BY v.starts_at"))
+        .bind(&me)
+        .bind(time_text(from))
+        .bind(time_text(until))
+        .fetch_all(db)
+        .await
+        .or_internal("listing visits")?;
+    let member_rows = sqlx::query(&format!(
+        "SELECT vm.visit_id AS member_of, {STAFF_COLS} FROM visit_members vm \
+         JOIN staff st ON st.id = vm.staff_id {STAFF_JOIN} \
+         WHERE vm.visit_id IN (SELECT v.id {mine}) ORDER BY st.display_name"
+    ))
+    .bind(&me)
+    .bind(time_text(from))
+    .bind(time_text(until))
+    .fetch_all(db)
+    .await
+    .or_internal("listing visit members")?;
+    let mut members: HashMap<String, Vec<StaffRef>> = HashMap::new();
+    for row in &member_rows {
+        members
+            .entry(text(row, "member_of").or_internal("reading members")?)
+            .or_default()
+            .push(staff_ref(row).or_internal("reading members")?);
+    }
+    rows.iter()
+        .map(|row| {
+            let visit_id: String = text(row, "visit_id")?;
+            visit_from_row(row, members.remove(&visit_id).unwrap_or_default())
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading visits")
+}
+
+fn visit_from_row(row: &SqliteRow, members: Vec<StaffRef>) -> anyhow::Result<Visit> {
+    Ok(Visit {
+        id: id(row, "visit_id")?,
+        case_id: id(row, "case_id")?,
+        pseudonym: text(row, "pseudonym")?,
+        risk: code(row, "risk", RiskLevel::parse)?,
+        case_status: code(row, "case_status", CaseStatus::parse)?,
+        window: TimeWindow::new(time(row, "starts_at")?, time(row, "ends_at")?)
+            .map_err(|_| anyhow::anyhow!("a stored visit ends before it starts"))?,
+        place: text(row, "place")?,
+        status: code(row, "visit_status", VisitStatus::parse)?,
+        members,
+    })
+}
+
+/// A visit the viewer may see, with its case's program and whether the viewer is on the team.
+pub struct VisibleVisit {
+    /// The visit's case.
+    pub case_id: CaseId,
+    /// Whether the viewer is on the case team (not only a supervisor of its program).
+    pub on_team: bool,
+    /// The visit's status before any change.
+    pub status: VisitStatus,
+}
+
+/// Loads a visit and checks that the viewer may see its case. A visit that does not exist and
+/// one the viewer may not see get the same answer, so ids cannot be probed. A refusal is
+/// audited on `conn`.
+pub async fn visible(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    visit: VisitId,
+) -> Result<VisibleVisit, AppError> {
+    let found: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT v.case_id, v.status, c.program, \
+           EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ? AND t.left_at IS NULL) \
+         FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?",
+    )
+    .bind(viewer.id.to_string())
+    .bind(visit.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .or_internal("loading a visit")?;
+    let allowed = found.and_then(|(case_id, status, program, on_team)| {
+        let program = Program::parse(&program).ok()?;
+        let on_team = on_team != 0;
+        may_see_case(viewer.role, viewer.supervises, on_team, program).then_some((case_id, status, on_team))
+    });
+    match allowed {
+        Some((case_id, status, on_team)) => Ok(VisibleVisit {
+            case_id: case_id.parse().map_err(|_| anyhow::anyhow!("malformed case id")).or_internal("reading a visit")?,
+            on_team,
+            status: VisitStatus::parse(&status).map_err(|_| anyhow::anyhow!("unknown status")).or_internal("reading a visit")?,
+        }),
+        None => {
+            audit::record(conn, Event { actor: Some(viewer), action: Action::DeniedVisit, case_id: None, record_id: Some(visit.to_string()) })
+                .await
+                .or_internal("auditing a refusal")?;
+            tracing::info!(staff = %viewer.id, %visit, "visit refused");
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// A visit with its case summary and notes, if the viewer may see the case. The read is audited.
+pub async fn detail(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId) -> Result<VisitDetail, AppError> {
+    let mut tx = db.begin().await.or_internal("starting a read")?;
+    let visible = visible(&mut tx, viewer, visit_id).await;
+    let visible = match visible {
+        Ok(v) => v,
+        Err(e) => {
+            tx.commit().await.or_internal("committing an audit event")?;
+            return Err(e);
+        }
+    };
+    let row = sqlx::query(&format!(
+        "SELECT {VISIT_COLS} FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?"
+    ))
+    .bind(visit_id.to_string())
+    .fetch_one(&mut *tx)
+    .await
+    .or_internal("loading a visit")?;
+    let members = sqlx::query(&format!(
+        "SELECT {STAFF_COLS} FROM visit_members vm JOIN staff st ON st.id = vm.staff_id {STAFF_JOIN} \
+         WHERE vm.visit_id = ? ORDER BY st.display_name"
+    ))
+    .bind(visit_id.to_string())
+    .fetch_all(&mut *tx)
+    .await
+    .or_internal("loading visit members")?
+    .iter()
+    .map(staff_ref)
+    .collect::<anyhow::Result<Vec<_>>>()
+    .or_internal("reading visit members")?;
+    let visit = visit_from_row(&row, members).or_internal("reading a visit")?;
+    let case = case_summary(&mut tx, visible.case_id).await?;
+    let notes = notes::of_case(&mut tx, visible.case_id).await?;
+    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::ReadVisit, case_id: Some(visible.case_id.to_string()), record_id: Some(visit_id.to_string()) })
+        .await
+        .or_internal("auditing a read")?;
+    tx.commit().await.or_internal("committing a read")?;
+    Ok(VisitDetail { visit, case, notes })
+}
+
+async fn case_summary(conn: &mut SqliteConnection, case_id: CaseId) -> Result<CaseSummary, AppError> {
+    let row = sqlx::query(
+        "SELECT id, pseudonym, intake_channel, program, risk, status, life_goal, medical_view, welfare_view, opened_on \
+         FROM cases WHERE id = ?",
+    )
+    .bind(case_id.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .or_internal("loading a case")?;
+    let team = sqlx::query(&format!(
+        "SELECT {STAFF_COLS} FROM case_team t JOIN staff st ON st.id = t.staff_id {STAFF_JOIN} \
+         WHERE t.case_id = ? AND t.left_at IS NULL ORDER BY t.joined_at, st.display_name"
+    ))
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .or_internal("loading a team")?
+    .iter()
+    .map(staff_ref)
+    .collect::<anyhow::Result<Vec<_>>>()
+    .or_internal("reading a team")?;
+    let agencies: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT ca.phase, ag.name_ja, ag.name_en FROM case_agencies ca JOIN agencies ag ON ag.id = ca.agency_id \
+         WHERE ca.case_id = ? ORDER BY ag.name_ja",
+    )
+    .bind(case_id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .or_internal("loading agencies involved")?;
+    let names = |phase: &str| -> Vec<(String, String)> {
+        agencies.iter().filter(|(p, _, _)| p == phase).map(|(_, ja, en)| (ja.clone(), en.clone())).collect()
+    };
+    let status = code(&row, "status", CaseStatus::parse).or_internal("reading a case")?;
+    let summary = (|| -> anyhow::Result<CaseSummary> {
+        Ok(CaseSummary {
+            id: case_id,
+            pseudonym: text(&row, "pseudonym")?,
+            intake_channel: code(&row, "intake_channel", IntakeChannel::parse)?,
+            program: code(&row, "program", Program::parse)?,
+            risk: code(&row, "risk", RiskLevel::parse)?,
+            status,
+            opened_on: text(&row, "opened_on")?.parse()?,
+            life_goal: LifeGoal {
+                goal: text(&row, "life_goal")?,
+                medical_view: text(&row, "medical_view")?,
+                welfare_view: text(&row, "welfare_view")?,
+            },
+            team,
+            agencies_at_intake: names("intake"),
+            agencies_at_close: (status == CaseStatus::Closed).then(|| names("close")),
+        })
+    })();
+    summary.or_internal("reading a case")
+}

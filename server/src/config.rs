@@ -1,0 +1,169 @@
+//! The server's settings, read once at start from environment variables. Every setting has a
+//! default, so the app runs on an embedded SQLite file with no configuration at all.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable is set to something that cannot be used.
+    #[error("{name} is set to {value:?}: {why}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What it was set to.
+        value: String,
+        /// What is expected.
+        why: &'static str,
+    },
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object a line, for log collectors.
+    Json,
+    /// Readable lines, for a terminal.
+    Pretty,
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the database is: `sqlite://path?mode=rwc` (`DEKAPAN_DATABASE_URL`).
+    pub database_url: String,
+    /// Address to listen on (`DEKAPAN_ADDR`, else `LEPTOS_SITE_ADDR`, else `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// Whether to load the demo data when it is missing (`DEKAPAN_DEMO_DATA`, default true).
+    pub demo_data: bool,
+    /// A session ends after this long without use (`DEKAPAN_SESSION_IDLE_MINUTES`, default 120).
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in whatever happens (`DEKAPAN_SESSION_MAX_HOURS`, 12).
+    pub session_max: Duration,
+    /// Marks cookies `Secure`; on when the app is served over HTTPS (`DEKAPAN_PUBLIC_URL`
+    /// starting with `https://`, or `DEKAPAN_SECURE_COOKIES=true`).
+    pub secure_cookies: bool,
+    /// Log format (`DEKAPAN_LOG_FORMAT=json|pretty`, default pretty).
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so that tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = lookup("DEKAPAN_DATABASE_URL")
+            .unwrap_or_else(|| "sqlite://data/dekapan.sqlite?mode=rwc".to_owned());
+        if !database_url.starts_with("sqlite:") {
+            return Err(ConfigError::Invalid {
+                name: "DEKAPAN_DATABASE_URL",
+                value: database_url,
+                why: "this build supports sqlite: URLs",
+            });
+        }
+        let addr_text = lookup("DEKAPAN_ADDR")
+            .or_else(|| lookup("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        let addr = addr_text.parse().map_err(|_| ConfigError::Invalid {
+            name: "DEKAPAN_ADDR",
+            value: addr_text.clone(),
+            why: "expected host:port, such as 127.0.0.1:3000",
+        })?;
+        let https = lookup("DEKAPAN_PUBLIC_URL").is_some_and(|u| u.starts_with("https://"));
+        Ok(Self {
+            database_url,
+            addr,
+            demo_data: flag(&lookup, "DEKAPAN_DEMO_DATA", true)?,
+            session_idle: Duration::from_secs(60 * number(&lookup, "DEKAPAN_SESSION_IDLE_MINUTES", 120)?),
+            session_max: Duration::from_secs(3600 * number(&lookup, "DEKAPAN_SESSION_MAX_HOURS", 12)?),
+            secure_cookies: https || flag(&lookup, "DEKAPAN_SECURE_COOKIES", false)?,
+            log_format: match lookup("DEKAPAN_LOG_FORMAT").as_deref() {
+                None | Some("pretty") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: "DEKAPAN_LOG_FORMAT",
+                        value: other.to_owned(),
+                        why: "expected json or pretty",
+                    })
+                }
+            },
+        })
+    }
+}
+
+fn flag(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match lookup(name).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some("0" | "false" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            value: other.to_owned(),
+            why: "expected true or false",
+        }),
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                name,
+                value: text,
+                why: "expected a whole number above zero",
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn nothing_set_runs_on_the_embedded_default() {
+        let config = with(&[]).unwrap();
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert!(config.demo_data);
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let config = with(&[("DEKAPAN_PUBLIC_URL", "https://dekapan.example")]).unwrap();
+        assert!(config.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = with(&[("DEKAPAN_SESSION_IDLE_MINUTES", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("DEKAPAN_SESSION_IDLE_MINUTES"));
+        assert!(with(&[("DEKAPAN_ADDR", "port 3000")]).is_err());
+        assert!(with(&[("DEKAPAN_DEMO_DATA", "maybe")]).is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! The Dekapan server: configuration, database, sessions, audit log, and the app's calls,
+//! served with the Leptos app on axum.
+
+pub mod audit;
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod telemetry;
+
+use anyhow::Context;
+use app::api::SharedBackend;
+use app::domain::visit::local_day;
+use app::{shell, App};
+use axum::routing::get;
+use axum::{Json, Router};
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: SqlitePool,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads the demo data if asked, and binds the address
+    /// (port 0 picks a free port, as the tests do).
+    pub async fn build(config: Config, leptos: LeptosOptions) -> anyhow::Result<Self> {
+        let db = db::connect(&config.database_url).await?;
+        if config.demo_data && demo::load(&db, local_day(chrono::Utc::now())).await? {
+            tracing::info!("demo data loaded");
+        }
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let router = router(db.clone(), Arc::new(config), leptos);
+        Ok(Self { listener, router, db })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The database pool (for tests that check what was written).
+    pub fn db(&self) -> &SqlitePool {
+        &self.db
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving")
+    }
+}
+
+fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> Router {
+    let backend: SharedBackend = Arc::new(backend::Service::new(db.clone(), config));
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/health", get(move || health(db.clone())))
+        .leptos_routes_with_context(
+            &leptos,
+            routes,
+            move || provide_context(backend.clone()),
+            {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(CompressionLayer::new())
+        .with_state(leptos)
+}
+
+/// `/health`: answers 200 when the database answers.
+async fn health(db: SqlitePool) -> (http::StatusCode, Json<serde_json::Value>) {
+    match sqlx::query("SELECT 1").execute(&db).await {
+        Ok(_) => (http::StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "database unavailable" })),
+            )
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,7 @@
+//! API tests: a real server on port 0 with a fresh SQLite file per test, driven over HTTP the
+//! way the browser drives it.
+
+mod auth;
+mod helpers;
+mod notes;
+mod visits;
