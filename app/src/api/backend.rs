@@ -1,8 +1,8 @@
 //! The seam between the server functions and the server crate, which owns the database,
 //! sessions and audit log. The server provides one [`SharedBackend`] as Leptos context.
 
-use super::{AppError, NoteListItem, Viewer, VisitDetail};
-use crate::domain::{NoteFields, NoteId, Visit, VisitId};
+use super::{AppError, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
+use crate::domain::{NoteFields, Visit, VisitId};
 use std::sync::Arc;
 
 /// What the server functions need from the server. Every method that takes a [`Viewer`]
@@ -28,7 +28,7 @@ pub trait Backend: Send + Sync + 'static {
         viewer: &Viewer,
         visit: VisitId,
         note: NoteFields,
-    ) -> Result<NoteId, AppError>;
+    ) -> Result<NoteSubmitted, AppError>;
     /// Recent notes of the programs the viewer supervises.
     async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
 }

@@ -60,7 +60,7 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             // Arguments that do not decode are the caller's mistake, not a network failure.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 AppError::Invalid(Vec::new())
@@ -69,6 +69,11 @@ impl FromServerFnError for AppError {
                 AppError::Internal
             }
             other => AppError::Network(other.to_string()),
-        }
+        };
+        // On the server this runs while answering a request whose arguments did not decode:
+        // answer with the matching status rather than a generic 500.
+        #[cfg(feature = "ssr")]
+        let error = super::ssr::status(error);
+        error
     }
 }

@@ -10,9 +10,9 @@ mod backend;
 pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
-pub use views::{NoteListItem, Viewer, VisitDetail};
+pub use views::{NoteListItem, NoteSubmitted, Viewer, VisitDetail};
 
-use crate::domain::{NoteFields, NoteId, Visit};
+use crate::domain::{NoteFields, Visit};
 use leptos::prelude::*;
 
 /// The name of the session cookie.
@@ -71,7 +71,7 @@ pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
 
 /// Records an outreach note about a visit and marks the visit done (or not met).
 #[server(prefix = "/api", endpoint = "submit_note")]
-pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteId, AppError> {
+pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteSubmitted, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     let visit_id = visit_id.parse().map_err(|_| ssr::status(AppError::NotFound))?;
     backend

@@ -2,7 +2,7 @@
 
 use crate::domain::{
     CaseSummary, NoteId, OutreachNote, Program, RiskLevel, Role, StaffId, Visit,
-    VisitId,
+    VisitId, VisitStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,15 @@ pub struct VisitDetail {
     pub case: CaseSummary,
     /// Earlier notes on the case, newest first.
     pub notes: Vec<OutreachNote>,
+}
+
+/// What became of a submitted note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteSubmitted {
+    /// The new note.
+    pub note_id: NoteId,
+    /// The visit's status after the note (done, or not met).
+    pub visit_status: VisitStatus,
 }
 
 /// A note as a supervisor lists it.

@@ -14,6 +14,8 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(viewer)) = action.value().get() {
+            // Consumed once: a later visit to this page must not replay an old sign-in.
+            action.value().set(None);
             navigate(viewer.start_page(), Default::default());
         }
     });

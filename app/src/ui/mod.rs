@@ -199,6 +199,8 @@ fn Header() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = session.logout.value().get() {
+            session.logout.value().set(None);
+            session.login.value().set(None);
             navigate("/login", Default::default());
         }
     });

@@ -7,7 +7,6 @@ use super::visits::{visit_id_param, NotesChanged};
 use crate::api::{AppError, SubmitNote, VisitDetail};
 use crate::domain::visit::japan_time;
 use crate::domain::{CaseSummary, NoteField, OutreachNote, StaffRef, VisitStatus};
-use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 
@@ -16,6 +15,28 @@ use leptos_router::components::{Redirect, A};
 pub fn VisitPage() -> impl IntoView {
     let id = visit_id_param();
     let changed = expect_context::<NotesChanged>();
+    // The note action lives here, outside the view that is re-rendered when the visit is
+    // refetched, so its result survives the refetch that a successful submission triggers.
+    let form = NoteFormState {
+        action: ServerAction::<SubmitNote>::new(),
+        saved_as: RwSignal::new(None),
+    };
+    provide_context(form);
+    Effect::new(move |_| {
+        if let Some(Ok(done)) = form.action.value().get() {
+            form.saved_as.set(Some(done.visit_status));
+            changed.0.update(|n| *n += 1);
+        }
+    });
+    // Another visit starts with a clean slate.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let current = id.get();
+        if previous.is_some_and(|p| p != current) {
+            form.saved_as.set(None);
+            form.action.value().set(None);
+        }
+        current
+    });
     let detail = Resource::new(
         move || (id.get(), changed.0.get()),
         |(id, _)| async move { crate::api::load_visit(id.unwrap_or_default()).await },
@@ -218,24 +239,18 @@ fn NotesView(notes: Vec<OutreachNote>) -> impl IntoView {
     }
 }
 
+/// The note action and what the last successful submission did to the visit.
+#[derive(Clone, Copy)]
+struct NoteFormState {
+    action: ServerAction<SubmitNote>,
+    saved_as: RwSignal<Option<VisitStatus>>,
+}
+
 #[component]
 fn NoteForm(visit_id: String) -> impl IntoView {
     let lang = use_lang();
-    let changed = expect_context::<NotesChanged>();
-    let action = ServerAction::<SubmitNote>::new();
-    let form = NodeRef::<Form>::new();
+    let NoteFormState { action, saved_as } = expect_context::<NoteFormState>();
     let met = RwSignal::new(true);
-    let saved_as = RwSignal::new(None::<VisitStatus>);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            saved_as.set(Some(if met.get_untracked() { VisitStatus::Done } else { VisitStatus::NotMet }));
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-            met.set(true);
-            changed.0.update(|n| *n += 1);
-        }
-    });
     let error = move || action.value().get().and_then(|r| r.err());
     let field_error = move |name: &'static str| {
         move || {
@@ -251,7 +266,7 @@ fn NoteForm(visit_id: String) -> impl IntoView {
     view! {
         <section class="card note-form" aria-labelledby="note-form-title">
             <h2 id="note-form-title">{tr(T::RecordNote)}</h2>
-            <ActionForm action=action node_ref=form attr:data-testid="note-form">
+            <ActionForm action=action attr:data-testid="note-form">
                 <input type="hidden" name="visit_id" value=visit_id/>
                 <fieldset class="met">
                     <legend>{tr(T::WasMet)}</legend>

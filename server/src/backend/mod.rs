@@ -8,8 +8,8 @@ mod visits;
 use crate::audit::{self, Action, Event};
 use crate::auth;
 use crate::config::Config;
-use app::api::{AppError, Backend, NoteListItem, Viewer, VisitDetail, SESSION_COOKIE};
-use app::domain::{FieldError, NoteFields, NoteId, Problem, Program, Visit, VisitId};
+use app::api::{AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE};
+use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -155,7 +155,7 @@ impl Backend for Service {
         visits::detail(&self.db, viewer, visit).await
     }
 
-    async fn submit_note(&self, viewer: &Viewer, visit: VisitId, note: NoteFields) -> Result<NoteId, AppError> {
+    async fn submit_note(&self, viewer: &Viewer, visit: VisitId, note: NoteFields) -> Result<NoteSubmitted, AppError> {
         notes::submit(&self.db, viewer, visit, note).await
     }
 

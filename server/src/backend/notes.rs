@@ -5,7 +5,7 @@ use super::visits::visible;
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::db::now_text;
-use app::api::{AppError, NoteListItem, Viewer};
+use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
 use app::domain::access::may_write_notes;
 use app::domain::{
     CaseId, NoteFields, NoteId, NoteRevision, OutreachNote, Program, RiskLevel, VisitId,
@@ -21,7 +21,7 @@ const PROGRAM_NOTES_LIMIT: i64 = 100;
 /// met). Validation happens before anything is written; the note, the visit's status and the
 /// audit event commit together or not at all.
 #[tracing::instrument(skip(db, viewer, fields), fields(staff = %viewer.id))]
-pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields: NoteFields) -> Result<NoteId, AppError> {
+pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields: NoteFields) -> Result<NoteSubmitted, AppError> {
     if !viewer.role.writes_notes() {
         return Err(AppError::Forbidden);
     }
@@ -57,8 +57,10 @@ pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields:
     .await
     .or_internal("inserting a note")?;
     insert_revision(&mut tx, note_id, 1, None, viewer, &fields, &now).await?;
+    let mut visit_status = visit.status;
     if visit.status.is_open() {
         let status = if fields.met { VisitStatus::Done } else { VisitStatus::NotMet };
+        visit_status = status;
         sqlx::query("UPDATE visits SET status = ? WHERE id = ?")
             .bind(status.code())
             .bind(visit_id.to_string())
@@ -71,7 +73,7 @@ pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields:
         .or_internal("auditing a note")?;
     tx.commit().await.or_internal("committing a note")?;
     tracing::info!(note = %note_id, "note recorded");
-    Ok(note_id)
+    Ok(NoteSubmitted { note_id, visit_status })
 }
 
 async fn insert_revision(

@@ -135,6 +135,6 @@ pub fn complete_note(visit_id: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Borrows a field list for [`TestApp::call`].
-pub fn fields(list: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+pub fn fields<'a>(list: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     list.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -1,8 +1,8 @@
 //! Recording outreach notes and the supervisor's list.
 
 use crate::helpers::{complete_note, error_of, fields, spawn_app};
-use app::api::{AppError, NoteListItem};
-use app::domain::{NoteId, Problem};
+use app::api::{AppError, NoteListItem, NoteSubmitted};
+use app::domain::{Problem, VisitStatus};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -15,7 +15,9 @@ async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervis
     let res = app.call("submit_note", &fields(&note)).await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let note_id: NoteId = res.json().await.unwrap();
+    let submitted: NoteSubmitted = res.json().await.unwrap();
+    assert_eq!(submitted.visit_status, VisitStatus::Done);
+    let note_id = submitted.note_id;
     let status: String = sqlx::query_scalar("SELECT status FROM visits WHERE id = ?")
         .bind(&visit_id)
         .fetch_one(&app.db)
@@ -158,6 +160,8 @@ async fn a_nurse_may_not_list_the_programs_notes() {
 #[tokio::test]
 async fn note_revisions_cannot_be_changed_or_deleted_in_the_database() {
     let app = spawn_app().await;
+    app.login("nurse.sato").await;
+    assert!(app.count("SELECT COUNT(*) FROM audit_log").await > 0);
 
     let update = sqlx::query("UPDATE note_revisions SET free_text = 'rewritten'").execute(&app.db).await;
     let delete = sqlx::query("DELETE FROM note_revisions").execute(&app.db).await;
