@@ -5,7 +5,9 @@
 
 use crate::db::{now_text, time_text};
 use anyhow::Context;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::Utc;
 use rand::RngCore;
@@ -99,13 +101,15 @@ pub async fn session_staff(
     .context("reading a session")?;
     match staff {
         Some((staff_id,)) => {
-            sqlx::query("UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE token_hash = ?")
-                .bind(&now)
-                .bind(time_text(Utc::now() + idle))
-                .bind(&hash)
-                .execute(db)
-                .await
-                .context("extending a session")?;
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE token_hash = ?",
+            )
+            .bind(&now)
+            .bind(time_text(Utc::now() + idle))
+            .bind(&hash)
+            .execute(db)
+            .await
+            .context("extending a session")?;
             Ok(Some(staff_id))
         }
         None => {
@@ -133,8 +137,14 @@ mod tests {
     async fn a_password_verifies_only_against_its_own_hash() {
         let hash = hash_password("correct horse battery").unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(hash))
+            .await
+            .unwrap());
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 

@@ -78,8 +78,12 @@ impl Config {
             database_url,
             addr,
             demo_data: flag(&lookup, "DEKAPAN_DEMO_DATA", true)?,
-            session_idle: Duration::from_secs(60 * number(&lookup, "DEKAPAN_SESSION_IDLE_MINUTES", 120)?),
-            session_max: Duration::from_secs(3600 * number(&lookup, "DEKAPAN_SESSION_MAX_HOURS", 12)?),
+            session_idle: Duration::from_secs(
+                60 * number(&lookup, "DEKAPAN_SESSION_IDLE_MINUTES", 120)?,
+            ),
+            session_max: Duration::from_secs(
+                3600 * number(&lookup, "DEKAPAN_SESSION_MAX_HOURS", 12)?,
+            ),
             secure_cookies: https || flag(&lookup, "DEKAPAN_SECURE_COOKIES", false)?,
             log_format: match lookup("DEKAPAN_LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,

@@ -38,31 +38,131 @@ enum Home {
 }
 
 const STAFF: &[(&str, &str, Role, Home, Option<&str>)] = &[
-    ("nurse.sato", "佐藤 美咲", Role::Nurse, Home::HealthCenter, None),
-    ("nurse.tanaka", "田中 由紀", Role::Nurse, Home::HealthCenter, None),
-    ("psw.suzuki", "鈴木 健", Role::PsychiatricStaff, Home::Hospital(0), None),
-    ("doctor.ito", "伊藤 直人", Role::PsychiatricStaff, Home::Hospital(1), None),
-    ("csw.takahashi", "高橋 陽子", Role::SocialWorker, Home::Desk(0), None),
-    ("csw.watanabe", "渡辺 翔", Role::SocialWorker, Home::Desk(1), None),
-    ("csw.yamamoto", "山本 愛", Role::SocialWorker, Home::Desk(2), None),
-    ("supervisor.kobayashi", "小林 誠", Role::Supervisor, Home::HealthCenter, Some("model_program")),
-    ("supervisor.kato", "加藤 恵", Role::Supervisor, Home::HealthCenter, Some("public_health_center")),
-    ("admin.yoshida", "吉田 亮", Role::Admin, Home::HealthCenter, None),
+    (
+        "nurse.sato",
+        "佐藤 美咲",
+        Role::Nurse,
+        Home::HealthCenter,
+        None,
+    ),
+    (
+        "nurse.tanaka",
+        "田中 由紀",
+        Role::Nurse,
+        Home::HealthCenter,
+        None,
+    ),
+    (
+        "psw.suzuki",
+        "鈴木 健",
+        Role::PsychiatricStaff,
+        Home::Hospital(0),
+        None,
+    ),
+    (
+        "doctor.ito",
+        "伊藤 直人",
+        Role::PsychiatricStaff,
+        Home::Hospital(1),
+        None,
+    ),
+    (
+        "csw.takahashi",
+        "高橋 陽子",
+        Role::SocialWorker,
+        Home::Desk(0),
+        None,
+    ),
+    (
+        "csw.watanabe",
+        "渡辺 翔",
+        Role::SocialWorker,
+        Home::Desk(1),
+        None,
+    ),
+    (
+        "csw.yamamoto",
+        "山本 愛",
+        Role::SocialWorker,
+        Home::Desk(2),
+        None,
+    ),
+    (
+        "supervisor.kobayashi",
+        "小林 誠",
+        Role::Supervisor,
+        Home::HealthCenter,
+        Some("model_program"),
+    ),
+    (
+        "supervisor.kato",
+        "加藤 恵",
+        Role::Supervisor,
+        Home::HealthCenter,
+        Some("public_health_center"),
+    ),
+    (
+        "admin.yoshida",
+        "吉田 亮",
+        Role::Admin,
+        Home::HealthCenter,
+        None,
+    ),
 ];
 
 /// The demo logins (every one uses [`DEMO_PASSWORD`]).
 pub fn logins() -> &'static [DemoLogin] {
     const LOGINS: &[DemoLogin] = &[
-        DemoLogin { login: "nurse.sato", role: Role::Nurse, name: "佐藤 美咲" },
-        DemoLogin { login: "nurse.tanaka", role: Role::Nurse, name: "田中 由紀" },
-        DemoLogin { login: "psw.suzuki", role: Role::PsychiatricStaff, name: "鈴木 健" },
-        DemoLogin { login: "doctor.ito", role: Role::PsychiatricStaff, name: "伊藤 直人" },
-        DemoLogin { login: "csw.takahashi", role: Role::SocialWorker, name: "高橋 陽子" },
-        DemoLogin { login: "csw.watanabe", role: Role::SocialWorker, name: "渡辺 翔" },
-        DemoLogin { login: "csw.yamamoto", role: Role::SocialWorker, name: "山本 愛" },
-        DemoLogin { login: "supervisor.kobayashi", role: Role::Supervisor, name: "小林 誠" },
-        DemoLogin { login: "supervisor.kato", role: Role::Supervisor, name: "加藤 恵" },
-        DemoLogin { login: "admin.yoshida", role: Role::Admin, name: "吉田 亮" },
+        DemoLogin {
+            login: "nurse.sato",
+            role: Role::Nurse,
+            name: "佐藤 美咲",
+        },
+        DemoLogin {
+            login: "nurse.tanaka",
+            role: Role::Nurse,
+            name: "田中 由紀",
+        },
+        DemoLogin {
+            login: "psw.suzuki",
+            role: Role::PsychiatricStaff,
+            name: "鈴木 健",
+        },
+        DemoLogin {
+            login: "doctor.ito",
+            role: Role::PsychiatricStaff,
+            name: "伊藤 直人",
+        },
+        DemoLogin {
+            login: "csw.takahashi",
+            role: Role::SocialWorker,
+            name: "高橋 陽子",
+        },
+        DemoLogin {
+            login: "csw.watanabe",
+            role: Role::SocialWorker,
+            name: "渡辺 翔",
+        },
+        DemoLogin {
+            login: "csw.yamamoto",
+            role: Role::SocialWorker,
+            name: "山本 愛",
+        },
+        DemoLogin {
+            login: "supervisor.kobayashi",
+            role: Role::Supervisor,
+            name: "小林 誠",
+        },
+        DemoLogin {
+            login: "supervisor.kato",
+            role: Role::Supervisor,
+            name: "加藤 恵",
+        },
+        DemoLogin {
+            login: "admin.yoshida",
+            role: Role::Admin,
+            name: "吉田 亮",
+        },
     ];
     LOGINS
 }
@@ -99,30 +199,108 @@ const HUBS: [(&str, &str); 5] = [
 
 /// Cooperating businesses: name, hub index, functions they are registered under.
 const BUSINESSES: &[(&str, &str, usize, &[HubFunction])] = &[
-    ("相談支援事業所 ひだまり", "Hidamari counselling office", 0, &[HubFunction::Consultation, HubFunction::CommunityBuilding]),
-    ("グループホーム けやき", "Keyaki group home", 0, &[HubFunction::Emergency, HubFunction::Experience]),
-    ("短期入所 あおば", "Aoba short stay", 1, &[HubFunction::Emergency]),
-    ("地域活動支援センター こもれび", "Komorebi community activity center", 1, &[HubFunction::Experience, HubFunction::Consultation]),
-    ("就労支援 たんぽぽ", "Tanpopo employment support", 2, &[HubFunction::Specialists, HubFunction::Experience]),
-    ("相談支援センター みなみ", "Minami counselling center", 2, &[HubFunction::Consultation]),
-    ("研修センター やまゆり", "Yamayuri training center", 3, &[HubFunction::Specialists, HubFunction::CommunityBuilding]),
-    ("緊急受入れ ほっと", "Hot emergency shelter", 3, &[HubFunction::Emergency]),
-    ("地域づくり ねっと八王子", "Net Hachioji community network", 4, &[HubFunction::CommunityBuilding, HubFunction::Consultation]),
-    ("体験ホーム さくら", "Sakura trial living home", 4, &[HubFunction::Experience, HubFunction::Specialists]),
+    (
+        "相談支援事業所 ひだまり",
+        "Hidamari counselling office",
+        0,
+        &[HubFunction::Consultation, HubFunction::CommunityBuilding],
+    ),
+    (
+        "グループホーム けやき",
+        "Keyaki group home",
+        0,
+        &[HubFunction::Emergency, HubFunction::Experience],
+    ),
+    (
+        "短期入所 あおば",
+        "Aoba short stay",
+        1,
+        &[HubFunction::Emergency],
+    ),
+    (
+        "地域活動支援センター こもれび",
+        "Komorebi community activity center",
+        1,
+        &[HubFunction::Experience, HubFunction::Consultation],
+    ),
+    (
+        "就労支援 たんぽぽ",
+        "Tanpopo employment support",
+        2,
+        &[HubFunction::Specialists, HubFunction::Experience],
+    ),
+    (
+        "相談支援センター みなみ",
+        "Minami counselling center",
+        2,
+        &[HubFunction::Consultation],
+    ),
+    (
+        "研修センター やまゆり",
+        "Yamayuri training center",
+        3,
+        &[HubFunction::Specialists, HubFunction::CommunityBuilding],
+    ),
+    (
+        "緊急受入れ ほっと",
+        "Hot emergency shelter",
+        3,
+        &[HubFunction::Emergency],
+    ),
+    (
+        "地域づくり ねっと八王子",
+        "Net Hachioji community network",
+        4,
+        &[HubFunction::CommunityBuilding, HubFunction::Consultation],
+    ),
+    (
+        "体験ホーム さくら",
+        "Sakura trial living home",
+        4,
+        &[HubFunction::Experience, HubFunction::Specialists],
+    ),
 ];
 
 const GOALS: [(&str, &str, &str); 5] = [
-    ("近所のスーパーに一人で買い物に行けるようになりたい", "服薬中断が続いており受診再開が必要", "ごみの片付けと家計管理に支援が必要"),
-    ("夜ぐっすり眠って、朝に散歩をしたい", "不眠が強く、睡眠の評価と調整が必要", "日中の居場所として地域活動支援センターを紹介"),
-    ("また働けるようになりたい", "抑うつ状態は改善傾向。主治医と就労時期を相談", "就労支援事業所の見学を調整"),
-    ("母と穏やかに暮らしたい", "幻聴への対処を本人と共有", "家族の介護負担の軽減に向けて包括支援センターと連携"),
-    ("部屋を片付けて友人を呼びたい", "受診は継続中。疲れやすさの背景を確認", "片付けの支援と近隣との関係づくり"),
+    (
+        "近所のスーパーに一人で買い物に行けるようになりたい",
+        "服薬中断が続いており受診再開が必要",
+        "ごみの片付けと家計管理に支援が必要",
+    ),
+    (
+        "夜ぐっすり眠って、朝に散歩をしたい",
+        "不眠が強く、睡眠の評価と調整が必要",
+        "日中の居場所として地域活動支援センターを紹介",
+    ),
+    (
+        "また働けるようになりたい",
+        "抑うつ状態は改善傾向。主治医と就労時期を相談",
+        "就労支援事業所の見学を調整",
+    ),
+    (
+        "母と穏やかに暮らしたい",
+        "幻聴への対処を本人と共有",
+        "家族の介護負担の軽減に向けて包括支援センターと連携",
+    ),
+    (
+        "部屋を片付けて友人を呼びたい",
+        "受診は継続中。疲れやすさの背景を確認",
+        "片付けの支援と近隣との関係づくり",
+    ),
 ];
 
-const PLACES: [&str; 6] = ["自宅", "市民センター", "はちまるサポート相談室", "駅前の喫茶店", "公園", "自宅（玄関先）"];
+const PLACES: [&str; 6] = [
+    "自宅",
+    "市民センター",
+    "はちまるサポート相談室",
+    "駅前の喫茶店",
+    "公園",
+    "自宅（玄関先）",
+];
 
 fn uid(table: u128, n: usize) -> String {
-    Uuid::from_u128(0xdeca_0000_0000_0000_0000_0000_0000_0000 | (table << 32) | n as u128).to_string()
+    Uuid::from_u128(0xdeca_0000_0000_0000_0000_0000_0000_0000 | (table << 32) | n as u128)
+        .to_string()
 }
 
 /// Agency ids by what they are.
@@ -180,7 +358,14 @@ pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-async fn agency(conn: &mut SqliteConnection, id: &str, kind: AgencyKind, ja: &str, en: &str, parent: Option<&str>) -> anyhow::Result<()> {
+async fn agency(
+    conn: &mut SqliteConnection,
+    id: &str,
+    kind: AgencyKind,
+    ja: &str,
+    en: &str,
+    parent: Option<&str>,
+) -> anyhow::Result<()> {
     sqlx::query("INSERT OR IGNORE INTO agencies (id, kind, name_ja, name_en, parent_id) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(kind.code())
@@ -195,27 +380,99 @@ async fn agency(conn: &mut SqliteConnection, id: &str, kind: AgencyKind, ja: &st
 
 async fn agencies(conn: &mut SqliteConnection) -> anyhow::Result<()> {
     use AgencyKind as K;
-    agency(conn, &Agencies::health_center(), K::PublicHealthCenter, "八王子市保健所", "Hachioji Public Health Center", None).await?;
-    agency(conn, &Agencies::welfare_policy(), K::WelfarePolicyDivision, "福祉政策課", "Welfare Policy Division", None).await?;
-    agency(conn, &Agencies::disability(), K::DisabilityWelfareDivision, "障害者福祉課", "Disability Welfare Division", None).await?;
-    agency(conn, &Agencies::nursing_station(), K::VisitingNursingStation, "訪問看護ステーション すみれ", "Sumire visiting nursing station", None).await?;
-    agency(conn, &Agencies::general_support(), K::CommunityGeneralSupportCenter, "地域包括支援センター 元本郷", "Motohongo community general support center", None).await?;
+    agency(
+        conn,
+        &Agencies::health_center(),
+        K::PublicHealthCenter,
+        "八王子市保健所",
+        "Hachioji Public Health Center",
+        None,
+    )
+    .await?;
+    agency(
+        conn,
+        &Agencies::welfare_policy(),
+        K::WelfarePolicyDivision,
+        "福祉政策課",
+        "Welfare Policy Division",
+        None,
+    )
+    .await?;
+    agency(
+        conn,
+        &Agencies::disability(),
+        K::DisabilityWelfareDivision,
+        "障害者福祉課",
+        "Disability Welfare Division",
+        None,
+    )
+    .await?;
+    agency(
+        conn,
+        &Agencies::nursing_station(),
+        K::VisitingNursingStation,
+        "訪問看護ステーション すみれ",
+        "Sumire visiting nursing station",
+        None,
+    )
+    .await?;
+    agency(
+        conn,
+        &Agencies::general_support(),
+        K::CommunityGeneralSupportCenter,
+        "地域包括支援センター 元本郷",
+        "Motohongo community general support center",
+        None,
+    )
+    .await?;
     let policy = Agencies::welfare_policy();
     for (i, (ja, en)) in DESK_AREAS.iter().enumerate() {
         let name_ja = format!("はちまるサポート{ja}");
         let name_en = format!("Hachimaru Support {en}");
-        agency(conn, &Agencies::desk(i), K::WelfareDesk, &name_ja, &name_en, Some(&policy)).await?;
+        agency(
+            conn,
+            &Agencies::desk(i),
+            K::WelfareDesk,
+            &name_ja,
+            &name_en,
+            Some(&policy),
+        )
+        .await?;
     }
     for (i, (ja, en)) in HOSPITALS.iter().enumerate() {
-        agency(conn, &Agencies::hospital(i), K::PsychiatricHospital, ja, en, None).await?;
+        agency(
+            conn,
+            &Agencies::hospital(i),
+            K::PsychiatricHospital,
+            ja,
+            en,
+            None,
+        )
+        .await?;
     }
     let disability = Agencies::disability();
     for (i, (ja, en)) in HUBS.iter().enumerate() {
-        agency(conn, &Agencies::hub(i), K::LifeSupportHub, ja, en, Some(&disability)).await?;
+        agency(
+            conn,
+            &Agencies::hub(i),
+            K::LifeSupportHub,
+            ja,
+            en,
+            Some(&disability),
+        )
+        .await?;
     }
     for (i, (ja, en, hub, functions)) in BUSINESSES.iter().enumerate() {
         let business = Agencies::business(i);
-        agency(conn, &business, K::CooperatingBusiness, ja, en, Some(&Agencies::hub(*hub))).await?;
+        agency(
+            conn,
+            &business,
+            K::CooperatingBusiness,
+            ja,
+            en,
+            Some(&Agencies::hub(*hub)),
+        )
+        .await?;
         for function in *functions {
             sqlx::query("INSERT OR IGNORE INTO directory_entries (business_id, hub_id, function, phone) VALUES (?, ?, ?, ?)")
                 .bind(&business)
@@ -282,9 +539,9 @@ const CASES: usize = 30;
 /// and often a dispatched psychiatric staff member. `nurse.sato` is on three cases in four.
 fn team(i: usize, channel: IntakeChannel) -> Vec<usize> {
     let nurse = if i % 4 == 3 { TANAKA } else { SATO };
-    let psychiatric = if i % 2 == 0 { SUZUKI } else { ITO };
+    let psychiatric = if i.is_multiple_of(2) { SUZUKI } else { ITO };
     match channel {
-        IntakeChannel::WelfareDesk if i % 3 == 0 => vec![nurse, CSWS[i % 3], psychiatric],
+        IntakeChannel::WelfareDesk if i.is_multiple_of(3) => vec![nurse, CSWS[i % 3], psychiatric],
         IntakeChannel::WelfareDesk => vec![CSWS[i % 3], nurse],
         IntakeChannel::PublicHealthCenter => vec![nurse, psychiatric],
     }
@@ -304,7 +561,11 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
     let now = time_text(Utc::now());
     let mut visit_no = 0;
     for i in 0..CASES {
-        let channel = if i % 3 == 2 { IntakeChannel::PublicHealthCenter } else { IntakeChannel::WelfareDesk };
+        let channel = if i % 3 == 2 {
+            IntakeChannel::PublicHealthCenter
+        } else {
+            IntakeChannel::WelfareDesk
+        };
         let intake_agency = match channel {
             IntakeChannel::WelfareDesk => Agencies::desk(i % DESK_AREAS.len()),
             IntakeChannel::PublicHealthCenter => Agencies::health_center(),
@@ -315,12 +576,16 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
             _ => "active",
         };
         let risk = ["low", "moderate", "moderate", "high", "low"][i % 5];
-        let (goal, medical, welfare) = if status == "intake" { ("", "", "") } else { GOALS[i % GOALS.len()] };
+        let (goal, medical, welfare) = if status == "intake" {
+            ("", "", "")
+        } else {
+            GOALS[i % GOALS.len()]
+        };
         let pseudonym = format!(
             "{}さん（{}代・{}）",
             letters[i % letters.len()],
             [30, 40, 50, 60, 70, 20][i % 6],
-            if i % 2 == 0 { "男性" } else { "女性" }
+            if i.is_multiple_of(2) { "男性" } else { "女性" }
         );
         let opened = today - Days::new(20 + (i as u64 * 7) % 90);
         let case_id = uid(7, i);
@@ -348,13 +613,15 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
 
         let members = team(i, channel);
         for &m in &members {
-            sqlx::query("INSERT OR IGNORE INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?)")
-                .bind(&case_id)
-                .bind(staff_id(m))
-                .bind(&now)
-                .execute(&mut *conn)
-                .await
-                .context("inserting a team member")?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?)",
+            )
+            .bind(&case_id)
+            .bind(staff_id(m))
+            .bind(&now)
+            .execute(&mut *conn)
+            .await
+            .context("inserting a team member")?;
         }
         involved_agencies(conn, &case_id, i, &intake_agency, status == "closed").await?;
 
@@ -366,10 +633,22 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
             let (day, hour) = match (i, k) {
                 (0, 0) => (today, 10),
                 (1, 0) => (today, 14),
-                _ => (today + Days::new(((i * 3 + k * 5) % 14) as u64), 9 + ((i * 2 + k) % 7) as u32),
+                _ => (
+                    today + Days::new(((i * 3 + k * 5) % 14) as u64),
+                    9 + ((i * 2 + k) % 7) as u32,
+                ),
             };
             let assigned = &members[..members.len().min(2)];
-            visit(conn, visit_no, &case_id, at_jst(day, hour, 0), i + k, "planned", assigned).await?;
+            visit(
+                conn,
+                visit_no,
+                &case_id,
+                at_jst(day, hour, 0),
+                i + k,
+                "planned",
+                assigned,
+            )
+            .await?;
             visit_no += 1;
         }
         // One done visit in the past, with a note, for the first ten cases.
@@ -379,13 +658,27 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
             let assigned = &members[..members.len().min(2)];
             let visit_id = visit(conn, visit_no, &case_id, start, i, "done", assigned).await?;
             visit_no += 1;
-            note(conn, i, &visit_id, &case_id, members[0], start + chrono::Duration::minutes(75)).await?;
+            note(
+                conn,
+                i,
+                &visit_id,
+                &case_id,
+                members[0],
+                start + chrono::Duration::minutes(75),
+            )
+            .await?;
         }
     }
     Ok(())
 }
 
-async fn involved_agencies(conn: &mut SqliteConnection, case_id: &str, i: usize, intake_agency: &str, closed: bool) -> anyhow::Result<()> {
+async fn involved_agencies(
+    conn: &mut SqliteConnection,
+    case_id: &str,
+    i: usize,
+    intake_agency: &str,
+    closed: bool,
+) -> anyhow::Result<()> {
     let mut intake = vec![intake_agency.to_owned()];
     if intake_agency != Agencies::health_center() {
         intake.push(Agencies::health_center());
@@ -395,20 +688,26 @@ async fn involved_agencies(conn: &mut SqliteConnection, case_id: &str, i: usize,
     if i != CASES - 1 {
         close.push(Agencies::hospital(i % HOSPITALS.len()));
         close.push(Agencies::hub(i % HUBS.len()));
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             close.push(Agencies::nursing_station());
         }
     }
-    let phases: &[(&str, &Vec<String>)] = if closed { &[("intake", &intake), ("close", &close)] } else { &[("intake", &intake)] };
+    let phases: &[(&str, &Vec<String>)] = if closed {
+        &[("intake", &intake), ("close", &close)]
+    } else {
+        &[("intake", &intake)]
+    };
     for (phase, list) in phases {
         for agency_id in list.iter() {
-            sqlx::query("INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, ?, ?)")
-                .bind(case_id)
-                .bind(phase)
-                .bind(agency_id)
-                .execute(&mut *conn)
-                .await
-                .context("inserting agencies involved")?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, ?, ?)",
+            )
+            .bind(case_id)
+            .bind(phase)
+            .bind(agency_id)
+            .execute(&mut *conn)
+            .await
+            .context("inserting agencies involved")?;
         }
     }
     Ok(())

@@ -42,7 +42,11 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let router = router(db.clone(), Arc::new(config), leptos);
-        Ok(Self { listener, router, db })
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
     }
 
     /// The port the server listens on.
@@ -69,15 +73,10 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> Router 
     let routes = generate_route_list(App);
     Router::new()
         .route("/health", get(move || health(db.clone())))
-        .leptos_routes_with_context(
-            &leptos,
-            routes,
-            move || provide_context(backend.clone()),
-            {
-                let leptos = leptos.clone();
-                move || shell(leptos.clone())
-            },
-        )
+        .leptos_routes_with_context(&leptos, routes, move || provide_context(backend.clone()), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(CompressionLayer::new())
         .with_state(leptos)
@@ -86,7 +85,10 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> Router 
 /// `/health`: answers 200 when the database answers.
 async fn health(db: SqlitePool) -> (http::StatusCode, Json<serde_json::Value>) {
     match sqlx::query("SELECT 1").execute(&db).await {
-        Ok(_) => (http::StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        Ok(_) => (
+            http::StatusCode::OK,
+            Json(serde_json::json!({ "status": "ok" })),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
@@ -103,7 +105,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

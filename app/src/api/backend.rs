@@ -20,8 +20,7 @@ pub trait Backend: Send + Sync + 'static {
     /// The viewer's visits from today on.
     async fn my_visits(&self, viewer: &Viewer) -> Result<Vec<Visit>, AppError>;
     /// A visit, its case and the case's notes, if the viewer is on the case's team.
-    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId)
-        -> Result<VisitDetail, AppError>;
+    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId) -> Result<VisitDetail, AppError>;
     /// Records a note about a visit the viewer is assigned to.
     async fn submit_note(
         &self,

@@ -65,9 +65,7 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 AppError::Invalid(Vec::new())
             }
-            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => {
-                AppError::Internal
-            }
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => AppError::Internal,
             other => AppError::Network(other.to_string()),
         };
         // On the server this runs while answering a request whose arguments did not decode:

@@ -25,7 +25,10 @@ pub const LANG_COOKIE: &str = "dekapan_lang";
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(login: String, password: String) -> Result<Viewer, AppError> {
     let backend = ssr::backend()?;
-    let (viewer, token) = backend.login(&login, &password).await.map_err(ssr::status)?;
+    let (viewer, token) = backend
+        .login(&login, &password)
+        .await
+        .map_err(ssr::status)?;
     ssr::set_cookie(&backend.session_cookie(Some(&token)));
     Ok(viewer)
 }
@@ -62,7 +65,9 @@ pub async fn my_visits() -> Result<Vec<Visit>, AppError> {
 #[server(prefix = "/api", endpoint = "load_visit")]
 pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = visit_id.parse().map_err(|_| ssr::status(AppError::NotFound))?;
+    let visit_id = visit_id
+        .parse()
+        .map_err(|_| ssr::status(AppError::NotFound))?;
     backend
         .visit_detail(&viewer, visit_id)
         .await
@@ -73,7 +78,9 @@ pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
 #[server(prefix = "/api", endpoint = "submit_note")]
 pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteSubmitted, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = visit_id.parse().map_err(|_| ssr::status(AppError::NotFound))?;
+    let visit_id = visit_id
+        .parse()
+        .map_err(|_| ssr::status(AppError::NotFound))?;
     backend
         .submit_note(&viewer, visit_id, note)
         .await

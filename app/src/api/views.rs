@@ -1,8 +1,8 @@
 //! What the server functions send and receive: views shaped for one screen each.
 
 use crate::domain::{
-    CaseSummary, NoteId, OutreachNote, Program, RiskLevel, Role, StaffId, Visit,
-    VisitId, VisitStatus,
+    CaseSummary, NoteId, OutreachNote, Program, RiskLevel, Role, StaffId, Visit, VisitId,
+    VisitStatus,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -38,13 +38,28 @@ mod tests {
     #[test]
     fn supervisors_see_their_program_only() {
         let s = Some(Program::ModelProgram);
-        assert!(may_see_case(Role::Supervisor, s, false, Program::ModelProgram));
-        assert!(!may_see_case(Role::Supervisor, s, false, Program::PublicHealthCenter));
+        assert!(may_see_case(
+            Role::Supervisor,
+            s,
+            false,
+            Program::ModelProgram
+        ));
+        assert!(!may_see_case(
+            Role::Supervisor,
+            s,
+            false,
+            Program::PublicHealthCenter
+        ));
     }
 
     #[test]
     fn administrators_do_not_read_cases() {
-        assert!(!may_see_case(Role::Admin, None, true, Program::ModelProgram));
+        assert!(!may_see_case(
+            Role::Admin,
+            None,
+            true,
+            Program::ModelProgram
+        ));
     }
 
     #[test]

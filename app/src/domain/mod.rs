@@ -4,8 +4,8 @@
 
 pub mod access;
 pub mod agency;
-mod code;
 pub mod case;
+mod code;
 pub mod directory;
 pub mod error;
 pub mod ids;

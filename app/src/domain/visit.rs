@@ -116,6 +116,9 @@ mod tests {
     fn days_are_counted_in_japan_time() {
         // 23:30 UTC on the 23rd is 08:30 on the 24th in Japan.
         let late = Utc.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).unwrap();
-        assert_eq!(local_day(late), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        assert_eq!(
+            local_day(late),
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        );
     }
 }

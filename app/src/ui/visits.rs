@@ -54,13 +54,7 @@ fn VisitPanes() -> impl IntoView {
 fn VisitList(visits: Vec<Visit>) -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
-    let me = Signal::derive(move || {
-        session
-            .viewer
-            .get()
-            .flatten()
-            .map(|v| v.id)
-    });
+    let me = Signal::derive(move || session.viewer.get().flatten().map(|v| v.id));
     if visits.is_empty() {
         return view! { <p class="empty" data-testid="visit-list-empty">{tr(T::NoVisits)}</p> }
             .into_any();

@@ -8,7 +8,9 @@ mod visits;
 use crate::audit::{self, Action, Event};
 use crate::auth;
 use crate::config::Config;
-use app::api::{AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE};
+use app::api::{
+    AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
+};
 use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use sqlx::SqlitePool;
@@ -98,24 +100,52 @@ impl Backend for Service {
         let ok = auth::verify_password(password.to_owned(), hash)
             .await
             .or_internal("checking a password")?;
-        let mut conn = self.db.acquire().await.or_internal("opening a connection")?;
+        let mut conn = self
+            .db
+            .acquire()
+            .await
+            .or_internal("opening a connection")?;
         let staff_id = match (ok, staff_id) {
             (true, Some(id)) => id,
             _ => {
-                audit::record(&mut conn, Event { actor: None, action: Action::LoginFailed, case_id: None, record_id: None })
-                    .await
-                    .or_internal("auditing a failed login")?;
+                audit::record(
+                    &mut conn,
+                    Event {
+                        actor: None,
+                        action: Action::LoginFailed,
+                        case_id: None,
+                        record_id: None,
+                    },
+                )
+                .await
+                .or_internal("auditing a failed login")?;
                 tracing::info!("login refused");
                 return Err(AppError::BadCredentials);
             }
         };
-        let viewer = self.load_viewer(&staff_id).await?.ok_or(AppError::BadCredentials)?;
-        let token = auth::open_session(&self.db, &staff_id, self.config.session_idle, self.config.session_max)
-            .await
-            .or_internal("opening a session")?;
-        audit::record(&mut conn, Event { actor: Some(&viewer), action: Action::Login, case_id: None, record_id: None })
-            .await
-            .or_internal("auditing a login")?;
+        let viewer = self
+            .load_viewer(&staff_id)
+            .await?
+            .ok_or(AppError::BadCredentials)?;
+        let token = auth::open_session(
+            &self.db,
+            &staff_id,
+            self.config.session_idle,
+            self.config.session_max,
+        )
+        .await
+        .or_internal("opening a session")?;
+        audit::record(
+            &mut conn,
+            Event {
+                actor: Some(&viewer),
+                action: Action::Login,
+                case_id: None,
+                record_id: None,
+            },
+        )
+        .await
+        .or_internal("auditing a login")?;
         tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
         Ok((viewer, token))
     }
@@ -137,13 +167,19 @@ impl Backend for Service {
     }
 
     fn session_cookie(&self, token: Option<&str>) -> String {
-        let secure = if self.config.secure_cookies { "; Secure" } else { "" };
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         match token {
             Some(token) => format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
                 self.config.session_max.as_secs()
             ),
-            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+            None => {
+                format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+            }
         }
     }
 
@@ -155,7 +191,12 @@ impl Backend for Service {
         visits::detail(&self.db, viewer, visit).await
     }
 
-    async fn submit_note(&self, viewer: &Viewer, visit: VisitId, note: NoteFields) -> Result<NoteSubmitted, AppError> {
+    async fn submit_note(
+        &self,
+        viewer: &Viewer,
+        visit: VisitId,
+        note: NoteFields,
+    ) -> Result<NoteSubmitted, AppError> {
         notes::submit(&self.db, viewer, visit, note).await
     }
 
@@ -163,4 +204,3 @@ impl Backend for Service {
         notes::program_recent(&self.db, viewer).await
     }
 }
-

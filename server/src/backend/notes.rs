@@ -21,7 +21,12 @@ const PROGRAM_NOTES_LIMIT: i64 = 100;
 /// met). Validation happens before anything is written; the note, the visit's status and the
 /// audit event commit together or not at all.
 #[tracing::instrument(skip(db, viewer, fields), fields(staff = %viewer.id))]
-pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields: NoteFields) -> Result<NoteSubmitted, AppError> {
+pub async fn submit(
+    db: &SqlitePool,
+    viewer: &Viewer,
+    visit_id: VisitId,
+    fields: NoteFields,
+) -> Result<NoteSubmitted, AppError> {
     if !viewer.role.writes_notes() {
         return Err(AppError::Forbidden);
     }
@@ -39,11 +44,12 @@ pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields:
     }
     let note_id = NoteId(uuid::Uuid::new_v4());
     let now = now_text();
-    let acting_agency: (String,) = sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
-        .bind(viewer.id.to_string())
-        .fetch_one(&mut *tx)
-        .await
-        .or_internal("loading the acting agency")?;
+    let acting_agency: (String,) =
+        sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
+            .bind(viewer.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .or_internal("loading the acting agency")?;
     sqlx::query(
         "INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -59,7 +65,11 @@ pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields:
     insert_revision(&mut tx, note_id, 1, None, viewer, &fields, &now).await?;
     let mut visit_status = visit.status;
     if visit.status.is_open() {
-        let status = if fields.met { VisitStatus::Done } else { VisitStatus::NotMet };
+        let status = if fields.met {
+            VisitStatus::Done
+        } else {
+            VisitStatus::NotMet
+        };
         visit_status = status;
         sqlx::query("UPDATE visits SET status = ? WHERE id = ?")
             .bind(status.code())
@@ -68,12 +78,23 @@ pub async fn submit(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId, fields:
             .await
             .or_internal("updating a visit")?;
     }
-    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::CreateNote, case_id: Some(visit.case_id.to_string()), record_id: Some(note_id.to_string()) })
-        .await
-        .or_internal("auditing a note")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::CreateNote,
+            case_id: Some(visit.case_id.to_string()),
+            record_id: Some(note_id.to_string()),
+        },
+    )
+    .await
+    .or_internal("auditing a note")?;
     tx.commit().await.or_internal("committing a note")?;
     tracing::info!(note = %note_id, "note recorded");
-    Ok(NoteSubmitted { note_id, visit_status })
+    Ok(NoteSubmitted {
+        note_id,
+        visit_status,
+    })
 }
 
 async fn insert_revision(
@@ -112,7 +133,10 @@ async fn insert_revision(
 }
 
 /// Every note of a case with all its revisions, newest note first.
-pub async fn of_case(conn: &mut SqliteConnection, case_id: CaseId) -> Result<Vec<OutreachNote>, AppError> {
+pub async fn of_case(
+    conn: &mut SqliteConnection,
+    case_id: CaseId,
+) -> Result<Vec<OutreachNote>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT n.id AS note_id, n.visit_id, c.pseudonym, r.revision, r.amends, r.met, r.met_with, r.mental_state, \
            r.medication, r.daily_living, r.risks, r.agreed, r.next_steps, r.free_text, r.recorded_at, r.received_at, \
@@ -166,7 +190,10 @@ fn revision_from_row(row: &SqliteRow) -> anyhow::Result<NoteRevision> {
 }
 
 /// The latest revision of the most recent notes in the program the viewer supervises.
-pub async fn program_recent(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
+pub async fn program_recent(
+    db: &SqlitePool,
+    viewer: &Viewer,
+) -> Result<Vec<NoteListItem>, AppError> {
     let program = match (viewer.role.is_supervisor(), viewer.supervises) {
         (true, Some(program)) => program,
         _ => return Err(AppError::Forbidden),
@@ -205,9 +232,17 @@ pub async fn program_recent(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<Note
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .or_internal("reading program notes")?;
-    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::ListProgramNotes, case_id: None, record_id: None })
-        .await
-        .or_internal("auditing a read")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ListProgramNotes,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
     tx.commit().await.or_internal("committing a read")?;
     Ok(items)
 }

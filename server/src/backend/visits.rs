@@ -118,18 +118,32 @@ pub async fn visible(
     let allowed = found.and_then(|(case_id, status, program, on_team)| {
         let program = Program::parse(&program).ok()?;
         let on_team = on_team != 0;
-        may_see_case(viewer.role, viewer.supervises, on_team, program).then_some((case_id, status, on_team))
+        may_see_case(viewer.role, viewer.supervises, on_team, program)
+            .then_some((case_id, status, on_team))
     });
     match allowed {
         Some((case_id, status, on_team)) => Ok(VisibleVisit {
-            case_id: case_id.parse().map_err(|_| anyhow::anyhow!("malformed case id")).or_internal("reading a visit")?,
+            case_id: case_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("malformed case id"))
+                .or_internal("reading a visit")?,
             on_team,
-            status: VisitStatus::parse(&status).map_err(|_| anyhow::anyhow!("unknown status")).or_internal("reading a visit")?,
+            status: VisitStatus::parse(&status)
+                .map_err(|_| anyhow::anyhow!("unknown status"))
+                .or_internal("reading a visit")?,
         }),
         None => {
-            audit::record(conn, Event { actor: Some(viewer), action: Action::DeniedVisit, case_id: None, record_id: Some(visit.to_string()) })
-                .await
-                .or_internal("auditing a refusal")?;
+            audit::record(
+                conn,
+                Event {
+                    actor: Some(viewer),
+                    action: Action::DeniedVisit,
+                    case_id: None,
+                    record_id: Some(visit.to_string()),
+                },
+            )
+            .await
+            .or_internal("auditing a refusal")?;
             tracing::info!(staff = %viewer.id, %visit, "visit refused");
             Err(AppError::NotFound)
         }
@@ -137,7 +151,11 @@ pub async fn visible(
 }
 
 /// A visit with its case summary and notes, if the viewer may see the case. The read is audited.
-pub async fn detail(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId) -> Result<VisitDetail, AppError> {
+pub async fn detail(
+    db: &SqlitePool,
+    viewer: &Viewer,
+    visit_id: VisitId,
+) -> Result<VisitDetail, AppError> {
     let mut tx = db.begin().await.or_internal("starting a read")?;
     let visible = visible(&mut tx, viewer, visit_id).await;
     let visible = match visible {
@@ -169,14 +187,25 @@ pub async fn detail(db: &SqlitePool, viewer: &Viewer, visit_id: VisitId) -> Resu
     let visit = visit_from_row(&row, members).or_internal("reading a visit")?;
     let case = case_summary(&mut tx, visible.case_id).await?;
     let notes = notes::of_case(&mut tx, visible.case_id).await?;
-    audit::record(&mut tx, Event { actor: Some(viewer), action: Action::ReadVisit, case_id: Some(visible.case_id.to_string()), record_id: Some(visit_id.to_string()) })
-        .await
-        .or_internal("auditing a read")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ReadVisit,
+            case_id: Some(visible.case_id.to_string()),
+            record_id: Some(visit_id.to_string()),
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
     tx.commit().await.or_internal("committing a read")?;
     Ok(VisitDetail { visit, case, notes })
 }
 
-async fn case_summary(conn: &mut SqliteConnection, case_id: CaseId) -> Result<CaseSummary, AppError> {
+async fn case_summary(
+    conn: &mut SqliteConnection,
+    case_id: CaseId,
+) -> Result<CaseSummary, AppError> {
     let row = sqlx::query(
         "SELECT id, pseudonym, intake_channel, program, risk, status, life_goal, medical_view, welfare_view, opened_on \
          FROM cases WHERE id = ?",
@@ -206,7 +235,11 @@ async fn case_summary(conn: &mut SqliteConnection, case_id: CaseId) -> Result<Ca
     .await
     .or_internal("loading agencies involved")?;
     let names = |phase: &str| -> Vec<(String, String)> {
-        agencies.iter().filter(|(p, _, _)| p == phase).map(|(_, ja, en)| (ja.clone(), en.clone())).collect()
+        agencies
+            .iter()
+            .filter(|(p, _, _)| p == phase)
+            .map(|(_, ja, en)| (ja.clone(), en.clone()))
+            .collect()
     };
     let status = code(&row, "status", CaseStatus::parse).or_internal("reading a case")?;
     let summary = (|| -> anyhow::Result<CaseSummary> {

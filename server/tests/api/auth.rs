@@ -8,7 +8,12 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn the_health_endpoint_answers_when_the_database_does() {
     let app = spawn_app().await;
-    let res = app.client.get(format!("{}/health", app.base)).send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -16,7 +21,9 @@ async fn the_health_endpoint_answers_when_the_database_does() {
 async fn the_right_password_opens_a_session_with_a_strict_http_only_cookie() {
     let app = spawn_app().await;
 
-    let res = app.call("login", &[("login", "nurse.sato"), ("password", PASSWORD)]).await;
+    let res = app
+        .call("login", &[("login", "nurse.sato"), ("password", PASSWORD)])
+        .await;
 
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res
@@ -29,20 +36,34 @@ async fn the_right_password_opens_a_session_with_a_strict_http_only_cookie() {
     assert!(cookie.starts_with("dekapan_session="));
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Strict"));
-    assert!(!cookie.contains("Secure"), "plain HTTP on loopback: not Secure");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: not Secure"
+    );
     let viewer: Viewer = res.json().await.unwrap();
     assert_eq!(viewer.role, Role::Nurse);
     let whoami: Option<Viewer> = app.call("whoami", &[]).await.json().await.unwrap();
     assert_eq!(whoami.map(|v| v.id), Some(viewer.id));
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_password_or_unknown_login_is_refused_alike_and_opens_nothing() {
     let app = spawn_app().await;
 
-    let wrong = app.call("login", &[("login", "nurse.sato"), ("password", "not-the-password")]).await;
-    let unknown = app.call("login", &[("login", "nobody"), ("password", PASSWORD)]).await;
+    let wrong = app
+        .call(
+            "login",
+            &[("login", "nurse.sato"), ("password", "not-the-password")],
+        )
+        .await;
+    let unknown = app
+        .call("login", &[("login", "nobody"), ("password", PASSWORD)])
+        .await;
 
     for res in [wrong, unknown] {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -50,7 +71,11 @@ async fn a_wrong_password_or_unknown_login_is_refused_alike_and_opens_nothing() 
         assert_eq!(error_of(res).await, AppError::BadCredentials);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'")
+            .await,
+        2
+    );
 }
 
 #[tokio::test]
@@ -61,19 +86,33 @@ async fn an_empty_login_form_names_the_missing_fields() {
 
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error = error_of(res).await;
-    assert!(error.field("login").is_some() && error.field("password").is_some(), "{error:?}");
+    assert!(
+        error.field("login").is_some() && error.field("password").is_some(),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn logging_out_ends_the_session_even_for_a_copied_cookie() {
     let app = spawn_app().await;
-    let res = app.call("login", &[("login", "nurse.sato"), ("password", PASSWORD)]).await;
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let res = app
+        .call("login", &[("login", "nurse.sato"), ("password", PASSWORD)])
+        .await;
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
 
     let out = app.call("logout", &[]).await;
 
     assert_eq!(out.status(), StatusCode::OK);
-    assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("my_visits", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let replay = new_client()
         .post(format!("{}/api/my_visits", app.base))
         .header("cookie", cookie)
@@ -110,7 +149,10 @@ async fn a_session_past_its_absolute_expiry_ends_even_while_in_use() {
         .await
         .unwrap();
 
-    assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("my_visits", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -123,5 +165,8 @@ async fn a_disabled_account_loses_its_sessions_at_once() {
         .await
         .unwrap();
 
-    assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("my_visits", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -33,7 +33,9 @@ pub async fn spawn_app() -> TestApp {
         .output_name("dekapan")
         .site_root("target/site")
         .build();
-    let app = Application::build(config, leptos).await.expect("the server starts");
+    let app = Application::build(config, leptos)
+        .await
+        .expect("the server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
@@ -61,7 +63,12 @@ impl TestApp {
     }
 
     /// Calls a server function from a given client.
-    pub async fn call_as(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+    pub async fn call_as(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
         client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("Accept", "application/json")
@@ -73,13 +80,18 @@ impl TestApp {
 
     /// Signs in as a demo user and checks it worked.
     pub async fn login(&self, login: &str) {
-        let res = self.call("login", &[("login", login), ("password", PASSWORD)]).await;
+        let res = self
+            .call("login", &[("login", login), ("password", PASSWORD)])
+            .await;
         assert_eq!(res.status(), StatusCode::OK, "{login} signs in");
     }
 
     /// A single number from the database.
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db).await.expect(sql)
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .expect(sql)
     }
 
     /// The first of a staff member's visits today or later, by login.
@@ -124,7 +136,10 @@ pub fn complete_note(visit_id: &str) -> Vec<(&'static str, String)> {
         ("visit_id", visit_id.to_owned()),
         ("note[met]", "true".into()),
         ("note[met_with]", "本人と母".into()),
-        ("note[mental_state]", "表情は穏やか。睡眠は取れている".into()),
+        (
+            "note[mental_state]",
+            "表情は穏やか。睡眠は取れている".into(),
+        ),
         ("note[medication]", "服薬継続中".into()),
         ("note[daily_living]", "買い物は母が同行".into()),
         ("note[risks]", "特になし".into()),

@@ -24,20 +24,28 @@ async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervis
         .await
         .unwrap();
     assert_eq!(status, "done");
-    let stored: String = sqlx::query_scalar("SELECT mental_state FROM note_revisions WHERE note_id = ? AND revision = 1")
-        .bind(note_id.to_string())
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let stored: String = sqlx::query_scalar(
+        "SELECT mental_state FROM note_revisions WHERE note_id = ? AND revision = 1",
+    )
+    .bind(note_id.to_string())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(stored, "表情は穏やか。睡眠は取れている");
 
     // The supervisor of the case's program sees it at the top of the recent notes.
-    let program: String = sqlx::query_scalar("SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?")
-        .bind(&visit_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let supervisor = if program == "model_program" { "supervisor.kobayashi" } else { "supervisor.kato" };
+    let program: String = sqlx::query_scalar(
+        "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?",
+    )
+    .bind(&visit_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let supervisor = if program == "model_program" {
+        "supervisor.kobayashi"
+    } else {
+        "supervisor.kato"
+    };
     app.call("logout", &[]).await;
     app.login(supervisor).await;
     let list: Vec<NoteListItem> = app.call("program_notes", &[]).await.json().await.unwrap();
@@ -63,10 +71,19 @@ async fn a_note_missing_required_fields_names_them_and_writes_nothing() {
 
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error = error_of(res).await;
-    assert_eq!(error.field("mental_state").map(|e| &e.problem), Some(&Problem::Required));
-    assert_eq!(error.field("next_steps").map(|e| &e.problem), Some(&Problem::Required));
+    assert_eq!(
+        error.field("mental_state").map(|e| &e.problem),
+        Some(&Problem::Required)
+    );
+    assert_eq!(
+        error.field("next_steps").map(|e| &e.problem),
+        Some(&Problem::Required)
+    );
     assert!(error.field("met_with").is_none());
-    assert_eq!(app.count("SELECT COUNT(*) FROM note_revisions").await, notes_before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM note_revisions").await,
+        notes_before
+    );
     let status: String = sqlx::query_scalar("SELECT status FROM visits WHERE id = ?")
         .bind(&visit_id)
         .fetch_one(&app.db)
@@ -82,7 +99,14 @@ async fn a_visit_where_nobody_was_met_needs_only_next_steps_and_is_marked_not_me
     let visit_id = app.first_visit_of("nurse.sato").await;
 
     let res = app
-        .call("submit_note", &[("visit_id", &visit_id), ("note[met]", "false"), ("note[next_steps]", "不在票を投函。明後日再訪")])
+        .call(
+            "submit_note",
+            &[
+                ("visit_id", &visit_id),
+                ("note[met]", "false"),
+                ("note[next_steps]", "不在票を投函。明後日再訪"),
+            ],
+        )
         .await;
 
     assert_eq!(res.status(), StatusCode::OK);
@@ -101,7 +125,9 @@ async fn a_note_on_another_teams_visit_is_refused_and_writes_nothing() {
     let foreign = app.visit_outside_team_of("nurse.sato").await;
     let before = app.count("SELECT COUNT(*) FROM notes").await;
 
-    let res = app.call("submit_note", &fields(&complete_note(&foreign))).await;
+    let res = app
+        .call("submit_note", &fields(&complete_note(&foreign)))
+        .await;
 
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT COUNT(*) FROM notes").await, before);
@@ -113,7 +139,9 @@ async fn supervisors_and_administrators_do_not_write_field_notes() {
     let visit_id = app.first_visit_of("nurse.sato").await;
     for login in ["supervisor.kobayashi", "admin.yoshida"] {
         app.login(login).await;
-        let res = app.call("submit_note", &fields(&complete_note(&visit_id))).await;
+        let res = app
+            .call("submit_note", &fields(&complete_note(&visit_id)))
+            .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login}");
         app.call("logout", &[]).await;
     }
@@ -163,10 +191,17 @@ async fn note_revisions_cannot_be_changed_or_deleted_in_the_database() {
     app.login("nurse.sato").await;
     assert!(app.count("SELECT COUNT(*) FROM audit_log").await > 0);
 
-    let update = sqlx::query("UPDATE note_revisions SET free_text = 'rewritten'").execute(&app.db).await;
-    let delete = sqlx::query("DELETE FROM note_revisions").execute(&app.db).await;
+    let update = sqlx::query("UPDATE note_revisions SET free_text = 'rewritten'")
+        .execute(&app.db)
+        .await;
+    let delete = sqlx::query("DELETE FROM note_revisions")
+        .execute(&app.db)
+        .await;
     let audit = sqlx::query("DELETE FROM audit_log").execute(&app.db).await;
 
-    assert!(app.count("SELECT COUNT(*) FROM note_revisions").await > 0, "the demo has notes");
+    assert!(
+        app.count("SELECT COUNT(*) FROM note_revisions").await > 0,
+        "the demo has notes"
+    );
     assert!(update.is_err() && delete.is_err() && audit.is_err());
 }

@@ -15,10 +15,24 @@ async fn a_nurse_sees_her_visits_from_today_with_co_visitors_from_other_agencies
 
     let today = local_day(chrono::Utc::now());
     assert!(!visits.is_empty());
-    assert!(visits.iter().all(|v| v.day() >= today), "nothing from before today");
-    assert!(visits.windows(2).all(|w| w[0].window.starts_at <= w[1].window.starts_at), "in time order");
-    assert!(visits.iter().any(|v| v.day() == today), "the demo plans visits for today");
-    let joint = visits.iter().find(|v| v.members.len() >= 2).expect("a joint visit");
+    assert!(
+        visits.iter().all(|v| v.day() >= today),
+        "nothing from before today"
+    );
+    assert!(
+        visits
+            .windows(2)
+            .all(|w| w[0].window.starts_at <= w[1].window.starts_at),
+        "in time order"
+    );
+    assert!(
+        visits.iter().any(|v| v.day() == today),
+        "the demo plans visits for today"
+    );
+    let joint = visits
+        .iter()
+        .find(|v| v.members.len() >= 2)
+        .expect("a joint visit");
     assert!(joint.members.iter().any(|m| m.display_name == "佐藤 美咲"));
     let agencies: std::collections::BTreeSet<_> = joint
         .members
@@ -40,10 +54,21 @@ async fn a_visit_page_shows_the_case_summary_team_and_earlier_notes() {
     let detail: VisitDetail = res.json().await.unwrap();
     assert_eq!(detail.visit.id.to_string(), visit_id);
     assert_eq!(detail.visit.status, VisitStatus::Planned);
-    assert!(detail.case.team.iter().any(|m| m.display_name == "佐藤 美咲"));
+    assert!(detail
+        .case
+        .team
+        .iter()
+        .any(|m| m.display_name == "佐藤 美咲"));
     assert!(detail.case.team.len() >= 2);
-    assert_eq!(detail.case.program, detail.case.intake_channel.responsible_program());
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'").await, 1);
+    assert_eq!(
+        detail.case.program,
+        detail.case.intake_channel.responsible_program()
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -56,8 +81,16 @@ async fn a_nurse_cannot_read_a_case_outside_her_team() {
 
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_of(res).await, AppError::NotFound);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'denied_visit'").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'denied_visit'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -76,7 +109,11 @@ async fn unknown_and_malformed_visit_ids_get_the_same_not_found() {
     let app = spawn_app().await;
     app.login("nurse.sato").await;
 
-    for id in ["00000000-0000-0000-0000-000000000000", "not-an-id", "'; DROP TABLE visits; --"] {
+    for id in [
+        "00000000-0000-0000-0000-000000000000",
+        "not-an-id",
+        "'; DROP TABLE visits; --",
+    ] {
         let res = app.call("load_visit", &[("visit_id", id)]).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
         assert_eq!(error_of(res).await, AppError::NotFound);
@@ -89,7 +126,11 @@ async fn nothing_is_readable_without_signing_in() {
     let app = spawn_app().await;
     let visit_id = app.first_visit_of("nurse.sato").await;
 
-    for (endpoint, form) in [("my_visits", vec![]), ("load_visit", vec![("visit_id", visit_id.as_str())]), ("program_notes", vec![])] {
+    for (endpoint, form) in [
+        ("my_visits", vec![]),
+        ("load_visit", vec![("visit_id", visit_id.as_str())]),
+        ("program_notes", vec![]),
+    ] {
         let res = app.call(endpoint, &form).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
     }
