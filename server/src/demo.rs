@@ -585,7 +585,11 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
             "{}さん（{}代・{}）",
             letters[i % letters.len()],
             [30, 40, 50, 60, 70, 20][i % 6],
-            if i.is_multiple_of(2) { "男性" } else { "女性" }
+            if i.is_multiple_of(2) {
+                "男性"
+            } else {
+                "女性"
+            }
         );
         let opened = today - Days::new(20 + (i as u64 * 7) % 90);
         let case_id = uid(7, i);
