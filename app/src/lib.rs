@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod sync;
 pub mod ui;
 
 pub use ui::{shell, App};

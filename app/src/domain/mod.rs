@@ -5,7 +5,7 @@
 pub mod access;
 pub mod agency;
 pub mod case;
-mod code;
+pub(crate) mod code;
 pub mod directory;
 pub mod error;
 pub mod ids;

@@ -1,0 +1,15 @@
+//! The sync protocol and its merge rules, shared by the server and every client.
+//!
+//! Plain Rust: no I/O, no Leptos. The server applies pushed mutations with [`merge`]; clients
+//! replay their pending mutations on top of pulled state with the same rules, so both sides
+//! always agree on what an edit does.
+
+pub mod merge;
+pub mod protocol;
+
+pub use merge::{merge_field, FieldDecision, Register, SetOp};
+pub use protocol::{
+    AgencyPhase, CaseField, Change, ClientId, FieldEdit, Mutation, MutationOutcome, Op,
+    PullRequest, PullResponse, PushRequest, PushResponse, SyncError, VisitField, MAX_PULL_PAGE,
+    MAX_PUSH_BATCH, PROTOCOL_VERSION,
+};

@@ -1,0 +1,412 @@
+//! What travels between a device and the server: numbered mutations up (push), logged changes
+//! down (pull).
+
+use crate::domain::code::coded_enum;
+use crate::domain::{AgencyId, CaseId, NoteFields, NoteId, StaffId, VisitId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The protocol this build speaks. A client sending an older one is told to update.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The most mutations one push may carry; a longer outbox is pushed in several batches.
+pub const MAX_PUSH_BATCH: usize = 500;
+/// The most changes one pull answers with; `more` tells the client to pull again.
+pub const MAX_PULL_PAGE: usize = 2_000;
+
+/// A device: each has its own id and numbers its mutations 1, 2, 3 …
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientId(pub uuid::Uuid);
+
+coded_enum!(
+    /// The fields of a case a team member edits.
+    CaseField {
+        /// 暮らしのゴール.
+        LifeGoal = "life_goal",
+        /// The medical view.
+        MedicalView = "medical_view",
+        /// The welfare view.
+        WelfareView = "welfare_view",
+        /// The risk level (a [`crate::domain::RiskLevel`] code).
+        Risk = "risk",
+    }
+);
+
+coded_enum!(
+    /// The fields of a visit a team member edits.
+    VisitField {
+        /// A [`crate::domain::VisitStatus`] code.
+        Status = "status",
+        /// What came of the visit, in a sentence.
+        Outcome = "outcome",
+        /// Start, RFC 3339.
+        StartsAt = "starts_at",
+        /// End, RFC 3339.
+        EndsAt = "ends_at",
+        /// When the next visit should be, a `YYYY-MM-DD` day or empty.
+        NextVisitOn = "next_visit_on",
+    }
+);
+
+coded_enum!(
+    /// When the agencies involved were recorded.
+    AgencyPhase {
+        /// At intake.
+        Intake = "intake",
+        /// At close.
+        Close = "close",
+    }
+);
+
+/// A new value for one field, with the version of the field the author last saw. The server
+/// compares that version with the field's current one to tell a plain edit from a concurrent one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldEdit<F> {
+    /// The field.
+    pub field: F,
+    /// The new value, as text (codes and times in their stored forms).
+    pub value: String,
+    /// The field's version when the author started editing (0: never synced).
+    pub base_version: u64,
+}
+
+/// What a field user can change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Op {
+    /// Records a new note about a visit (its revision 1).
+    CreateNote {
+        /// Chosen on the device, so a retried push cannot create it twice.
+        note_id: NoteId,
+        /// The visit.
+        visit_id: VisitId,
+        /// The content.
+        fields: NoteFields,
+    },
+    /// Amends a note: a new revision naming the one it amends. Nothing is overwritten.
+    AmendNote {
+        /// The note.
+        note_id: NoteId,
+        /// The revision the author was looking at.
+        amends: u32,
+        /// The new content.
+        fields: NoteFields,
+    },
+    /// Changes one field of a visit.
+    EditVisit {
+        /// The visit.
+        visit_id: VisitId,
+        /// The edit.
+        edit: FieldEdit<VisitField>,
+    },
+    /// Changes one field of a case.
+    EditCase {
+        /// The case.
+        case_id: CaseId,
+        /// The edit.
+        edit: FieldEdit<CaseField>,
+    },
+    /// Someone joins the case team (an invitation, or oneself).
+    JoinTeam {
+        /// The case.
+        case_id: CaseId,
+        /// Who joins.
+        staff_id: StaffId,
+    },
+    /// Someone leaves the case team; recorded, never deleted.
+    LeaveTeam {
+        /// The case.
+        case_id: CaseId,
+        /// Who leaves.
+        staff_id: StaffId,
+    },
+    /// Records an agency as involved at intake or close.
+    AddAgency {
+        /// The case.
+        case_id: CaseId,
+        /// Intake or close.
+        phase: AgencyPhase,
+        /// The agency.
+        agency_id: AgencyId,
+    },
+    /// Takes back an agency recorded by mistake.
+    RemoveAgency {
+        /// The case.
+        case_id: CaseId,
+        /// Intake or close.
+        phase: AgencyPhase,
+        /// The agency.
+        agency_id: AgencyId,
+    },
+}
+
+impl Op {
+    /// The case the mutation touches, when the op names it directly.
+    pub fn case_id(&self) -> Option<CaseId> {
+        match self {
+            Op::EditCase { case_id, .. }
+            | Op::JoinTeam { case_id, .. }
+            | Op::LeaveTeam { case_id, .. }
+            | Op::AddAgency { case_id, .. }
+            | Op::RemoveAgency { case_id, .. } => Some(*case_id),
+            Op::CreateNote { .. } | Op::AmendNote { .. } | Op::EditVisit { .. } => None,
+        }
+    }
+}
+
+/// One numbered mutation from one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// 1, 2, 3 … per device, without gaps.
+    pub id: u64,
+    /// When the author made it, by the device's clock: kept for the record, never for order.
+    pub recorded_at: DateTime<Utc>,
+    /// What it does.
+    pub op: Op,
+}
+
+/// A batch of mutations from one device, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The protocol the device speaks.
+    pub protocol_version: u32,
+    /// The device.
+    pub client_id: ClientId,
+    /// Mutations in id order, at most [`MAX_PUSH_BATCH`].
+    pub mutations: Vec<Mutation>,
+}
+
+/// What happened to one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MutationOutcome {
+    /// Applied now.
+    Applied {
+        /// The mutation.
+        id: u64,
+    },
+    /// Applied, but it met a concurrent edit of the same field: both values are kept in a
+    /// conflict record until someone resolves it.
+    Conflicted {
+        /// The mutation.
+        id: u64,
+        /// The conflict record.
+        conflict_id: uuid::Uuid,
+    },
+    /// Seen before (a retry): nothing done again.
+    Duplicate {
+        /// The mutation.
+        id: u64,
+    },
+    /// Can never apply (invalid or not allowed). Recorded with its content; the queue goes on.
+    Rejected {
+        /// The mutation.
+        id: u64,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+}
+
+/// The answer to a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The highest mutation id of this device the server has processed.
+    pub last_mutation_id: u64,
+    /// One outcome per mutation processed now, in order.
+    pub outcomes: Vec<MutationOutcome>,
+}
+
+/// A request for what changed since a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// The protocol the device speaks.
+    pub protocol_version: u32,
+    /// The device.
+    pub client_id: ClientId,
+    /// The last change sequence the device holds (0: nothing yet).
+    pub cursor: u64,
+}
+
+/// One logged change: a record's whole current state, so applying it is idempotent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The server's sequence number: the only order that counts.
+    pub seq: u64,
+    /// The case it belongs to.
+    pub case_id: CaseId,
+    /// What kind of record (`case`, `visit`, `note_revision`, `team`, `agencies`, `conflict`).
+    pub entity: String,
+    /// The record's id.
+    pub entity_id: String,
+    /// The record as JSON.
+    pub data: serde_json::Value,
+}
+
+/// The answer to a pull.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Changes after the request's cursor that the user may see, in sequence order.
+    pub changes: Vec<Change>,
+    /// Cases the user may no longer see: purge them from the device.
+    pub removed_cases: Vec<CaseId>,
+    /// The cursor to send next time.
+    pub cursor: u64,
+    /// Whether more changes wait (a first sync pages through).
+    pub more: bool,
+    /// The highest mutation id of this device the server has processed.
+    pub last_mutation_id: u64,
+}
+
+/// Why a whole push or pull was refused (each mutation's own fate is a [`MutationOutcome`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum SyncError {
+    /// The app on the device is too old: it must update before it can sync.
+    #[error(
+        "this app is too old to sync (protocol {sent}, server needs {required}); please update it"
+    )]
+    UpdateRequired {
+        /// What the device sent.
+        sent: u32,
+        /// What the server speaks.
+        required: u32,
+    },
+    /// The batch skips ids: resend starting from `resend_from`.
+    #[error("mutations are missing; resend from {resend_from}")]
+    Gap {
+        /// The first id the server has not seen.
+        resend_from: u64,
+    },
+    /// More mutations than [`MAX_PUSH_BATCH`].
+    #[error("a push may carry at most {max} mutations")]
+    BatchTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// The mutations are not in increasing id order.
+    #[error("mutations must be in increasing id order")]
+    OutOfOrder,
+    /// The request could not be read.
+    #[error("the request could not be read: {0}")]
+    Malformed(String),
+    /// Not signed in.
+    #[error("please sign in")]
+    Unauthenticated,
+    /// A failure on the server; the device keeps its outbox and retries.
+    #[error("the server had a problem; nothing was lost, please retry")]
+    Internal,
+}
+
+impl PushRequest {
+    /// Checks the batch's shape before anything is applied: protocol, size, order, and that it
+    /// continues from `last_seen` without a gap. Ids at or below `last_seen` are retries.
+    pub fn check(&self, last_seen: u64) -> Result<(), SyncError> {
+        check_version(self.protocol_version)?;
+        if self.mutations.len() > MAX_PUSH_BATCH {
+            return Err(SyncError::BatchTooLarge {
+                max: MAX_PUSH_BATCH,
+            });
+        }
+        if self.mutations.windows(2).any(|w| w[1].id <= w[0].id) {
+            return Err(SyncError::OutOfOrder);
+        }
+        // The first new mutation must follow the last one processed.
+        if let Some(first_new) = self.mutations.iter().find(|m| m.id > last_seen) {
+            let expected = last_seen + 1;
+            let contiguous = self
+                .mutations
+                .iter()
+                .filter(|m| m.id > last_seen)
+                .enumerate()
+                .all(|(i, m)| m.id == first_new.id + i as u64);
+            if first_new.id != expected || !contiguous {
+                return Err(SyncError::Gap {
+                    resend_from: expected,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a protocol other than this build's.
+pub fn check_version(sent: u32) -> Result<(), SyncError> {
+    if sent != PROTOCOL_VERSION {
+        return Err(SyncError::UpdateRequired {
+            sent,
+            required: PROTOCOL_VERSION,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(ids: &[u64]) -> PushRequest {
+        PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            client_id: ClientId(uuid::Uuid::from_u128(1)),
+            mutations: ids
+                .iter()
+                .map(|&id| Mutation {
+                    id,
+                    recorded_at: Utc::now(),
+                    op: Op::JoinTeam {
+                        case_id: CaseId(uuid::Uuid::from_u128(2)),
+                        staff_id: StaffId(uuid::Uuid::from_u128(3)),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_batch_continuing_from_the_last_seen_id_is_accepted() {
+        assert_eq!(batch(&[1, 2, 3]).check(0), Ok(()));
+        assert_eq!(batch(&[4, 5]).check(3), Ok(()));
+    }
+
+    #[test]
+    fn a_retry_overlapping_what_was_seen_is_accepted() {
+        assert_eq!(batch(&[2, 3, 4, 5]).check(3), Ok(()));
+        assert_eq!(batch(&[1, 2]).check(5), Ok(()), "all duplicates");
+    }
+
+    #[test]
+    fn a_gap_names_the_id_to_resend_from() {
+        assert_eq!(
+            batch(&[5, 6]).check(3),
+            Err(SyncError::Gap { resend_from: 4 })
+        );
+        assert_eq!(
+            batch(&[4, 6]).check(3),
+            Err(SyncError::Gap { resend_from: 4 })
+        );
+    }
+
+    #[test]
+    fn disorder_size_and_old_protocols_are_refused() {
+        assert_eq!(batch(&[2, 1]).check(0), Err(SyncError::OutOfOrder));
+        let ids: Vec<u64> = (1..=MAX_PUSH_BATCH as u64 + 1).collect();
+        assert!(matches!(
+            batch(&ids).check(0),
+            Err(SyncError::BatchTooLarge { .. })
+        ));
+        let mut old = batch(&[1]);
+        old.protocol_version = 0;
+        assert!(matches!(
+            old.check(0),
+            Err(SyncError::UpdateRequired { .. })
+        ));
+    }
+
+    #[test]
+    fn ops_travel_as_tagged_json_and_unknown_kinds_are_refused() {
+        let json = serde_json::to_value(&batch(&[1]).mutations[0].op).unwrap();
+        assert_eq!(json["kind"], "join_team");
+        let unknown = serde_json::json!({"kind": "delete_case", "case_id": uuid::Uuid::nil()});
+        assert!(serde_json::from_value::<Op>(unknown).is_err());
+    }
+}
