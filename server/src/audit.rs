@@ -19,6 +19,12 @@ pub enum Action {
     DeniedVisit,
     /// Recorded a note.
     CreateNote,
+    /// Amended a note (a new revision).
+    AmendNote,
+    /// Changed a case or visit field, the team or the agencies involved, through sync.
+    EditCase,
+    /// A synced mutation was refused.
+    RejectedMutation,
     /// Listed a program's notes.
     ListProgramNotes,
 }
@@ -31,6 +37,9 @@ impl Action {
             Action::ReadVisit => "read_visit",
             Action::DeniedVisit => "denied_visit",
             Action::CreateNote => "create_note",
+            Action::AmendNote => "amend_note",
+            Action::EditCase => "edit_case",
+            Action::RejectedMutation => "rejected_mutation",
             Action::ListProgramNotes => "list_program_notes",
         }
     }
@@ -61,7 +70,7 @@ pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> anyhow::Re
     .bind(event.case_id)
     .bind(event.record_id)
     .bind(match event.action {
-        Action::LoginFailed | Action::DeniedVisit => "denied",
+        Action::LoginFailed | Action::DeniedVisit | Action::RejectedMutation => "denied",
         _ => "ok",
     })
     .execute(conn)

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod sync;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -38,6 +39,7 @@ impl Application {
         if config.demo_data && demo::load(&db, local_day(chrono::Utc::now())).await? {
             tracing::info!("demo data loaded");
         }
+        sync::log::backfill(&db).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -69,10 +71,12 @@ impl Application {
 }
 
 fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> Router {
-    let backend: SharedBackend = Arc::new(backend::Service::new(db.clone(), config));
+    let service = backend::Service::new(db.clone(), config);
+    let backend: SharedBackend = Arc::new(service.clone());
     let routes = generate_route_list(App);
     Router::new()
         .route("/health", get(move || health(db.clone())))
+        .merge(sync::router(service))
         .leptos_routes_with_context(&leptos, routes, move || provide_context(backend.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

@@ -1,9 +1,9 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
-mod notes;
+pub(crate) mod notes;
 mod rows;
-mod visits;
+pub(crate) mod visits;
 
 use crate::audit::{self, Action, Event};
 use crate::auth;
@@ -27,6 +27,11 @@ impl Service {
     /// A service over one pool.
     pub fn new(db: SqlitePool, config: Arc<Config>) -> Self {
         Self { db, config }
+    }
+
+    /// The database pool.
+    pub fn db(&self) -> &SqlitePool {
+        &self.db
     }
 
     async fn load_viewer(&self, staff_id: &str) -> Result<Option<Viewer>, AppError> {

@@ -5,11 +5,12 @@ use super::visits::visible;
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::db::now_text;
+use crate::sync::log;
 use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
 use app::domain::access::may_write_notes;
 use app::domain::{
-    CaseId, NoteFields, NoteId, NoteRevision, OutreachNote, Program, RiskLevel, VisitId,
-    VisitStatus,
+    CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, Program,
+    RiskLevel, VisitId, VisitStatus,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -31,23 +32,55 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     }
     let fields = fields.validate().map_err(AppError::Invalid)?;
+    let note_id = NoteId(uuid::Uuid::new_v4());
     let mut tx = db.begin().await.or_internal("starting a note")?;
-    let visit = match visible(&mut tx, viewer, visit_id).await {
-        Ok(v) => v,
-        Err(e) => {
-            tx.commit().await.or_internal("committing an audit event")?;
-            return Err(e);
-        }
-    };
+    let result = create(&mut tx, viewer, note_id, visit_id, &fields, &now_text()).await;
+    // A refusal is audited, so the transaction commits either way; a failed write rolls back
+    // with the error.
+    if matches!(
+        result,
+        Ok(_) | Err(AppError::NotFound | AppError::Forbidden)
+    ) {
+        tx.commit().await.or_internal("committing a note")?;
+    }
+    let visit_status = result?;
+    tracing::info!(note = %note_id, "note recorded");
+    Ok(NoteSubmitted {
+        note_id,
+        visit_status,
+    })
+}
+
+/// Writes a new note (revision 1) on the caller's transaction: checks the viewer may write on
+/// the visit's case, marks a planned visit done or not met, logs the changes for devices and
+/// audits. `fields` must be validated. Returns the visit's status afterwards.
+pub async fn create(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    note_id: NoteId,
+    visit_id: VisitId,
+    fields: &NoteFields,
+    recorded_at: &str,
+) -> Result<VisitStatus, AppError> {
+    let visit = visible(conn, viewer, visit_id).await?;
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }
-    let note_id = NoteId(uuid::Uuid::new_v4());
-    let now = now_text();
+    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM notes WHERE id = ?")
+        .bind(note_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .or_internal("checking a note id")?;
+    if exists.is_some() {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "note_id",
+            Problem::UnknownChoice,
+        )]));
+    }
     let acting_agency: (String,) =
         sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
             .bind(viewer.id.to_string())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await
             .or_internal("loading the acting agency")?;
     sqlx::query(
@@ -58,28 +91,33 @@ pub async fn submit(
     .bind(visit.case_id.to_string())
     .bind(viewer.id.to_string())
     .bind(acting_agency.0)
-    .bind(&now)
-    .execute(&mut *tx)
+    .bind(now_text())
+    .execute(&mut *conn)
     .await
     .or_internal("inserting a note")?;
-    insert_revision(&mut tx, note_id, 1, None, viewer, &fields, &now).await?;
+    insert_revision(conn, note_id, 1, None, viewer, fields, recorded_at).await?;
+    log::note_revision(conn, &note_id.to_string(), 1)
+        .await
+        .or_internal("logging a note")?;
     let mut visit_status = visit.status;
     if visit.status.is_open() {
-        let status = if fields.met {
+        visit_status = if fields.met {
             VisitStatus::Done
         } else {
             VisitStatus::NotMet
         };
-        visit_status = status;
         sqlx::query("UPDATE visits SET status = ? WHERE id = ?")
-            .bind(status.code())
+            .bind(visit_status.code())
             .bind(visit_id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .or_internal("updating a visit")?;
+        log::visit(conn, &visit_id.to_string())
+            .await
+            .or_internal("logging a visit")?;
     }
     audit::record(
-        &mut tx,
+        conn,
         Event {
             actor: Some(viewer),
             action: Action::CreateNote,
@@ -89,12 +127,67 @@ pub async fn submit(
     )
     .await
     .or_internal("auditing a note")?;
-    tx.commit().await.or_internal("committing a note")?;
-    tracing::info!(note = %note_id, "note recorded");
-    Ok(NoteSubmitted {
+    Ok(visit_status)
+}
+
+/// Adds a revision to a note on the caller's transaction. The revision gets the next free
+/// number and names the revision it amends, so two amendments of the same revision both stay,
+/// side by side. Returns the new revision number.
+pub async fn amend(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    note_id: NoteId,
+    amends: u32,
+    fields: &NoteFields,
+    recorded_at: &str,
+) -> Result<u32, AppError> {
+    let found: Option<(String, i64)> = sqlx::query_as(
+        "SELECT n.visit_id, (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) FROM notes n WHERE n.id = ?",
+    )
+    .bind(note_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .or_internal("loading a note")?;
+    let Some((visit_id, latest)) = found else {
+        return Err(AppError::NotFound);
+    };
+    let visit_id: VisitId = visit_id.parse().map_err(|_| AppError::Internal)?;
+    let visit = visible(conn, viewer, visit_id).await?;
+    if !may_write_notes(viewer.role, visit.on_team) {
+        return Err(AppError::Forbidden);
+    }
+    if amends == 0 || i64::from(amends) > latest {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "amends",
+            Problem::UnknownChoice,
+        )]));
+    }
+    let revision = latest as u32 + 1;
+    insert_revision(
+        conn,
         note_id,
-        visit_status,
-    })
+        revision,
+        Some(amends),
+        viewer,
+        fields,
+        recorded_at,
+    )
+    .await?;
+    log::note_revision(conn, &note_id.to_string(), revision)
+        .await
+        .or_internal("logging a note")?;
+    audit::record(
+        conn,
+        Event {
+            actor: Some(viewer),
+            action: Action::AmendNote,
+            case_id: Some(visit.case_id.to_string()),
+            record_id: Some(note_id.to_string()),
+        },
+    )
+    .await
+    .or_internal("auditing a note")?;
+    Ok(revision)
 }
 
 async fn insert_revision(

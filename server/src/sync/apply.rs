@@ -1,0 +1,431 @@
+//! Applying one mutation on its transaction. Every op checks the user's rights on the record
+//! it touches, validates with the domain's rules, writes, logs the change and audits.
+
+use super::log;
+use crate::audit::{self, Action, Event};
+use crate::backend::notes;
+use crate::backend::visits::visible;
+use crate::db::now_text;
+use anyhow::{anyhow, Context};
+use app::api::{AppError, Viewer};
+use app::domain::access::may_see_case;
+use app::domain::case::LIFE_GOAL_MAX;
+use app::domain::error::optional_text;
+use app::domain::{CaseId, FieldError, Program, RiskLevel, Role, TimeWindow, VisitStatus};
+use app::sync::{
+    merge_field, AgencyPhase, CaseField, FieldDecision, Mutation, MutationOutcome, Op, Register,
+    VisitField,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqliteConnection;
+
+/// Why a mutation did not apply.
+pub enum Failure {
+    /// It never can: recorded as rejected, with this reason, and the queue goes on.
+    Rejected(String),
+    /// Something failed on the server: roll back and let the device retry.
+    Internal(anyhow::Error),
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => {
+                Failure::Rejected("The record does not exist, or you are not on its team.".into())
+            }
+            AppError::Forbidden => Failure::Rejected("You may not make this change.".into()),
+            AppError::Invalid(errors) => Failure::Rejected(describe(&errors)),
+            other => Failure::Internal(anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Internal(e)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Internal(e.into())
+    }
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {:?}", e.field, e.problem))
+        .collect();
+    format!("Invalid input ({})", parts.join(", "))
+}
+
+fn rejected<T>(reason: &str) -> Result<T, Failure> {
+    Err(Failure::Rejected(reason.to_owned()))
+}
+
+/// Applies one mutation.
+pub async fn apply(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    mutation: &Mutation,
+) -> Result<MutationOutcome, Failure> {
+    let id = mutation.id;
+    let recorded_at = crate::db::time_text(mutation.recorded_at);
+    match &mutation.op {
+        Op::CreateNote {
+            note_id,
+            visit_id,
+            fields,
+        } => {
+            let fields = fields.clone().validate().map_err(AppError::Invalid)?;
+            notes::create(conn, viewer, *note_id, *visit_id, &fields, &recorded_at).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+        Op::AmendNote {
+            note_id,
+            amends,
+            fields,
+        } => {
+            let fields = fields.clone().validate().map_err(AppError::Invalid)?;
+            notes::amend(conn, viewer, *note_id, *amends, &fields, &recorded_at).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+        Op::EditCase { case_id, edit } => {
+            may_edit_case(conn, viewer, *case_id).await?;
+            let value = check_case_value(edit.field, &edit.value)?;
+            let target = Target {
+                entity: "case",
+                table: "cases",
+                id: case_id.to_string(),
+                case_id: *case_id,
+            };
+            edit_field(
+                conn,
+                viewer,
+                &target,
+                edit.field.code(),
+                &value,
+                edit.base_version,
+                &recorded_at,
+                id,
+            )
+            .await
+        }
+        Op::EditVisit { visit_id, edit } => {
+            let visit = visible(conn, viewer, *visit_id).await?;
+            if !(visit.on_team && viewer.role.writes_notes() || viewer.role == Role::Supervisor) {
+                return rejected("You may not make this change.");
+            }
+            let value = check_visit_value(conn, *visit_id, edit.field, &edit.value).await?;
+            let target = Target {
+                entity: "visit",
+                table: "visits",
+                id: visit_id.to_string(),
+                case_id: visit.case_id,
+            };
+            edit_field(
+                conn,
+                viewer,
+                &target,
+                edit.field.code(),
+                &value,
+                edit.base_version,
+                &recorded_at,
+                id,
+            )
+            .await
+        }
+        Op::JoinTeam { case_id, staff_id } | Op::LeaveTeam { case_id, staff_id } => {
+            may_edit_case(conn, viewer, *case_id).await?;
+            let role: Option<(String, bool)> =
+                sqlx::query_as("SELECT role, disabled FROM staff WHERE id = ?")
+                    .bind(staff_id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match role {
+                Some((role, false)) if role != Role::Admin.code() => {}
+                _ => return rejected("That person cannot join a case team."),
+            }
+            let changed = if matches!(mutation.op, Op::JoinTeam { .. }) {
+                sqlx::query(
+                    "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
+                )
+                .bind(case_id.to_string())
+                .bind(staff_id.to_string())
+                .bind(now_text())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+            } else {
+                let seq = log::next_seq(conn).await?;
+                sqlx::query("UPDATE case_team SET left_at = ?, left_seq = ? WHERE case_id = ? AND staff_id = ? AND left_at IS NULL")
+                    .bind(now_text())
+                    .bind(seq as i64)
+                    .bind(case_id.to_string())
+                    .bind(staff_id.to_string())
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+            };
+            if changed > 0 {
+                log::team(conn, &case_id.to_string()).await?;
+            }
+            audit_edit(conn, viewer, *case_id).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+        Op::AddAgency {
+            case_id,
+            phase,
+            agency_id,
+        }
+        | Op::RemoveAgency {
+            case_id,
+            phase,
+            agency_id,
+        } => {
+            may_edit_case(conn, viewer, *case_id).await?;
+            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM agencies WHERE id = ?")
+                .bind(agency_id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            if exists.is_none() {
+                return rejected("That agency is not in the directory.");
+            }
+            let sql = if matches!(mutation.op, Op::AddAgency { .. }) {
+                "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, ?, ?)"
+            } else {
+                "DELETE FROM case_agencies WHERE case_id = ? AND phase = ? AND agency_id = ?"
+            };
+            let changed = sqlx::query(sql)
+                .bind(case_id.to_string())
+                .bind(phase_code(*phase))
+                .bind(agency_id.to_string())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if changed > 0 {
+                log::agencies(conn, &case_id.to_string()).await?;
+            }
+            audit_edit(conn, viewer, *case_id).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+    }
+}
+
+fn phase_code(phase: AgencyPhase) -> &'static str {
+    phase.code()
+}
+
+/// Team members who write notes, and supervisors of the case's program, edit a case.
+async fn may_edit_case(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    case_id: CaseId,
+) -> Result<(), Failure> {
+    let found: Option<(String, i64)> = sqlx::query_as(
+        "SELECT c.program, EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ? AND t.left_at IS NULL) \
+         FROM cases c WHERE c.id = ?",
+    )
+    .bind(viewer.id.to_string())
+    .bind(case_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let allowed = found.is_some_and(|(program, on_team)| {
+        let on_team = on_team != 0;
+        Program::parse(&program)
+            .is_ok_and(|p| may_see_case(viewer.role, viewer.supervises, on_team, p))
+            && (on_team && viewer.role.writes_notes() || viewer.role == Role::Supervisor)
+    });
+    if allowed {
+        Ok(())
+    } else {
+        rejected("The record does not exist, or you are not on its team.")
+    }
+}
+
+fn check_case_value(field: CaseField, value: &str) -> Result<String, Failure> {
+    match field {
+        CaseField::LifeGoal | CaseField::MedicalView | CaseField::WelfareView => {
+            optional_text(field.code(), value, LIFE_GOAL_MAX)
+                .map_err(|e| AppError::Invalid(vec![e]).into())
+        }
+        CaseField::Risk => RiskLevel::parse(value)
+            .map(|r| r.code().to_owned())
+            .map_err(|p| AppError::Invalid(vec![FieldError::new("risk", p)]).into()),
+    }
+}
+
+async fn check_visit_value(
+    conn: &mut SqliteConnection,
+    visit_id: app::domain::VisitId,
+    field: VisitField,
+    value: &str,
+) -> Result<String, Failure> {
+    let invalid = |p| Failure::from(AppError::Invalid(vec![FieldError::new(field.code(), p)]));
+    match field {
+        VisitField::Status => VisitStatus::parse(value)
+            .map(|s| s.code().to_owned())
+            .map_err(invalid),
+        VisitField::Outcome => optional_text("outcome", value, LIFE_GOAL_MAX)
+            .map_err(|e| AppError::Invalid(vec![e]).into()),
+        VisitField::NextVisitOn if value.is_empty() => Ok(String::new()),
+        VisitField::NextVisitOn => value
+            .parse::<NaiveDate>()
+            .map(|d| d.to_string())
+            .map_err(|_| invalid(app::domain::Problem::UnknownChoice)),
+        VisitField::StartsAt | VisitField::EndsAt => {
+            let at = DateTime::parse_from_rfc3339(value)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| invalid(app::domain::Problem::UnknownChoice))?;
+            let (starts, ends): (String, String) =
+                sqlx::query_as("SELECT starts_at, ends_at FROM visits WHERE id = ?")
+                    .bind(visit_id.to_string())
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let parse = |t: &str| {
+                DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .context("a stored visit time")
+            };
+            let (starts, ends) = if field == VisitField::StartsAt {
+                (at, parse(&ends)?)
+            } else {
+                (parse(&starts)?, at)
+            };
+            TimeWindow::new(starts, ends).map_err(|e| AppError::Invalid(vec![e]))?;
+            Ok(crate::db::time_text(at))
+        }
+    }
+}
+
+/// The record a field edit targets.
+struct Target {
+    entity: &'static str,
+    table: &'static str,
+    id: String,
+    case_id: CaseId,
+}
+
+/// Writes one field through the merge rule: the edit applies; a concurrent edit with another
+/// value leaves a conflict record holding the value it replaced.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per record kind; a struct would only rename them"
+)]
+async fn edit_field(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    target: &Target,
+    field: &'static str,
+    value: &str,
+    base_version: u64,
+    recorded_at: &str,
+    mutation_id: u64,
+) -> Result<MutationOutcome, Failure> {
+    // `field` and `table` come from fixed codes, never from the request's text.
+    let current: String = sqlx::query_scalar(&format!(
+        "SELECT {field} FROM {} WHERE id = ?",
+        target.table
+    ))
+    .bind(&target.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let previous: Option<(i64, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT version, author_id, recorded_at FROM field_versions WHERE entity = ? AND entity_id = ? AND field = ?")
+            .bind(target.entity)
+            .bind(&target.id)
+            .bind(field)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (version, replaced_author, replaced_at) = previous
+        .map(|(v, a, r)| (v as u64, a, r))
+        .unwrap_or((0, None, None));
+    let decision = merge_field(
+        &Register {
+            value: current,
+            version,
+        },
+        base_version,
+        value,
+    );
+    let seq = log::next_seq(conn).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET {field} = ? WHERE id = ?",
+        target.table
+    ))
+    .bind(value)
+    .bind(&target.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO field_versions (entity, entity_id, field, version, author_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (entity, entity_id, field) DO UPDATE SET version = excluded.version, author_id = excluded.author_id, \
+           recorded_at = excluded.recorded_at",
+    )
+    .bind(target.entity)
+    .bind(&target.id)
+    .bind(field)
+    .bind(seq as i64)
+    .bind(viewer.id.to_string())
+    .bind(recorded_at)
+    .execute(&mut *conn)
+    .await?;
+    if target.entity == "case" {
+        log::case(conn, &target.id).await?;
+    } else {
+        log::visit(conn, &target.id).await?;
+    }
+    let outcome = match decision {
+        FieldDecision::Apply | FieldDecision::ApplySame => {
+            MutationOutcome::Applied { id: mutation_id }
+        }
+        FieldDecision::ApplyWithConflict { replaced } => {
+            let conflict_id = uuid::Uuid::new_v4();
+            sqlx::query(
+                "INSERT INTO conflicts (id, case_id, entity, entity_id, field, winner_value, winner_author_id, winner_recorded_at, \
+                   replaced_value, replaced_author_id, replaced_recorded_at, created_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(conflict_id.to_string())
+            .bind(target.case_id.to_string())
+            .bind(target.entity)
+            .bind(&target.id)
+            .bind(field)
+            .bind(value)
+            .bind(viewer.id.to_string())
+            .bind(recorded_at)
+            .bind(replaced)
+            .bind(replaced_author)
+            .bind(replaced_at)
+            .bind(seq as i64)
+            .execute(&mut *conn)
+            .await?;
+            log::conflict(conn, &conflict_id.to_string()).await?;
+            MutationOutcome::Conflicted {
+                id: mutation_id,
+                conflict_id,
+            }
+        }
+    };
+    audit_edit(conn, viewer, target.case_id).await?;
+    Ok(outcome)
+}
+
+async fn audit_edit(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    case_id: CaseId,
+) -> Result<(), Failure> {
+    audit::record(
+        conn,
+        Event {
+            actor: Some(viewer),
+            action: Action::EditCase,
+            case_id: Some(case_id.to_string()),
+            record_id: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! The change log: every write that devices must learn about appends the written record's
+//! whole current state, under the next sequence number.
+
+use anyhow::Context;
+use serde_json::{json, Map, Value};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+/// The sequence the next change will get. Callers hold the write lock (their transaction has
+/// already written), so nobody else can take it in between.
+pub async fn next_seq(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading the change sequence")?;
+    Ok(max.unwrap_or(0) as u64 + 1)
+}
+
+async fn append(
+    conn: &mut SqliteConnection,
+    case_id: &str,
+    entity: &str,
+    entity_id: &str,
+    data: Value,
+) -> anyhow::Result<u64> {
+    let seq = next_seq(conn).await?;
+    sqlx::query(
+        "INSERT INTO change_log (seq, case_id, entity, entity_id, data) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(seq as i64)
+    .bind(case_id)
+    .bind(entity)
+    .bind(entity_id)
+    .bind(data.to_string())
+    .execute(conn)
+    .await
+    .context("appending to the change log")?;
+    Ok(seq)
+}
+
+async fn versions(conn: &mut SqliteConnection, entity: &str, id: &str) -> anyhow::Result<Value> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT field, version FROM field_versions WHERE entity = ? AND entity_id = ?",
+    )
+    .bind(entity)
+    .bind(id)
+    .fetch_all(conn)
+    .await
+    .context("reading field versions")?;
+    Ok(Value::Object(
+        rows.into_iter()
+            .map(|(f, v)| (f, json!(v)))
+            .collect::<Map<_, _>>(),
+    ))
+}
+
+/// Logs a case's own fields.
+pub async fn case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query(
+        "SELECT pseudonym, intake_channel, program, risk, status, life_goal, medical_view, welfare_view, opened_on, closed_on \
+         FROM cases WHERE id = ?",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *conn)
+    .await
+    .context("loading a case to log")?;
+    let mut data = Map::new();
+    for col in [
+        "pseudonym",
+        "intake_channel",
+        "program",
+        "risk",
+        "status",
+        "life_goal",
+        "medical_view",
+        "welfare_view",
+        "opened_on",
+    ] {
+        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
+    }
+    data.insert(
+        "closed_on".into(),
+        json!(row.try_get::<Option<String>, _>("closed_on")?),
+    );
+    data.insert("versions".into(), versions(conn, "case", case_id).await?);
+    append(conn, case_id, "case", case_id, Value::Object(data)).await
+}
+
+/// Logs a visit with its members.
+pub async fn visit(conn: &mut SqliteConnection, visit_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query("SELECT case_id, starts_at, ends_at, place, status, outcome, next_visit_on FROM visits WHERE id = ?")
+        .bind(visit_id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("loading a visit to log")?;
+    let case_id: String = row.try_get("case_id")?;
+    let mut data = Map::new();
+    for col in [
+        "case_id",
+        "starts_at",
+        "ends_at",
+        "place",
+        "status",
+        "outcome",
+        "next_visit_on",
+    ] {
+        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
+    }
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT staff_id FROM visit_members WHERE visit_id = ? ORDER BY staff_id",
+    )
+    .bind(visit_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("loading visit members to log")?;
+    data.insert("members".into(), json!(members));
+    data.insert("versions".into(), versions(conn, "visit", visit_id).await?);
+    append(conn, &case_id, "visit", visit_id, Value::Object(data)).await
+}
+
+/// Logs one revision of a note.
+pub async fn note_revision(
+    conn: &mut SqliteConnection,
+    note_id: &str,
+    revision: u32,
+) -> anyhow::Result<u64> {
+    let row = sqlx::query(
+        "SELECT n.case_id, n.visit_id, r.amends, r.author_id, r.met, r.met_with, r.mental_state, r.medication, r.daily_living, \
+           r.risks, r.agreed, r.next_steps, r.free_text, r.recorded_at, r.received_at \
+         FROM notes n JOIN note_revisions r ON r.note_id = n.id WHERE n.id = ? AND r.revision = ?",
+    )
+    .bind(note_id)
+    .bind(revision)
+    .fetch_one(&mut *conn)
+    .await
+    .context("loading a note revision to log")?;
+    let case_id: String = row.try_get("case_id")?;
+    let mut data = Map::new();
+    data.insert("note_id".into(), json!(note_id));
+    data.insert("revision".into(), json!(revision));
+    data.insert(
+        "amends".into(),
+        json!(row.try_get::<Option<i64>, _>("amends")?),
+    );
+    data.insert("met".into(), json!(row.try_get::<bool, _>("met")?));
+    for col in [
+        "visit_id",
+        "author_id",
+        "met_with",
+        "mental_state",
+        "medication",
+        "daily_living",
+        "risks",
+        "agreed",
+        "next_steps",
+        "free_text",
+        "recorded_at",
+        "received_at",
+    ] {
+        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
+    }
+    append(
+        conn,
+        &case_id,
+        "note_revision",
+        &format!("{note_id}/{revision}"),
+        Value::Object(data),
+    )
+    .await
+}
+
+/// Logs a case's current team.
+pub async fn team(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT staff_id FROM case_team WHERE case_id = ? AND left_at IS NULL ORDER BY staff_id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("loading a team to log")?;
+    append(
+        conn,
+        case_id,
+        "team",
+        case_id,
+        json!({ "members": members }),
+    )
+    .await
+}
+
+/// Logs a case's agencies involved at intake and at close.
+pub async fn agencies(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT phase, agency_id FROM case_agencies WHERE case_id = ? ORDER BY phase, agency_id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("loading agencies to log")?;
+    let of = |phase: &str| {
+        rows.iter()
+            .filter(|(p, _)| p == phase)
+            .map(|(_, a)| a.clone())
+            .collect::<Vec<_>>()
+    };
+    append(
+        conn,
+        case_id,
+        "agencies",
+        case_id,
+        json!({ "intake": of("intake"), "close": of("close") }),
+    )
+    .await
+}
+
+/// Logs a conflict record.
+pub async fn conflict(conn: &mut SqliteConnection, conflict_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query(
+        "SELECT case_id, entity, entity_id, field, winner_value, winner_author_id, winner_recorded_at, replaced_value, \
+           replaced_author_id, replaced_recorded_at, resolved_at FROM conflicts WHERE id = ?",
+    )
+    .bind(conflict_id)
+    .fetch_one(&mut *conn)
+    .await
+    .context("loading a conflict to log")?;
+    let case_id: String = row.try_get("case_id")?;
+    let mut data = Map::new();
+    for col in [
+        "entity",
+        "entity_id",
+        "field",
+        "winner_value",
+        "winner_author_id",
+        "winner_recorded_at",
+        "replaced_value",
+    ] {
+        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
+    }
+    for col in ["replaced_author_id", "replaced_recorded_at", "resolved_at"] {
+        data.insert(col.into(), json!(row.try_get::<Option<String>, _>(col)?));
+    }
+    append(conn, &case_id, "conflict", conflict_id, Value::Object(data)).await
+}
+
+/// Seeds an empty change log with the current state of every case, so that a device's first
+/// pull receives everything that existed before sync did.
+pub async fn backfill(pool: &SqlitePool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await.context("starting the backfill")?;
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log")
+        .fetch_one(&mut *tx)
+        .await?;
+    if logged > 0 {
+        return Ok(());
+    }
+    let cases: Vec<String> = sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await?;
+    for case_id in &cases {
+        case(&mut tx, case_id).await?;
+        team(&mut tx, case_id).await?;
+        agencies(&mut tx, case_id).await?;
+    }
+    let visits: Vec<String> = sqlx::query_scalar("SELECT id FROM visits ORDER BY starts_at, id")
+        .fetch_all(&mut *tx)
+        .await?;
+    for visit_id in &visits {
+        visit(&mut tx, visit_id).await?;
+    }
+    let revisions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT note_id, revision FROM note_revisions ORDER BY received_at, note_id, revision",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (note_id, revision) in &revisions {
+        note_revision(&mut tx, note_id, *revision as u32).await?;
+    }
+    tx.commit().await.context("committing the backfill")
+}

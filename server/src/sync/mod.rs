@@ -1,0 +1,77 @@
+//! The sync endpoints: `POST /sync/push` applies a device's numbered mutations, `POST /sync/pull`
+//! answers with what changed since a cursor. The rules they follow live in `app::sync`.
+
+mod apply;
+pub mod log;
+mod pull;
+mod push;
+
+use crate::backend::Service;
+use app::api::{Backend, Viewer, SESSION_COOKIE};
+use app::sync::SyncError;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+
+/// The sync routes, over the shared service.
+pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
+    Router::new()
+        .route("/sync/push", post(push::handle))
+        .route("/sync/pull", post(pull::handle))
+        .with_state(service)
+}
+
+/// A refused request, answered as JSON with a status a client can act on.
+pub struct Refusal(pub SyncError);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            SyncError::UpdateRequired { .. } => StatusCode::UPGRADE_REQUIRED,
+            SyncError::Gap { .. } => StatusCode::CONFLICT,
+            SyncError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            SyncError::OutOfOrder | SyncError::Malformed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            SyncError::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        (status, [(header::CACHE_CONTROL, "no-store")], Json(self.0)).into_response()
+    }
+}
+
+impl From<SyncError> for Refusal {
+    fn from(e: SyncError) -> Self {
+        Refusal(e)
+    }
+}
+
+/// Logs an internal failure and answers with a retryable refusal.
+pub(crate) fn internal(doing: &'static str) -> impl FnOnce(anyhow::Error) -> Refusal {
+    move |e| {
+        tracing::error!(error = format!("{e:#}"), doing, "sync failure");
+        Refusal(SyncError::Internal)
+    }
+}
+
+/// The signed-in user of the request, from the session cookie.
+async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Viewer, Refusal> {
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .ok_or(Refusal(SyncError::Unauthenticated))?;
+    match service.viewer(&token).await {
+        Ok(Some(viewer)) => Ok(viewer),
+        Ok(None) => Err(Refusal(SyncError::Unauthenticated)),
+        Err(_) => Err(Refusal(SyncError::Internal)),
+    }
+}
+
+/// Reads a JSON body, turning any decoding problem into a clear refusal.
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    serde_json::from_slice(body).map_err(|e| Refusal(SyncError::Malformed(e.to_string())))
+}

@@ -1,0 +1,116 @@
+//! Pull: every change since the device's cursor that the user may see, in one round trip.
+
+use super::push::last_mutation_id;
+use super::{decode, internal, viewer, Refusal};
+use crate::backend::Service;
+use anyhow::Context;
+use app::domain::Role;
+use app::sync::{Change, PullRequest, PullResponse, MAX_PULL_PAGE};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+
+/// The cases a user may see: their active teams, and for a supervisor the program's cases.
+const VISIBLE_CASES: &str =
+    "SELECT case_id FROM case_team WHERE staff_id = ?1 AND left_at IS NULL \
+     UNION SELECT id FROM cases WHERE ?2 = 'supervisor' AND program = ?3";
+
+pub async fn handle(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PullResponse>, Refusal> {
+    let viewer = viewer(&service, &headers).await?;
+    let request: PullRequest = decode(&body)?;
+    app::sync::protocol::check_version(request.protocol_version)?;
+    let last = last_mutation_id(&service, &request.client_id.0.to_string(), &viewer).await?;
+    let me = viewer.id.to_string();
+    let role = viewer.role.code();
+    let program = viewer.supervises.map(|p| p.code()).unwrap_or("");
+    if viewer.role == Role::Admin {
+        return Ok(Json(PullResponse {
+            changes: vec![],
+            removed_cases: vec![],
+            cursor: request.cursor,
+            more: false,
+            last_mutation_id: last,
+        }));
+    }
+    // One read transaction, so the changes and the cursor describe the same moment.
+    let mut tx = service
+        .db()
+        .begin()
+        .await
+        .context("starting a pull")
+        .map_err(internal("pull"))?;
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT seq, case_id, entity, entity_id, data FROM change_log \
+         WHERE seq > ?4 AND case_id IN ({VISIBLE_CASES}) ORDER BY seq LIMIT ?5"
+    ))
+    .bind(&me)
+    .bind(role)
+    .bind(program)
+    .bind(request.cursor as i64)
+    .bind(MAX_PULL_PAGE as i64 + 1)
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading changes")
+    .map_err(internal("pull"))?;
+    let more = rows.len() > MAX_PULL_PAGE;
+    let mut changes = Vec::with_capacity(rows.len().min(MAX_PULL_PAGE));
+    for (seq, case_id, entity, entity_id, data) in rows.into_iter().take(MAX_PULL_PAGE) {
+        changes.push(Change {
+            seq: seq as u64,
+            case_id: case_id
+                .parse()
+                .context("a logged case id")
+                .map_err(internal("pull"))?,
+            entity,
+            entity_id,
+            data: serde_json::from_str(&data)
+                .context("a logged record")
+                .map_err(internal("pull"))?,
+        });
+    }
+    let cursor = if more {
+        changes.last().map(|c| c.seq).unwrap_or(request.cursor)
+    } else {
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
+            .fetch_one(&mut *tx)
+            .await
+            .context("reading the cursor")
+            .map_err(internal("pull"))?;
+        (max.unwrap_or(0) as u64).max(request.cursor)
+    };
+    let removed: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT case_id FROM case_team WHERE staff_id = ?1 AND left_seq > ?4 AND left_seq <= ?5 \
+         AND case_id NOT IN ({VISIBLE_CASES})"
+    ))
+    .bind(&me)
+    .bind(role)
+    .bind(program)
+    .bind(request.cursor as i64)
+    .bind(cursor as i64)
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading removals")
+    .map_err(internal("pull"))?;
+    tx.commit()
+        .await
+        .context("ending a pull")
+        .map_err(internal("pull"))?;
+    let removed_cases = removed
+        .iter()
+        .map(|c| c.parse())
+        .collect::<Result<Vec<_>, _>>()
+        .context("a removed case id")
+        .map_err(internal("pull"))?;
+    Ok(Json(PullResponse {
+        changes,
+        removed_cases,
+        cursor,
+        more,
+        last_mutation_id: last,
+    }))
+}

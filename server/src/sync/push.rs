@@ -1,0 +1,139 @@
+//! Push: apply a device's mutations in order, each in its own transaction together with the
+//! device's `last_mutation_id`.
+
+use super::{apply, decode, internal, viewer, Refusal};
+use crate::backend::Service;
+use crate::db::now_text;
+use anyhow::Context;
+use app::api::Viewer;
+use app::sync::{MutationOutcome, PushRequest, PushResponse, SyncError};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use sqlx::SqliteConnection;
+
+pub async fn handle(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PushResponse>, Refusal> {
+    let viewer = viewer(&service, &headers).await?;
+    let request: PushRequest = decode(&body)?;
+    app::sync::protocol::check_version(request.protocol_version)?;
+    let client = request.client_id.0.to_string();
+    let mut last = last_mutation_id(&service, &client, &viewer).await?;
+    request.check(last)?;
+    let mut outcomes = Vec::with_capacity(request.mutations.len());
+    for mutation in &request.mutations {
+        if mutation.id <= last {
+            outcomes.push(MutationOutcome::Duplicate { id: mutation.id });
+            continue;
+        }
+        let mut tx = service
+            .db()
+            .begin()
+            .await
+            .context("starting a mutation")
+            .map_err(internal("push"))?;
+        // Take the write lock first, so that concurrent pushes queue instead of failing.
+        let advanced = sqlx::query(
+            "UPDATE sync_clients SET last_mutation_id = ?, last_contact_at = ? WHERE client_id = ? AND last_mutation_id = ?",
+        )
+        .bind(mutation.id as i64)
+        .bind(now_text())
+        .bind(&client)
+        .bind(last as i64)
+        .execute(&mut *tx)
+        .await
+        .context("advancing the mutation counter")
+        .map_err(internal("push"))?;
+        if advanced.rows_affected() != 1 {
+            // Another push of the same device got there first: report what it did, stop here.
+            return Err(Refusal(SyncError::Gap {
+                resend_from: last + 1,
+            }));
+        }
+        let outcome = match apply::apply(&mut tx, &viewer, mutation).await {
+            Ok(outcome) => outcome,
+            Err(apply::Failure::Rejected(reason)) => {
+                reject(&mut tx, &client, &viewer, mutation, &reason)
+                    .await
+                    .map_err(internal("push"))?;
+                MutationOutcome::Rejected {
+                    id: mutation.id,
+                    reason,
+                }
+            }
+            // A transient failure: roll back, keep the counter where it was, let the device retry.
+            Err(apply::Failure::Internal(e)) => return Err(internal("push")(e)),
+        };
+        tx.commit()
+            .await
+            .context("committing a mutation")
+            .map_err(internal("push"))?;
+        last = mutation.id;
+        outcomes.push(outcome);
+    }
+    Ok(Json(PushResponse {
+        last_mutation_id: last,
+        outcomes,
+    }))
+}
+
+/// The device's counter, registering the device to this user on first contact. A device id
+/// already registered to someone else is refused.
+pub(super) async fn last_mutation_id(
+    service: &Service,
+    client: &str,
+    viewer: &Viewer,
+) -> Result<u64, Refusal> {
+    sqlx::query("INSERT OR IGNORE INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES (?, ?, 0, ?)")
+        .bind(client)
+        .bind(viewer.id.to_string())
+        .bind(now_text())
+        .execute(service.db())
+        .await
+        .context("registering a device")
+        .map_err(internal("device"))?;
+    let (owner, last): (String, i64) =
+        sqlx::query_as("SELECT staff_id, last_mutation_id FROM sync_clients WHERE client_id = ?")
+            .bind(client)
+            .fetch_one(service.db())
+            .await
+            .context("reading a device")
+            .map_err(internal("device"))?;
+    if owner != viewer.id.to_string() {
+        return Err(Refusal(SyncError::Unauthenticated));
+    }
+    Ok(last as u64)
+}
+
+async fn reject(
+    conn: &mut SqliteConnection,
+    client: &str,
+    viewer: &Viewer,
+    mutation: &app::sync::Mutation,
+    reason: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO rejected_mutations (client_id, mutation_id, staff_id, reason, body, at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(client)
+        .bind(mutation.id as i64)
+        .bind(viewer.id.to_string())
+        .bind(reason)
+        .bind(serde_json::to_string(mutation)?)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await
+        .context("recording a rejected mutation")?;
+    crate::audit::record(
+        conn,
+        crate::audit::Event {
+            actor: Some(viewer),
+            action: crate::audit::Action::RejectedMutation,
+            case_id: mutation.op.case_id().map(|c| c.to_string()),
+            record_id: None,
+        },
+    )
+    .await
+}
