@@ -6,6 +6,7 @@
 
 pub mod merge;
 pub mod protocol;
+pub mod replica;
 
 pub use merge::{merge_field, FieldDecision, Register, SetOp};
 pub use protocol::{
@@ -13,3 +14,4 @@ pub use protocol::{
     PullRequest, PullResponse, PushRequest, PushResponse, SyncError, VisitField, MAX_PULL_PAGE,
     MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
+pub use replica::Replica;

@@ -287,8 +287,11 @@ pub enum SyncError {
     #[error("mutations must be in increasing id order")]
     OutOfOrder,
     /// The request could not be read.
-    #[error("the request could not be read: {0}")]
-    Malformed(String),
+    #[error("the request could not be read: {detail}")]
+    Malformed {
+        /// What could not be read.
+        detail: String,
+    },
     /// Not signed in.
     #[error("please sign in")]
     Unauthenticated,
@@ -400,6 +403,28 @@ mod tests {
             old.check(0),
             Err(SyncError::UpdateRequired { .. })
         ));
+    }
+
+    #[test]
+    fn every_refusal_travels_as_json_and_back() {
+        let all = [
+            SyncError::UpdateRequired {
+                sent: 0,
+                required: 1,
+            },
+            SyncError::Gap { resend_from: 4 },
+            SyncError::BatchTooLarge {
+                max: MAX_PUSH_BATCH,
+            },
+            SyncError::OutOfOrder,
+            SyncError::Malformed { detail: "x".into() },
+            SyncError::Unauthenticated,
+            SyncError::Internal,
+        ];
+        for error in all {
+            let json = serde_json::to_string(&error).expect("serializes");
+            assert_eq!(serde_json::from_str::<SyncError>(&json).unwrap(), error);
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ impl IntoResponse for Refusal {
             SyncError::UpdateRequired { .. } => StatusCode::UPGRADE_REQUIRED,
             SyncError::Gap { .. } => StatusCode::CONFLICT,
             SyncError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            SyncError::OutOfOrder | SyncError::Malformed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            SyncError::OutOfOrder | SyncError::Malformed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,
             SyncError::Internal => StatusCode::SERVICE_UNAVAILABLE,
         };
@@ -73,5 +73,9 @@ async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Viewer, Refusa
 
 /// Reads a JSON body, turning any decoding problem into a clear refusal.
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body).map_err(|e| Refusal(SyncError::Malformed(e.to_string())))
+    serde_json::from_slice(body).map_err(|e| {
+        Refusal(SyncError::Malformed {
+            detail: e.to_string(),
+        })
+    })
 }

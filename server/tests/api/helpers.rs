@@ -153,3 +153,52 @@ pub fn complete_note(visit_id: &str) -> Vec<(&'static str, String)> {
 pub fn fields<'a>(list: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     list.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+impl TestApp {
+    /// Posts a JSON body to a sync endpoint from a given client.
+    pub async fn sync_as<T: serde::Serialize>(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        body: &T,
+    ) -> Response {
+        client
+            .post(format!("{}/sync/{endpoint}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// A client signed in as a demo user.
+    pub async fn signed_in_client(&self, login: &str) -> Client {
+        let client = new_client();
+        let res = self
+            .call_as(
+                &client,
+                "login",
+                &[("login", login), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{login} signs in");
+        client
+    }
+
+    /// A staff member's id by login.
+    pub async fn staff_id(&self, login: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM staff WHERE login = ?")
+            .bind(login)
+            .fetch_one(&self.db)
+            .await
+            .expect("a demo login")
+    }
+
+    /// The case of a visit.
+    pub async fn case_of_visit(&self, visit_id: &str) -> String {
+        sqlx::query_scalar("SELECT case_id FROM visits WHERE id = ?")
+            .bind(visit_id)
+            .fetch_one(&self.db)
+            .await
+            .expect("a visit")
+    }
+}

@@ -4,4 +4,5 @@
 mod auth;
 mod helpers;
 mod notes;
+mod sync;
 mod visits;

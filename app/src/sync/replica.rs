@@ -1,0 +1,177 @@
+//! A device's side of sync, without I/O: the outbox of numbered mutations, the cursor, and the
+//! records pulled so far. The browser stores it in IndexedDB; tests drive it natively.
+
+use super::protocol::{
+    Change, ClientId, Mutation, MutationOutcome, Op, PullRequest, PullResponse, PushRequest,
+    PushResponse, MAX_PUSH_BATCH, PROTOCOL_VERSION,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a device holds. Serializable, so it survives reloads and crashes wherever it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replica {
+    /// This device.
+    pub client_id: ClientId,
+    /// The id the next mutation gets.
+    next_mutation_id: u64,
+    /// Mutations not yet acknowledged by the server, oldest first. Never dropped unacknowledged.
+    pub outbox: Vec<Mutation>,
+    /// Mutations the server refused for good, with its reason, kept for their author.
+    pub rejected: Vec<(Mutation, String)>,
+    /// The last change sequence pulled.
+    pub cursor: u64,
+    /// The highest mutation id the server has processed.
+    pub last_mutation_id: u64,
+    /// Pulled records by (entity, id).
+    pub records: BTreeMap<(String, String), Change>,
+}
+
+impl Replica {
+    /// A new, empty device.
+    pub fn new(client_id: ClientId) -> Self {
+        Self {
+            client_id,
+            next_mutation_id: 1,
+            outbox: Vec::new(),
+            rejected: Vec::new(),
+            cursor: 0,
+            last_mutation_id: 0,
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// Queues a change made on the device; it is pushed on the next sync.
+    pub fn record(&mut self, op: Op, recorded_at: DateTime<Utc>) -> &Mutation {
+        let id = self.next_mutation_id;
+        self.next_mutation_id += 1;
+        self.outbox.push(Mutation {
+            id,
+            recorded_at,
+            op,
+        });
+        self.outbox.last().expect("just pushed")
+    }
+
+    /// The next push: the oldest unacknowledged mutations, at most a full batch.
+    pub fn push_request(&self) -> Option<PushRequest> {
+        (!self.outbox.is_empty()).then(|| PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            client_id: self.client_id,
+            mutations: self.outbox.iter().take(MAX_PUSH_BATCH).cloned().collect(),
+        })
+    }
+
+    /// Takes in a push's answer: acknowledged mutations leave the outbox, refused ones are kept
+    /// aside with their reason.
+    pub fn on_push(&mut self, response: &PushResponse) {
+        for outcome in &response.outcomes {
+            if let MutationOutcome::Rejected { id, reason } = outcome {
+                if let Some(m) = self.outbox.iter().find(|m| m.id == *id) {
+                    self.rejected.push((m.clone(), reason.clone()));
+                }
+            }
+        }
+        self.acknowledge(response.last_mutation_id);
+    }
+
+    fn acknowledge(&mut self, last_mutation_id: u64) {
+        // The server's counter never goes backwards; a stale answer must not move ours back.
+        self.last_mutation_id = self.last_mutation_id.max(last_mutation_id);
+        let last = self.last_mutation_id;
+        self.outbox.retain(|m| m.id > last);
+    }
+
+    /// The next pull.
+    pub fn pull_request(&self) -> PullRequest {
+        PullRequest {
+            protocol_version: PROTOCOL_VERSION,
+            client_id: self.client_id,
+            cursor: self.cursor,
+        }
+    }
+
+    /// Takes in a pull's answer: newer records replace older ones, cases no longer visible are
+    /// purged, and mutations the server has processed leave the outbox.
+    pub fn on_pull(&mut self, response: PullResponse) {
+        for case in &response.removed_cases {
+            self.records.retain(|_, c| c.case_id != *case);
+        }
+        for change in response.changes {
+            let key = (change.entity.clone(), change.entity_id.clone());
+            match self.records.get(&key) {
+                Some(held) if held.seq >= change.seq => {}
+                _ => {
+                    self.records.insert(key, change);
+                }
+            }
+        }
+        self.cursor = self.cursor.max(response.cursor);
+        self.acknowledge(response.last_mutation_id);
+    }
+
+    /// The version of a record's field as last pulled (0 if never), for the base of an edit.
+    pub fn field_version(&self, entity: &str, id: &str, field: &str) -> u64 {
+        self.records
+            .get(&(entity.to_owned(), id.to_owned()))
+            .and_then(|c| c.data.get("versions")?.get(field)?.as_u64())
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CaseId, StaffId};
+    use uuid::Uuid;
+
+    fn join(n: u128) -> Op {
+        Op::JoinTeam {
+            case_id: CaseId(Uuid::from_u128(n)),
+            staff_id: StaffId(Uuid::from_u128(1)),
+        }
+    }
+
+    #[test]
+    fn mutations_are_numbered_without_gaps_and_survive_serialization() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..3 {
+            replica.record(join(n), Utc::now());
+        }
+        let ids: Vec<u64> = replica.outbox.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        let stored = serde_json::to_string(&replica).unwrap();
+        let mut restored: Replica = serde_json::from_str(&stored).unwrap();
+        assert_eq!(restored, replica);
+        assert_eq!(restored.record(join(9), Utc::now()).id, 4);
+    }
+
+    #[test]
+    fn only_acknowledged_mutations_leave_the_outbox_and_rejections_are_kept() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..3 {
+            replica.record(join(n), Utc::now());
+        }
+        replica.on_push(&PushResponse {
+            last_mutation_id: 2,
+            outcomes: vec![
+                MutationOutcome::Applied { id: 1 },
+                MutationOutcome::Rejected {
+                    id: 2,
+                    reason: "no".into(),
+                },
+            ],
+        });
+        assert_eq!(replica.outbox.iter().map(|m| m.id).collect::<Vec<_>>(), [3]);
+        assert_eq!(replica.rejected.len(), 1);
+        assert_eq!(replica.rejected[0].0.id, 2);
+        // A stale answer does not bring acknowledged mutations back or lose pending ones.
+        replica.on_push(&PushResponse {
+            last_mutation_id: 1,
+            outcomes: vec![],
+        });
+        assert_eq!(replica.last_mutation_id, 2);
+        assert_eq!(replica.outbox.len(), 1);
+    }
+}
