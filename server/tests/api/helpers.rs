@@ -16,12 +16,36 @@ pub struct TestApp {
     pub base: String,
     pub db: SqlitePool,
     pub client: Client,
-    _dir: TempDir,
+    dir: TempDir,
+    server: tokio::task::JoinHandle<()>,
 }
 
 /// Starts a server on a free port over a new database file loaded with the demo data.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
+    let (base, db, server) = start_server(&dir).await;
+    TestApp {
+        base,
+        db,
+        client: new_client(),
+        dir,
+        server,
+    }
+}
+
+impl TestApp {
+    /// Stops the server and starts a new one over the same database file, on a new port, as
+    /// after a restart. Sessions and data survive; requests in flight are cut off.
+    pub async fn restart(&mut self) {
+        self.server.abort();
+        let (base, db, server) = start_server(&self.dir).await;
+        self.base = base;
+        self.db = db;
+        self.server = server;
+    }
+}
+
+async fn start_server(dir: &TempDir) -> (String, SqlitePool, tokio::task::JoinHandle<()>) {
     let url = format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display());
     let config = Config::from_lookup(|name| match name {
         "DEKAPAN_DATABASE_URL" => Some(url.clone()),
@@ -38,13 +62,10 @@ pub async fn spawn_app() -> TestApp {
         .expect("the server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        base,
-        db,
-        client: new_client(),
-        _dir: dir,
-    }
+    let server = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    (base, db, server)
 }
 
 /// A client with its own cookie jar, like a second browser.

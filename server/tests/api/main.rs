@@ -4,5 +4,6 @@
 mod auth;
 mod helpers;
 mod notes;
+mod simulation;
 mod sync;
 mod visits;
