@@ -2,6 +2,7 @@
 //! way the browser drives it.
 
 mod auth;
+mod crash;
 mod helpers;
 mod notes;
 mod simulation;

@@ -1,0 +1,172 @@
+//! A server process killed with SIGKILL in the middle of a large push loses nothing and applies
+//! nothing twice: each mutation commits together with the device's counter.
+
+use crate::helpers::{new_client, PASSWORD};
+use app::domain::{NoteFields, NoteId, VisitId};
+use app::sync::{ClientId, Op, PushResponse, Replica, MAX_PUSH_BATCH};
+use chrono::Utc;
+use reqwest::{Client, StatusCode};
+use sqlx::SqlitePool;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The real server binary on a free port over `db_url`; returns the process and its address.
+fn start(db_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DEKAPAN_DATABASE_URL", db_url)
+        .env("DEKAPAN_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_OUTPUT_NAME", "dekapan")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stdout = child.stdout.take().expect("its output");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_once("running on ")
+                .map(|(_, url)| url.trim().to_owned())
+        })
+        .expect("the server says where it runs");
+    // Keep reading its output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, base)
+}
+
+async fn login(base: &str) -> Client {
+    let client = new_client();
+    let res = client
+        .post(format!("{base}/api/login"))
+        .form(&[("login", "nurse.sato"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(res.status(), StatusCode::OK);
+    client
+}
+
+/// The device's counter as the server committed it.
+async fn counter(db: &SqlitePool, client: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?")
+        .bind(client)
+        .fetch_optional(db)
+        .await
+        .unwrap()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display());
+    let (mut server, base) = start(&url);
+    let db = SqlitePool::connect(&url).await.unwrap();
+    let nurse = login(&base).await;
+    let visit: String = sqlx::query_scalar(
+        "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
+         WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
+    let client_id = replica.client_id.0.to_string();
+    let marker = format!("crash-{}", Uuid::new_v4());
+    for n in 0..MAX_PUSH_BATCH {
+        replica.record(
+            Op::CreateNote {
+                note_id: NoteId(Uuid::new_v4()),
+                visit_id: visit.parse::<VisitId>().unwrap(),
+                fields: NoteFields {
+                    met: true,
+                    met_with: "本人".into(),
+                    mental_state: "安定".into(),
+                    next_steps: format!("{marker}-{n}"),
+                    ..Default::default()
+                },
+            },
+            Utc::now(),
+        );
+    }
+    let request = replica.push_request().unwrap();
+    let count_notes = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM note_revisions WHERE next_steps LIKE ?")
+            .bind(format!("{marker}-%"))
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+
+    // Push, and kill the server once some but not all of the batch has committed.
+    let push = tokio::spawn({
+        let (nurse, base, request) = (nurse.clone(), base.clone(), request.clone());
+        async move {
+            nurse
+                .post(format!("{base}/sync/push"))
+                .json(&request)
+                .send()
+                .await
+        }
+    });
+    let mut partial = 0;
+    for _ in 0..2_000 {
+        partial = count_notes().await;
+        if partial > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    assert!(
+        push.await.unwrap().is_err() || partial == MAX_PUSH_BATCH as i64,
+        "the push was cut off"
+    );
+
+    // What committed, committed with the counter: as many notes as the counter says.
+    let last = counter(&db, &client_id).await;
+    let committed = count_notes().await;
+    assert!(
+        committed > 0,
+        "some of the batch had committed before the kill"
+    );
+    eprintln!("committed before the kill: {committed} of {MAX_PUSH_BATCH}");
+    assert_eq!(
+        committed, last,
+        "notes and the device's counter committed together"
+    );
+
+    // After a restart, the device retries the very same batch.
+    let (mut server, base) = start(&url);
+    let nurse = login(&base).await;
+    let res = nurse
+        .post(format!("{base}/sync/push"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let response: PushResponse = res.json().await.unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    assert_eq!(response.last_mutation_id, MAX_PUSH_BATCH as u64);
+    assert_eq!(
+        count_notes().await,
+        MAX_PUSH_BATCH as i64,
+        "every note exactly once"
+    );
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT next_steps) FROM note_revisions WHERE next_steps LIKE ?",
+    )
+    .bind(format!("{marker}-%"))
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(distinct, MAX_PUSH_BATCH as i64);
+}
