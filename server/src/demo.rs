@@ -541,8 +541,10 @@ fn team(i: usize, channel: IntakeChannel) -> Vec<usize> {
     let nurse = if i % 4 == 3 { TANAKA } else { SATO };
     let psychiatric = if i.is_multiple_of(2) { SUZUKI } else { ITO };
     match channel {
-        IntakeChannel::WelfareDesk if i.is_multiple_of(3) => vec![nurse, CSWS[i % 3], psychiatric],
-        IntakeChannel::WelfareDesk => vec![CSWS[i % 3], nurse],
+        IntakeChannel::WelfareDesk if i.is_multiple_of(3) => {
+            vec![nurse, CSWS[(i / 3) % 3], psychiatric]
+        }
+        IntakeChannel::WelfareDesk => vec![CSWS[(i / 3) % 3], nurse],
         IntakeChannel::PublicHealthCenter => vec![nurse, psychiatric],
     }
 }

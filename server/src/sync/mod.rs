@@ -13,12 +13,15 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use tower_http::decompression::RequestDecompressionLayer;
 
 /// The sync routes, over the shared service.
 pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
     Router::new()
         .route("/sync/push", post(push::handle))
         .route("/sync/pull", post(pull::handle))
+        // Devices may gzip what they send: a week of notes from a hillside flat is mostly text.
+        .layer(RequestDecompressionLayer::new())
         .with_state(service)
 }
 
