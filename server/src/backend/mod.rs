@@ -21,12 +21,24 @@ use std::sync::Arc;
 pub struct Service {
     db: SqlitePool,
     config: Arc<Config>,
+    /// SQLite has one writer at a time; queueing writers here is far cheaper than letting
+    /// them spin on the database's busy lock.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Service {
     /// A service over one pool.
     pub fn new(db: SqlitePool, config: Arc<Config>) -> Self {
-        Self { db, config }
+        Self {
+            db,
+            config,
+            writer: Arc::default(),
+        }
+    }
+
+    /// Waits for this process's turn to write.
+    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writer.lock().await
     }
 
     /// The database pool.

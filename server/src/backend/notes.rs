@@ -66,35 +66,26 @@ pub async fn create(
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }
-    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM notes WHERE id = ?")
-        .bind(note_id.to_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .or_internal("checking a note id")?;
-    if exists.is_some() {
+    // The note is recorded under the agency its author acts for (a dispatched hospital PSW's
+    // notes are the public health center's). A note id already taken is refused.
+    let inserted = sqlx::query(
+        "INSERT OR IGNORE INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) \
+         SELECT ?, ?, ?, id, acts_for_agency_id, ? FROM staff WHERE id = ?",
+    )
+    .bind(note_id.to_string())
+    .bind(visit_id.to_string())
+    .bind(visit.case_id.to_string())
+    .bind(now_text())
+    .bind(viewer.id.to_string())
+    .execute(&mut *conn)
+    .await
+    .or_internal("inserting a note")?;
+    if inserted.rows_affected() != 1 {
         return Err(AppError::Invalid(vec![FieldError::new(
             "note_id",
             Problem::UnknownChoice,
         )]));
     }
-    let acting_agency: (String,) =
-        sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
-            .bind(viewer.id.to_string())
-            .fetch_one(&mut *conn)
-            .await
-            .or_internal("loading the acting agency")?;
-    sqlx::query(
-        "INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(note_id.to_string())
-    .bind(visit_id.to_string())
-    .bind(visit.case_id.to_string())
-    .bind(viewer.id.to_string())
-    .bind(acting_agency.0)
-    .bind(now_text())
-    .execute(&mut *conn)
-    .await
-    .or_internal("inserting a note")?;
     insert_revision(conn, note_id, 1, None, viewer, fields, recorded_at).await?;
     log::note_revision(conn, &note_id.to_string(), 1)
         .await

@@ -6,7 +6,10 @@ use crate::backend::Service;
 use crate::db::now_text;
 use anyhow::Context;
 use app::api::Viewer;
-use app::sync::{MutationOutcome, PushRequest, PushResponse, SyncError};
+use app::sync::{Mutation, MutationOutcome, PushRequest, PushResponse, SyncError};
+
+/// How many mutations share one commit.
+const COMMIT_GROUP: usize = 50;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -25,55 +28,88 @@ pub async fn handle(
     let mut last = last_mutation_id(&service, &client, &viewer).await?;
     request.check(last)?;
     let mut outcomes = Vec::with_capacity(request.mutations.len());
-    for mutation in &request.mutations {
-        if mutation.id <= last {
-            outcomes.push(MutationOutcome::Duplicate { id: mutation.id });
-            continue;
-        }
+    let fresh: Vec<&Mutation> = request.mutations.iter().filter(|m| m.id > last).collect();
+    outcomes.extend(
+        request
+            .mutations
+            .iter()
+            .filter(|m| m.id <= last)
+            .map(|m| MutationOutcome::Duplicate { id: m.id }),
+    );
+    // Group commit: a chunk of mutations shares one transaction with the advance of the
+    // device's counter, so mutations and their numbers are written together or not at all; each
+    // mutation runs in a savepoint, so a refused one is undone alone. A crash loses at most an
+    // uncommitted chunk, which the device resends.
+    for chunk in fresh.chunks(COMMIT_GROUP) {
+        let _turn = service.write_turn().await;
         let mut tx = service
             .db()
             .begin()
             .await
-            .context("starting a mutation")
+            .context("starting a push")
             .map_err(internal("push"))?;
         // Take the write lock first, so that concurrent pushes queue instead of failing.
-        let advanced = sqlx::query(
-            "UPDATE sync_clients SET last_mutation_id = ?, last_contact_at = ? WHERE client_id = ? AND last_mutation_id = ?",
-        )
-        .bind(mutation.id as i64)
-        .bind(now_text())
-        .bind(&client)
-        .bind(last as i64)
-        .execute(&mut *tx)
-        .await
-        .context("advancing the mutation counter")
-        .map_err(internal("push"))?;
-        if advanced.rows_affected() != 1 {
-            // Another push of the same device got there first: report what it did, stop here.
+        let claimed = sqlx::query("UPDATE sync_clients SET last_contact_at = ? WHERE client_id = ? AND last_mutation_id = ?")
+            .bind(now_text())
+            .bind(&client)
+            .bind(last as i64)
+            .execute(&mut *tx)
+            .await
+            .context("claiming the device")
+            .map_err(internal("push"))?;
+        if claimed.rows_affected() != 1 {
+            // Another push of the same device got there first: the device resends from here.
             return Err(Refusal(SyncError::Gap {
                 resend_from: last + 1,
             }));
         }
-        let outcome = match apply::apply(&mut tx, &viewer, mutation).await {
-            Ok(outcome) => outcome,
-            Err(apply::Failure::Rejected(reason)) => {
-                reject(&mut tx, &client, &viewer, mutation, &reason)
-                    .await
-                    .map_err(internal("push"))?;
-                MutationOutcome::Rejected {
-                    id: mutation.id,
-                    reason,
+        for mutation in chunk {
+            sqlx::query("SAVEPOINT mutation")
+                .execute(&mut *tx)
+                .await
+                .context("a savepoint")
+                .map_err(internal("push"))?;
+            let outcome = match apply::apply(&mut tx, &viewer, mutation).await {
+                Ok(outcome) => outcome,
+                Err(apply::Failure::Rejected(reason)) => {
+                    sqlx::query("ROLLBACK TO mutation")
+                        .execute(&mut *tx)
+                        .await
+                        .context("undoing a mutation")
+                        .map_err(internal("push"))?;
+                    reject(&mut tx, &client, &viewer, mutation, &reason)
+                        .await
+                        .map_err(internal("push"))?;
+                    MutationOutcome::Rejected {
+                        id: mutation.id,
+                        reason,
+                    }
                 }
-            }
-            // A transient failure: roll back, keep the counter where it was, let the device retry.
-            Err(apply::Failure::Internal(e)) => return Err(internal("push")(e)),
-        };
+                // A transient failure: roll back this chunk, keep the counter where it was, and
+                // let the device retry; earlier chunks stay committed.
+                Err(apply::Failure::Internal(e)) => return Err(internal("push")(e)),
+            };
+            sqlx::query("RELEASE mutation")
+                .execute(&mut *tx)
+                .await
+                .context("releasing a savepoint")
+                .map_err(internal("push"))?;
+            outcomes.push(outcome);
+        }
+        // The counter commits with the chunk: the mutations and their numbers land together.
+        let chunk_last = chunk.last().map(|m| m.id).unwrap_or(last);
+        sqlx::query("UPDATE sync_clients SET last_mutation_id = ? WHERE client_id = ?")
+            .bind(chunk_last as i64)
+            .bind(&client)
+            .execute(&mut *tx)
+            .await
+            .context("advancing the mutation counter")
+            .map_err(internal("push"))?;
         tx.commit()
             .await
-            .context("committing a mutation")
+            .context("committing mutations")
             .map_err(internal("push"))?;
-        last = mutation.id;
-        outcomes.push(outcome);
+        last = chunk_last;
     }
     Ok(Json(PushResponse {
         last_mutation_id: last,
@@ -113,7 +149,7 @@ async fn reject(
     conn: &mut SqliteConnection,
     client: &str,
     viewer: &Viewer,
-    mutation: &app::sync::Mutation,
+    mutation: &Mutation,
     reason: &str,
 ) -> anyhow::Result<()> {
     sqlx::query("INSERT OR IGNORE INTO rejected_mutations (client_id, mutation_id, staff_id, reason, body, at) VALUES (?, ?, ?, ?, ?, ?)")
