@@ -129,6 +129,14 @@ pub enum Op {
         /// The agency.
         agency_id: AgencyId,
     },
+    /// Settles a conflict: writes the chosen value (either side's, or a new one) as a fresh
+    /// version of the field and closes the conflict.
+    ResolveConflict {
+        /// The conflict record.
+        conflict_id: uuid::Uuid,
+        /// The value the field should have.
+        value: String,
+    },
     /// Takes back an agency recorded by mistake.
     RemoveAgency {
         /// The case.
@@ -149,7 +157,10 @@ impl Op {
             | Op::LeaveTeam { case_id, .. }
             | Op::AddAgency { case_id, .. }
             | Op::RemoveAgency { case_id, .. } => Some(*case_id),
-            Op::CreateNote { .. } | Op::AmendNote { .. } | Op::EditVisit { .. } => None,
+            Op::CreateNote { .. }
+            | Op::AmendNote { .. }
+            | Op::EditVisit { .. }
+            | Op::ResolveConflict { .. } => None,
         }
     }
 }

@@ -175,6 +175,9 @@ pub async fn apply(
             audit_edit(conn, viewer, *case_id).await?;
             Ok(MutationOutcome::Applied { id })
         }
+        Op::ResolveConflict { conflict_id, value } => {
+            resolve(conflict_id, value, conn, viewer, &recorded_at, id).await
+        }
         Op::AddAgency {
             case_id,
             phase,
@@ -428,4 +431,81 @@ async fn audit_edit(
     )
     .await?;
     Ok(())
+}
+
+/// Settles a conflict with the chosen value, written as a fresh version of the field.
+async fn resolve(
+    conflict_id: &uuid::Uuid,
+    value: &str,
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    recorded_at: &str,
+    mutation_id: u64,
+) -> Result<MutationOutcome, Failure> {
+    let found: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT case_id, entity, entity_id, field, resolved_at FROM conflicts WHERE id = ?",
+    )
+    .bind(conflict_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((case_id, entity, entity_id, field, resolved_at)) = found else {
+        return rejected("The record does not exist, or you are not on its team.");
+    };
+    let case_id: CaseId = case_id.parse().context("a stored case id")?;
+    may_edit_case(conn, viewer, case_id).await?;
+    if resolved_at.is_some() {
+        return rejected("This conflict has already been resolved.");
+    }
+    let (field, value, target) = match entity.as_str() {
+        "case" => {
+            let field = CaseField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
+            let target = Target {
+                entity: "case",
+                table: "cases",
+                id: entity_id.clone(),
+                case_id,
+            };
+            (field.code(), check_case_value(field, value)?, target)
+        }
+        _ => {
+            let field = VisitField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
+            let visit_id = entity_id.parse().context("a stored visit id")?;
+            let value = check_visit_value(conn, visit_id, field, value).await?;
+            let target = Target {
+                entity: "visit",
+                table: "visits",
+                id: entity_id.clone(),
+                case_id,
+            };
+            (field.code(), value, target)
+        }
+    };
+    // The resolver decides knowing both values: the edit is based on the current version.
+    let current: Option<i64> = sqlx::query_scalar(
+        "SELECT version FROM field_versions WHERE entity = ? AND entity_id = ? AND field = ?",
+    )
+    .bind(target.entity)
+    .bind(&target.id)
+    .bind(field)
+    .fetch_optional(&mut *conn)
+    .await?;
+    edit_field(
+        conn,
+        viewer,
+        &target,
+        field,
+        &value,
+        current.unwrap_or(0) as u64,
+        recorded_at,
+        mutation_id,
+    )
+    .await?;
+    sqlx::query("UPDATE conflicts SET resolved_at = ?, resolved_by = ? WHERE id = ?")
+        .bind(now_text())
+        .bind(viewer.id.to_string())
+        .bind(conflict_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    log::conflict(conn, &conflict_id.to_string()).await?;
+    Ok(MutationOutcome::Applied { id: mutation_id })
 }

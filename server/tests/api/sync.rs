@@ -352,6 +352,48 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
         a.records.values().any(|c| c.entity == "conflict"),
         "the conflict reaches the devices"
     );
+
+    // A team member settles it with the value that lost; settling twice is refused.
+    let conflict_id = match late.outcomes[1] {
+        MutationOutcome::Conflicted { conflict_id, .. } => conflict_id,
+        _ => unreachable!("checked above"),
+    };
+    a.record(
+        Op::ResolveConflict {
+            conflict_id,
+            value: "high".into(),
+        },
+        Utc::now(),
+    );
+    a.record(
+        Op::ResolveConflict {
+            conflict_id,
+            value: "low".into(),
+        },
+        Utc::now(),
+    );
+    let settled = push(&app, &sato, &mut a).await;
+    pull_all(&app, &other, &mut b).await;
+
+    assert!(matches!(
+        settled.outcomes[0],
+        MutationOutcome::Applied { .. }
+    ));
+    assert!(matches!(
+        settled.outcomes[1],
+        MutationOutcome::Rejected { .. }
+    ));
+    assert_eq!(b.records[&case_key].data["risk"], "high");
+    let conflict = &b.records[&("conflict".to_owned(), conflict_id.to_string())];
+    assert!(
+        conflict.data["resolved_at"].is_string(),
+        "the device sees it settled"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
