@@ -198,6 +198,8 @@ async fn main() {
 
     // 2. Bytes per note on the wire.
     let request = PushRequest {
+        protocol_version: app::sync::PROTOCOL_VERSION,
+        client_id: device.client_id,
         mutations: (0..100)
             .map(|n| app::sync::Mutation {
                 id: n + 1,
@@ -205,11 +207,6 @@ async fn main() {
                 op: note(visit, n as usize),
             })
             .collect(),
-        ..device.push_request().unwrap_or(PushRequest {
-            protocol_version: app::sync::PROTOCOL_VERSION,
-            client_id: device.client_id,
-            mutations: vec![],
-        })
     };
     let json = serde_json::to_vec(&request).expect("json");
     println!(
