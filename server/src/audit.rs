@@ -4,7 +4,9 @@
 use crate::db::now_text;
 use anyhow::Context;
 use app::api::Viewer;
-use sqlx::SqliteConnection;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Sqlite, SqliteConnection};
 
 /// What happened.
 #[derive(Debug, Clone, Copy)]
@@ -57,24 +59,35 @@ pub struct Event<'a> {
     pub record_id: Option<String>,
 }
 
+/// The statement that appends one event; [`bind`] fills in its parameters. Writers that batch
+/// several statements into one round trip append it to theirs.
+pub const INSERT: &str =
+    "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome) \
+     VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+/// Binds an event to the parameters of [`INSERT`], after those already bound.
+pub fn bind<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    event: Event<'_>,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
+        .bind(now_text())
+        .bind(event.actor.map(|v| v.id.to_string()))
+        .bind(event.actor.map(|v| v.role.code()))
+        .bind(event.action.code())
+        .bind(event.case_id)
+        .bind(event.record_id)
+        .bind(match event.action {
+            Action::LoginFailed | Action::DeniedVisit | Action::RejectedMutation => "denied",
+            _ => "ok",
+        })
+}
+
 /// Appends an event on the given connection (inside the caller's transaction).
 pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(now_text())
-    .bind(event.actor.map(|v| v.id.to_string()))
-    .bind(event.actor.map(|v| v.role.code()))
-    .bind(event.action.code())
-    .bind(event.case_id)
-    .bind(event.record_id)
-    .bind(match event.action {
-        Action::LoginFailed | Action::DeniedVisit | Action::RejectedMutation => "denied",
-        _ => "ok",
-    })
-    .execute(conn)
-    .await
-    .context("writing the audit log")?;
+    bind(sqlx::query(INSERT), event)
+        .execute(conn)
+        .await
+        .context("writing the audit log")?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -80,6 +80,19 @@ pub async fn open_session(
     Ok(token)
 }
 
+/// How often a session's idle expiry is moved on.
+const SLIDE_EVERY: Duration = Duration::from_secs(60);
+
+/// Whether a stored time lies within `span` before now.
+fn seen_within(stored: &str, span: Duration) -> bool {
+    let Ok(at) = DateTime::parse_from_rfc3339(stored) else {
+        return false;
+    };
+    (Utc::now() - at.with_timezone(&Utc))
+        .to_std()
+        .is_ok_and(|age| age < span)
+}
+
 /// The staff id of a live session, sliding its idle expiry. Expired sessions of this token are
 /// deleted on the way.
 pub async fn session_staff(
@@ -89,8 +102,8 @@ pub async fn session_staff(
 ) -> anyhow::Result<Option<String>> {
     let hash = token_hash(token);
     let now = now_text();
-    let staff: Option<(String,)> = sqlx::query_as(
-        "SELECT s.staff_id FROM sessions s JOIN staff ON staff.id = s.staff_id
+    let staff: Option<(String, String)> = sqlx::query_as(
+        "SELECT s.staff_id, s.last_seen_at FROM sessions s JOIN staff ON staff.id = s.staff_id
          WHERE s.token_hash = ? AND s.idle_expires_at > ? AND s.expires_at > ? AND staff.disabled = 0",
     )
     .bind(&hash)
@@ -100,7 +113,9 @@ pub async fn session_staff(
     .await
     .context("reading a session")?;
     match staff {
-        Some((staff_id,)) => {
+        // The idle expiry slides at most once a minute, so a device syncing in a burst does not
+        // write on every request.
+        Some((staff_id, last_seen)) if !seen_within(&last_seen, SLIDE_EVERY) => {
             sqlx::query(
                 "UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE token_hash = ?",
             )
@@ -112,6 +127,7 @@ pub async fn session_staff(
             .context("extending a session")?;
             Ok(Some(staff_id))
         }
+        Some((staff_id, _)) => Ok(Some(staff_id)),
         None => {
             close_session(db, token).await?;
             Ok(None)

@@ -14,6 +14,7 @@ use app::domain::{
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
+use std::sync::LazyLock;
 
 /// How many notes the supervisor's list shows.
 const PROGRAM_NOTES_LIMIT: i64 = 100;
@@ -66,30 +67,14 @@ pub async fn create(
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }
-    // The note is recorded under the agency its author acts for (a dispatched hospital PSW's
-    // notes are the public health center's). A note id already taken is refused.
-    let inserted = sqlx::query(
-        "INSERT OR IGNORE INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) \
-         SELECT ?, ?, ?, id, acts_for_agency_id, ? FROM staff WHERE id = ?",
-    )
-    .bind(note_id.to_string())
-    .bind(visit_id.to_string())
-    .bind(visit.case_id.to_string())
-    .bind(now_text())
-    .bind(viewer.id.to_string())
-    .execute(&mut *conn)
-    .await
-    .or_internal("inserting a note")?;
-    if inserted.rows_affected() != 1 {
-        return Err(AppError::Invalid(vec![FieldError::new(
-            "note_id",
-            Problem::UnknownChoice,
-        )]));
-    }
-    insert_revision(conn, note_id, 1, None, viewer, fields, recorded_at).await?;
-    log::note_revision(conn, &note_id.to_string(), 1)
-        .await
-        .or_internal("logging a note")?;
+    let revision = Revision {
+        note_id,
+        number: 1,
+        amends: None,
+        visit_id,
+        case_id: visit.case_id,
+    };
+    write_revision(conn, &revision, viewer, fields, recorded_at).await?;
     let mut visit_status = visit.status;
     if visit.status.is_open() {
         visit_status = if fields.met {
@@ -107,17 +92,6 @@ pub async fn create(
             .await
             .or_internal("logging a visit")?;
     }
-    audit::record(
-        conn,
-        Event {
-            actor: Some(viewer),
-            action: Action::CreateNote,
-            case_id: Some(visit.case_id.to_string()),
-            record_id: Some(note_id.to_string()),
-        },
-    )
-    .await
-    .or_internal("auditing a note")?;
     Ok(visit_status)
 }
 
@@ -154,66 +128,119 @@ pub async fn amend(
         )]));
     }
     let revision = latest as u32 + 1;
-    insert_revision(
-        conn,
+    let written = Revision {
         note_id,
-        revision,
-        Some(amends),
-        viewer,
-        fields,
-        recorded_at,
-    )
-    .await?;
-    log::note_revision(conn, &note_id.to_string(), revision)
-        .await
-        .or_internal("logging a note")?;
-    audit::record(
-        conn,
-        Event {
-            actor: Some(viewer),
-            action: Action::AmendNote,
-            case_id: Some(visit.case_id.to_string()),
-            record_id: Some(note_id.to_string()),
-        },
-    )
-    .await
-    .or_internal("auditing a note")?;
+        number: revision,
+        amends: Some(amends),
+        visit_id,
+        case_id: visit.case_id,
+    };
+    write_revision(conn, &written, viewer, fields, recorded_at).await?;
     Ok(revision)
 }
 
-async fn insert_revision(
-    conn: &mut SqliteConnection,
+/// Which revision of which note is being written, and where it belongs.
+struct Revision {
     note_id: NoteId,
-    revision: u32,
+    number: u32,
     amends: Option<u32>,
+    visit_id: VisitId,
+    case_id: CaseId,
+}
+
+/// A new note, under the agency its author acts for (a dispatched hospital PSW's notes are the
+/// public health center's).
+const NOTE_INSERT: &str =
+    "INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) \
+     SELECT ?, ?, ?, id, acts_for_agency_id, ? FROM staff WHERE id = ?";
+
+const REVISION_INSERT: &str = "INSERT INTO note_revisions (note_id, revision, amends, author_id, met, met_with, \
+       mental_state, medication, daily_living, risks, agreed, next_steps, free_text, recorded_at, received_at) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// A revision, its change-log entry and its audit event: one round trip to the database.
+static AMEND_WRITES: LazyLock<String> =
+    LazyLock::new(|| format!("{REVISION_INSERT}; {}; {}", log::APPEND, audit::INSERT));
+
+/// The same, for a new note: the note first.
+static CREATE_WRITES: LazyLock<String> =
+    LazyLock::new(|| format!("{NOTE_INSERT}; {}", *AMEND_WRITES));
+
+/// Stores a revision (and for revision 1 its note), logs it for the team's devices and audits
+/// it, all from the values in hand and in one round trip. A note id already taken is refused.
+async fn write_revision(
+    conn: &mut SqliteConnection,
+    revision: &Revision,
     author: &Viewer,
     fields: &NoteFields,
     recorded_at: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO note_revisions (note_id, revision, amends, author_id, met, met_with, mental_state, medication, \
-           daily_living, risks, agreed, next_steps, free_text, recorded_at, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(note_id.to_string())
-    .bind(revision)
-    .bind(amends)
-    .bind(author.id.to_string())
-    .bind(fields.met)
-    .bind(&fields.met_with)
-    .bind(&fields.mental_state)
-    .bind(&fields.medication)
-    .bind(&fields.daily_living)
-    .bind(&fields.risks)
-    .bind(&fields.agreed)
-    .bind(&fields.next_steps)
-    .bind(&fields.free_text)
-    .bind(recorded_at)
-    .bind(now_text())
-    .execute(conn)
-    .await
-    .or_internal("inserting a note revision")?;
-    Ok(())
+    let received_at = now_text();
+    let note_id = revision.note_id.to_string();
+    let visit_id = revision.visit_id.to_string();
+    let case_id = revision.case_id.to_string();
+    let author_id = author.id.to_string();
+    let entry = log::RevisionEntry {
+        note_id: &note_id,
+        revision: revision.number,
+        amends: revision.amends,
+        visit_id: &visit_id,
+        author_id: &author_id,
+        fields,
+        recorded_at,
+        received_at: &received_at,
+    };
+    let data = serde_json::to_string(&entry)
+        .map_err(anyhow::Error::from)
+        .or_internal("encoding a note revision")?;
+    let is_new = revision.number == 1;
+    let mut query = if is_new {
+        sqlx::query(CREATE_WRITES.as_str())
+            .bind(&note_id)
+            .bind(&visit_id)
+            .bind(&case_id)
+            .bind(&received_at)
+            .bind(&author_id)
+    } else {
+        sqlx::query(AMEND_WRITES.as_str())
+    };
+    query = query
+        .bind(&note_id)
+        .bind(revision.number)
+        .bind(revision.amends)
+        .bind(&author_id)
+        .bind(fields.met)
+        .bind(&fields.met_with)
+        .bind(&fields.mental_state)
+        .bind(&fields.medication)
+        .bind(&fields.daily_living)
+        .bind(&fields.risks)
+        .bind(&fields.agreed)
+        .bind(&fields.next_steps)
+        .bind(&fields.free_text)
+        .bind(recorded_at)
+        .bind(&received_at);
+    query = log::bind_entry(query, &case_id, "note_revision", &entry.entity_id(), data);
+    query = audit::bind(
+        query,
+        Event {
+            actor: Some(author),
+            action: if is_new {
+                Action::CreateNote
+            } else {
+                Action::AmendNote
+            },
+            case_id: Some(case_id.clone()),
+            record_id: Some(note_id.clone()),
+        },
+    );
+    match query.execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if is_new && e.is_unique_violation() => Err(
+            AppError::Invalid(vec![FieldError::new("note_id", Problem::UnknownChoice)]),
+        ),
+        Err(e) => Err(anyhow::Error::from(e)).or_internal("writing a note"),
+    }
 }
 
 /// Every note of a case with all its revisions, newest note first.

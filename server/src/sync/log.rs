@@ -2,8 +2,11 @@
 //! whole current state, under the next sequence number.
 
 use anyhow::Context;
+use app::domain::NoteFields;
 use serde_json::{json, Map, Value};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 
 /// The sequence the next change will get. Callers hold the write lock (their transaction has
 /// already written), so nobody else can take it in between.
@@ -15,26 +18,46 @@ pub async fn next_seq(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
     Ok(max.unwrap_or(0) as u64 + 1)
 }
 
+/// The statement that appends one entry under the next sequence number (the caller holds the
+/// write lock); [`bind_entry`] fills in its parameters. Writers that batch several statements
+/// into one round trip append it to theirs.
+pub const APPEND: &str = "INSERT INTO change_log (seq, case_id, entity, entity_id, data) \
+     SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM change_log";
+
+/// Binds an entry to the parameters of [`APPEND`], after those already bound.
+pub fn bind_entry<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    case_id: &str,
+    entity: &'static str,
+    entity_id: &str,
+    data: String,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
+        .bind(case_id.to_owned())
+        .bind(entity)
+        .bind(entity_id.to_owned())
+        .bind(data)
+}
+
 async fn append(
     conn: &mut SqliteConnection,
     case_id: &str,
-    entity: &str,
+    entity: &'static str,
     entity_id: &str,
     data: Value,
 ) -> anyhow::Result<u64> {
-    let seq = next_seq(conn).await?;
-    sqlx::query(
-        "INSERT INTO change_log (seq, case_id, entity, entity_id, data) VALUES (?, ?, ?, ?, ?)",
+    let done = bind_entry(
+        sqlx::query(APPEND),
+        case_id,
+        entity,
+        entity_id,
+        data.to_string(),
     )
-    .bind(seq as i64)
-    .bind(case_id)
-    .bind(entity)
-    .bind(entity_id)
-    .bind(data.to_string())
     .execute(conn)
     .await
     .context("appending to the change log")?;
-    Ok(seq)
+    // The sequence is the table's integer primary key, so the row id.
+    Ok(done.last_insert_rowid() as u64)
 }
 
 async fn versions(conn: &mut SqliteConnection, entity: &str, id: &str) -> anyhow::Result<Value> {
@@ -117,8 +140,29 @@ pub async fn visit(conn: &mut SqliteConnection, visit_id: &str) -> anyhow::Resul
     append(conn, &case_id, "visit", visit_id, Value::Object(data)).await
 }
 
-/// Logs one revision of a note.
-pub async fn note_revision(
+/// One revision of a note as devices receive it.
+#[derive(serde::Serialize)]
+pub struct RevisionEntry<'a> {
+    pub note_id: &'a str,
+    pub revision: u32,
+    pub amends: Option<u32>,
+    pub visit_id: &'a str,
+    pub author_id: &'a str,
+    #[serde(flatten)]
+    pub fields: &'a NoteFields,
+    pub recorded_at: &'a str,
+    pub received_at: &'a str,
+}
+
+impl RevisionEntry<'_> {
+    /// The entry's id in the log.
+    pub fn entity_id(&self) -> String {
+        format!("{}/{}", self.note_id, self.revision)
+    }
+}
+
+/// Logs a stored revision of a note, reading it back.
+async fn stored_revision(
     conn: &mut SqliteConnection,
     note_id: &str,
     revision: u32,
@@ -133,39 +177,33 @@ pub async fn note_revision(
     .fetch_one(&mut *conn)
     .await
     .context("loading a note revision to log")?;
-    let case_id: String = row.try_get("case_id")?;
-    let mut data = Map::new();
-    data.insert("note_id".into(), json!(note_id));
-    data.insert("revision".into(), json!(revision));
-    data.insert(
-        "amends".into(),
-        json!(row.try_get::<Option<i64>, _>("amends")?),
-    );
-    data.insert("met".into(), json!(row.try_get::<bool, _>("met")?));
-    for col in [
-        "visit_id",
-        "author_id",
-        "met_with",
-        "mental_state",
-        "medication",
-        "daily_living",
-        "risks",
-        "agreed",
-        "next_steps",
-        "free_text",
-        "recorded_at",
-        "received_at",
-    ] {
-        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
-    }
-    append(
-        conn,
-        &case_id,
-        "note_revision",
-        &format!("{note_id}/{revision}"),
-        Value::Object(data),
-    )
-    .await
+    let text = |col: &str| row.try_get::<String, _>(col);
+    let fields = NoteFields {
+        met: row.try_get("met")?,
+        met_with: text("met_with")?,
+        mental_state: text("mental_state")?,
+        medication: text("medication")?,
+        daily_living: text("daily_living")?,
+        risks: text("risks")?,
+        agreed: text("agreed")?,
+        next_steps: text("next_steps")?,
+        free_text: text("free_text")?,
+    };
+    let (case_id, visit_id, author_id) = (text("case_id")?, text("visit_id")?, text("author_id")?);
+    let (recorded_at, received_at) = (text("recorded_at")?, text("received_at")?);
+    let amends: Option<i64> = row.try_get("amends")?;
+    let entry = RevisionEntry {
+        note_id,
+        revision,
+        amends: amends.map(|a| a as u32),
+        visit_id: &visit_id,
+        author_id: &author_id,
+        fields: &fields,
+        recorded_at: &recorded_at,
+        received_at: &received_at,
+    };
+    let data = serde_json::to_value(&entry).context("encoding a note revision")?;
+    append(conn, &case_id, "note_revision", &entry.entity_id(), data).await
 }
 
 /// Logs a case's current team.
@@ -271,7 +309,7 @@ pub async fn backfill(pool: &SqlitePool) -> anyhow::Result<()> {
     .fetch_all(&mut *tx)
     .await?;
     for (note_id, revision) in &revisions {
-        note_revision(&mut tx, note_id, *revision as u32).await?;
+        stored_revision(&mut tx, note_id, *revision as u32).await?;
     }
     tx.commit().await.context("committing the backfill")
 }

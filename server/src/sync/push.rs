@@ -63,8 +63,14 @@ pub async fn handle(
                 resend_from: last + 1,
             }));
         }
-        for mutation in chunk {
-            sqlx::query("SAVEPOINT mutation")
+        for (n, mutation) in chunk.iter().enumerate() {
+            // Close the previous mutation's savepoint and open this one's in one round trip.
+            let mark = if n == 0 {
+                "SAVEPOINT mutation"
+            } else {
+                "RELEASE mutation; SAVEPOINT mutation"
+            };
+            sqlx::query(mark)
                 .execute(&mut *tx)
                 .await
                 .context("a savepoint")
@@ -89,14 +95,10 @@ pub async fn handle(
                 // let the device retry; earlier chunks stay committed.
                 Err(apply::Failure::Internal(e)) => return Err(internal("push")(e)),
             };
-            sqlx::query("RELEASE mutation")
-                .execute(&mut *tx)
-                .await
-                .context("releasing a savepoint")
-                .map_err(internal("push"))?;
             outcomes.push(outcome);
         }
-        // The counter commits with the chunk: the mutations and their numbers land together.
+        // The counter commits with the chunk (and the commit closes the last savepoint): the
+        // mutations and their numbers land together.
         let chunk_last = chunk.last().map(|m| m.id).unwrap_or(last);
         sqlx::query("UPDATE sync_clients SET last_mutation_id = ? WHERE client_id = ?")
             .bind(chunk_last as i64)
@@ -124,6 +126,10 @@ pub(super) async fn last_mutation_id(
     client: &str,
     viewer: &Viewer,
 ) -> Result<u64, Refusal> {
+    if let Some(known) = registered(service, client, viewer).await? {
+        return Ok(known);
+    }
+    let _turn = service.write_turn().await;
     sqlx::query("INSERT OR IGNORE INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES (?, ?, 0, ?)")
         .bind(client)
         .bind(viewer.id.to_string())
@@ -132,17 +138,30 @@ pub(super) async fn last_mutation_id(
         .await
         .context("registering a device")
         .map_err(internal("device"))?;
-    let (owner, last): (String, i64) =
+    registered(service, client, viewer)
+        .await?
+        .ok_or_else(|| internal("device")(anyhow::anyhow!("a device vanished")))
+}
+
+/// The counter of a device already registered to this user; none for a new device.
+async fn registered(
+    service: &Service,
+    client: &str,
+    viewer: &Viewer,
+) -> Result<Option<u64>, Refusal> {
+    let found: Option<(String, i64)> =
         sqlx::query_as("SELECT staff_id, last_mutation_id FROM sync_clients WHERE client_id = ?")
             .bind(client)
-            .fetch_one(service.db())
+            .fetch_optional(service.db())
             .await
             .context("reading a device")
             .map_err(internal("device"))?;
-    if owner != viewer.id.to_string() {
-        return Err(Refusal(SyncError::Unauthenticated));
+    match found {
+        Some((owner, _)) if owner != viewer.id.to_string() => {
+            Err(Refusal(SyncError::Unauthenticated))
+        }
+        found => Ok(found.map(|(_, last)| last as u64)),
     }
-    Ok(last as u64)
 }
 
 async fn reject(

@@ -204,6 +204,63 @@ async fn a_rejected_mutation_is_kept_and_does_not_block_the_next() {
 }
 
 #[tokio::test]
+async fn a_note_id_already_taken_is_refused_and_the_first_note_stays_whole() {
+    let app = spawn_app().await;
+    let visit = app.first_visit_of("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let mut first = device();
+    let op = new_note(&visit, "最初の記録");
+    let Op::CreateNote { note_id, .. } = &op else {
+        unreachable!()
+    };
+    let note_id = note_id.to_string();
+    first.record(op.clone(), Utc::now());
+    push(&app, &nurse, &mut first).await;
+    let revisions = || async {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT revision, next_steps FROM note_revisions WHERE note_id = ?",
+        )
+        .bind(&note_id)
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+    };
+    let logged = "SELECT COUNT(*) FROM change_log WHERE entity = 'note_revision'";
+    let logged_before = app.count(logged).await;
+
+    // Another device sends a note under the same id, then an ordinary note.
+    let mut second = device();
+    let Op::CreateNote { visit_id, .. } = op else {
+        unreachable!()
+    };
+    second.record(
+        Op::CreateNote {
+            note_id: note_id.parse().unwrap(),
+            visit_id,
+            fields: note_fields("上書きの試み"),
+        },
+        Utc::now(),
+    );
+    second.record(new_note(&visit, "次の記録"), Utc::now());
+    let response = push(&app, &nurse, &mut second).await;
+
+    assert!(matches!(
+        response.outcomes[0],
+        MutationOutcome::Rejected { id: 1, .. }
+    ));
+    assert!(matches!(
+        response.outcomes[1],
+        MutationOutcome::Applied { id: 2 }
+    ));
+    assert_eq!(revisions().await, vec![(1, "最初の記録".to_owned())]);
+    assert_eq!(
+        app.count(logged).await,
+        logged_before + 1,
+        "only the second device's ordinary note reaches the change log"
+    );
+}
+
+#[tokio::test]
 async fn a_new_device_pulls_only_the_cases_its_user_may_see() {
     let app = spawn_app().await;
     let nurse = app.signed_in_client("nurse.sato").await;
