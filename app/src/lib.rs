@@ -4,6 +4,7 @@
 //! WebAssembly. `domain` and `sync` are plain Rust shared by both sides.
 
 pub mod api;
+pub mod client;
 pub mod domain;
 pub mod sync;
 pub mod ui;

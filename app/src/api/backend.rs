@@ -28,6 +28,8 @@ pub trait Backend: Send + Sync + 'static {
         visit: VisitId,
         note: NoteFields,
     ) -> Result<NoteSubmitted, AppError>;
+    /// People, agencies and the hubs' directory: for any signed-in user.
+    async fn reference(&self) -> Result<crate::sync::Reference, AppError>;
     /// Recent notes of the programs the viewer supervises.
     async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
 }

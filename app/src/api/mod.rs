@@ -87,6 +87,14 @@ pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteSubmi
         .map_err(ssr::status)
 }
 
+/// People, agencies and the hubs' directory, for a device to hold and name what records
+/// refer to (nothing here is about a case).
+#[server(prefix = "/api", endpoint = "reference")]
+pub async fn reference() -> Result<crate::sync::Reference, AppError> {
+    let (backend, _viewer) = ssr::signed_in().await?;
+    backend.reference().await.map_err(ssr::status)
+}
+
 /// The most recent notes of the programs the signed-in supervisor oversees.
 #[server(prefix = "/api", endpoint = "program_notes")]
 pub async fn program_notes() -> Result<Vec<NoteListItem>, AppError> {

@@ -7,6 +7,7 @@
 pub mod merge;
 pub mod protocol;
 pub mod replica;
+pub mod view;
 
 pub use merge::{merge_field, FieldDecision, Register, SetOp};
 pub use protocol::{
@@ -15,3 +16,4 @@ pub use protocol::{
     MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
 pub use replica::Replica;
+pub use view::{ConflictView, LocalVisit, Reference};

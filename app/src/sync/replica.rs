@@ -111,6 +111,44 @@ impl Replica {
         self.acknowledge(response.last_mutation_id);
     }
 
+    /// The device's counters without its collections: what a store keeps beside the outbox,
+    /// the refused mutations and the records, which it keeps one by one.
+    pub fn header(&self) -> Replica {
+        Replica {
+            client_id: self.client_id,
+            next_mutation_id: self.next_mutation_id,
+            outbox: Vec::new(),
+            rejected: Vec::new(),
+            cursor: self.cursor,
+            last_mutation_id: self.last_mutation_id,
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// Makes counters consistent with the collections after loading them from separate
+    /// stores: the next id follows every id ever used, so a stale header can never make two
+    /// mutations share a number.
+    pub fn restored(&mut self) {
+        let used = self
+            .outbox
+            .iter()
+            .chain(self.rejected.iter().map(|(m, _)| m))
+            .map(|m| m.id)
+            .chain([self.last_mutation_id])
+            .max()
+            .unwrap_or(0);
+        self.next_mutation_id = self.next_mutation_id.max(used + 1);
+    }
+
+    /// The keys of records that a pull's removals will purge, for a store to delete.
+    pub fn purged_by(&self, response: &PullResponse) -> Vec<(String, String)> {
+        self.records
+            .iter()
+            .filter(|(_, c)| response.removed_cases.contains(&c.case_id))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// The version of a record's field as last pulled (0 if never), for the base of an edit.
     pub fn field_version(&self, entity: &str, id: &str, field: &str) -> u64 {
         self.records
@@ -145,6 +183,20 @@ mod tests {
         let mut restored: Replica = serde_json::from_str(&stored).unwrap();
         assert_eq!(restored, replica);
         assert_eq!(restored.record(join(9), Utc::now()).id, 4);
+    }
+
+    #[test]
+    fn a_stale_header_never_reuses_a_mutation_id() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        let stale = replica.header();
+        for n in 0..3 {
+            replica.record(join(n), Utc::now());
+        }
+        // Loaded from a store whose header was written before the last mutations.
+        let mut loaded = stale;
+        loaded.outbox = replica.outbox.clone();
+        loaded.restored();
+        assert_eq!(loaded.record(join(9), Utc::now()).id, 4);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
 pub(crate) mod notes;
+mod reference;
 mod rows;
 pub(crate) mod visits;
 
@@ -219,5 +220,9 @@ impl Backend for Service {
 
     async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
         notes::program_recent(&self.db, viewer).await
+    }
+
+    async fn reference(&self) -> Result<app::sync::Reference, AppError> {
+        reference::load(&self.db).await
     }
 }

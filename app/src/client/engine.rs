@@ -1,0 +1,352 @@
+//! The sync loop in the browser: loads the replica from IndexedDB, commits every change there
+//! before reporting it saved, drains the outbox and pulls, on start, when the network comes
+//! back, when the app regains focus, every half minute, and on request.
+
+use super::store::Store;
+use super::{Device, SyncProblem};
+use crate::api::Viewer;
+use crate::domain::{NoteFields, VisitId};
+use crate::sync::{ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError};
+use chrono::Utc;
+use gloo_net::http::Request;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+const OWNER: &str = "owner";
+const REFERENCE: &str = "reference";
+const LAST_SYNC: &str = "last_sync";
+
+/// How often the loop syncs while the app is open.
+const EVERY: Duration = Duration::from_secs(30);
+
+thread_local! {
+    static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+async fn store() -> Result<Rc<Store>, String> {
+    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
+        return Ok(store);
+    }
+    let store = Rc::new(Store::open().await.map_err(|e| e.to_string())?);
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    Ok(store)
+}
+
+/// Opens the store, loads the replica and starts the loop.
+pub fn start(device: Device) {
+    spawn_local(async move {
+        match load(device).await {
+            Ok(()) => sync_soon(device),
+            Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
+        }
+    });
+    let _ = window_event_listener(leptos::ev::online, move |_| {
+        device.online.set(true);
+        sync_soon(device);
+    });
+    let _ = window_event_listener(leptos::ev::offline, move |_| device.online.set(false));
+    let _ = window_event_listener(leptos::ev::focus, move |_| sync_soon(device));
+    let _ = set_interval_with_handle(move || sync_soon(device), EVERY);
+    if let Some(navigator) = web_sys::window().map(|w| w.navigator()) {
+        device.online.set(navigator.on_line());
+    }
+}
+
+async fn load(device: Device) -> Result<(), String> {
+    let store = store().await?;
+    let replica = match store.load().await.map_err(|e| e.to_string())? {
+        Some(replica) => replica,
+        None => fresh(&store).await?,
+    };
+    device
+        .reference
+        .set(meta(&store, REFERENCE).await?.unwrap_or_default());
+    device.last_sync.set(meta(&store, LAST_SYNC).await?);
+    device.owner.set(meta(&store, OWNER).await?);
+    device.replica.set(Some(replica));
+    Ok(())
+}
+
+async fn meta<T: DeserializeOwned>(store: &Store, key: &str) -> Result<Option<T>, String> {
+    store.meta(key).await.map_err(|e| e.to_string())
+}
+
+/// A new device: a fresh client id, nothing held.
+async fn fresh(store: &Store) -> Result<Replica, String> {
+    let replica = Replica::new(ClientId(uuid::Uuid::new_v4()));
+    store.create(&replica).await.map_err(|e| e.to_string())?;
+    Ok(replica)
+}
+
+/// The owner as stored, for when the server cannot be asked.
+pub async fn stored_owner() -> Option<Viewer> {
+    let store = store().await.ok()?;
+    store.meta(OWNER).await.ok().flatten()
+}
+
+/// Queues a change and commits it to IndexedDB before returning.
+pub async fn record(device: Device, op: Op) -> Result<(), String> {
+    let store = store().await?;
+    let written = device
+        .replica
+        .try_update(|r| {
+            let r = r.as_mut()?;
+            let mutation = r.record(op, Utc::now()).clone();
+            Some((r.header(), mutation))
+        })
+        .flatten();
+    let Some((header, mutation)) = written else {
+        return Err("the device store is not open yet".into());
+    };
+    store
+        .record(&header, &mutation)
+        .await
+        .map_err(|e| e.to_string())?;
+    sync_soon(device);
+    Ok(())
+}
+
+/// The saved draft of a note about a visit.
+pub async fn draft(visit: VisitId) -> Option<NoteFields> {
+    store().await.ok()?.draft(visit).await.ok().flatten()
+}
+
+/// Saves (or, when empty, forgets) the draft of a note about a visit.
+pub async fn save_draft(visit: VisitId, draft: NoteFields) -> Result<(), String> {
+    let store = store().await?;
+    let result = if draft == NoteFields::default() {
+        store.drop_draft(visit).await
+    } else {
+        store.put_draft(visit, &draft).await
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Takes in a signed-in user. A different user's data is wiped when nothing of theirs waits
+/// to be sent.
+pub async fn signed_in(device: Device, viewer: Viewer) {
+    let Ok(store) = store().await else {
+        return;
+    };
+    let previous: Option<Viewer> = store.meta(OWNER).await.ok().flatten();
+    if previous.is_some_and(|p| p.id != viewer.id) && device.replica.with_untracked(empty_outbox) {
+        let _ = forget(device, &store).await;
+    }
+    let _ = store.put_meta(OWNER, &viewer).await;
+    device.owner.set(Some(viewer));
+    sync_soon(device);
+}
+
+/// After signing out: forgets the device's data unless something waits to be sent.
+pub async fn signed_out(device: Device) -> Result<(), String> {
+    let store = store().await?;
+    if !device.replica.with_untracked(empty_outbox) {
+        return Err("unsent changes stay on this device".into());
+    }
+    forget(device, &store).await
+}
+
+fn empty_outbox(replica: &Option<Replica>) -> bool {
+    replica.as_ref().is_none_or(|r| r.outbox.is_empty())
+}
+
+async fn forget(device: Device, store: &Store) -> Result<(), String> {
+    store.wipe().await.map_err(|e| e.to_string())?;
+    let replica = fresh(store).await?;
+    device.replica.set(Some(replica));
+    device.reference.set(Reference::default());
+    device.last_sync.set(None);
+    device.owner.set(None);
+    Ok(())
+}
+
+/// Starts a sync, or asks the running one to go again when it ends.
+pub fn sync_soon(device: Device) {
+    if device.owner.get_untracked().is_none() || !device.loaded_untracked() {
+        return;
+    }
+    if RUNNING.with(|r| r.replace(true)) {
+        AGAIN.with(|a| a.set(true));
+        return;
+    }
+    spawn_local(async move {
+        device.syncing.set(Some(0));
+        let result = sync(device).await;
+        match result {
+            Ok(()) => {
+                let now = Utc::now();
+                device.online.set(true);
+                device.problem.set(None);
+                device.last_sync.set(Some(now));
+                if let Ok(store) = store().await {
+                    let _ = store.put_meta(LAST_SYNC, &now).await;
+                }
+            }
+            Err(problem) => {
+                if problem == SyncProblem::Offline {
+                    device.online.set(false);
+                }
+                device.problem.set(Some(problem));
+            }
+        }
+        device.syncing.set(None);
+        RUNNING.with(|r| r.set(false));
+        if AGAIN.with(|a| a.replace(false)) && result_allows_retry(device) {
+            sync_soon(device);
+        }
+    });
+}
+
+fn result_allows_retry(device: Device) -> bool {
+    device.problem.get_untracked().is_none()
+}
+
+impl Device {
+    fn loaded_untracked(&self) -> bool {
+        self.replica.with_untracked(Option::is_some)
+    }
+}
+
+/// Why one request failed.
+enum Failure {
+    Problem(SyncProblem),
+    Gap(u64),
+}
+
+impl From<SyncProblem> for Failure {
+    fn from(p: SyncProblem) -> Self {
+        Failure::Problem(p)
+    }
+}
+
+async fn post<Req: Serialize, Res: DeserializeOwned>(
+    path: &str,
+    body: &Req,
+) -> Result<Res, Failure> {
+    let response = Request::post(path)
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(|e| SyncProblem::Server(e.to_string()))?
+        .send()
+        .await
+        .map_err(|_| SyncProblem::Offline)?;
+    if response.ok() {
+        return response
+            .json::<Res>()
+            .await
+            .map_err(|e| Failure::Problem(SyncProblem::Server(e.to_string())));
+    }
+    let refusal = response.json::<SyncError>().await.ok();
+    Err(match refusal {
+        Some(SyncError::Gap { resend_from }) => Failure::Gap(resend_from),
+        Some(SyncError::Unauthenticated) => SyncProblem::SignedOut.into(),
+        Some(SyncError::UpdateRequired { .. }) => SyncProblem::UpdateRequired.into(),
+        Some(other) => SyncProblem::Server(other.to_string()).into(),
+        None => SyncProblem::Server(format!("HTTP {}", response.status())).into(),
+    })
+}
+
+async fn sync(device: Device) -> Result<(), SyncProblem> {
+    let store = store().await.map_err(SyncProblem::Storage)?;
+    push_all(device, &store).await?;
+    pull_all(device, &store).await?;
+    if device.reference.with_untracked(|r| r.staff.is_empty()) {
+        if let Ok(reference) = crate::api::reference().await {
+            let _ = store.put_meta(REFERENCE, &reference).await;
+            device.reference.set(reference);
+        }
+    }
+    Ok(())
+}
+
+async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
+    loop {
+        let Some(request) = device
+            .replica
+            .with_untracked(|r| r.as_ref().and_then(Replica::push_request))
+        else {
+            return Ok(());
+        };
+        let first = request.mutations.first().map(|m| m.id).unwrap_or(0);
+        let response: PushResponse = match post("/sync/push", &request).await {
+            Ok(response) => response,
+            // The server already has mutations before `resend_from` (an answer was lost):
+            // take them as acknowledged and send the rest.
+            Err(Failure::Gap(resend_from)) if resend_from > first => PushResponse {
+                last_mutation_id: resend_from - 1,
+                outcomes: Vec::new(),
+            },
+            Err(Failure::Gap(resend_from)) => {
+                return Err(SyncProblem::Server(format!(
+                    "the server expects mutation {resend_from}"
+                )))
+            }
+            Err(Failure::Problem(p)) => return Err(p),
+        };
+        let (header, rejected) = device
+            .replica
+            .try_update(|r| {
+                let r = r.as_mut()?;
+                r.on_push(&response);
+                Some((r.header(), r.rejected.clone()))
+            })
+            .flatten()
+            .ok_or(SyncProblem::Storage("no replica".into()))?;
+        store
+            .pushed(&header, &rejected)
+            .await
+            .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+    }
+}
+
+async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
+    let mut received = 0;
+    loop {
+        let request = device
+            .replica
+            .with_untracked(|r| r.as_ref().map(Replica::pull_request))
+            .ok_or(SyncProblem::Storage("no replica".into()))?;
+        let response: PullResponse = post("/sync/pull", &request).await.map_err(|f| match f {
+            Failure::Problem(p) => p,
+            Failure::Gap(_) => SyncProblem::Server("unexpected gap".into()),
+        })?;
+        let more = response.more;
+        received += response.changes.len();
+        let keys: Vec<(String, String)> = response
+            .changes
+            .iter()
+            .map(|c| (c.entity.clone(), c.entity_id.clone()))
+            .collect();
+        let written = device
+            .replica
+            .try_update(|r| {
+                let r = r.as_mut()?;
+                let purged = r.purged_by(&response);
+                r.on_pull(response);
+                let changed: Vec<_> = keys
+                    .iter()
+                    .filter_map(|k| r.records.get(k).cloned())
+                    .collect();
+                Some((r.header(), purged, changed))
+            })
+            .flatten();
+        let Some((header, purged, changed)) = written else {
+            return Err(SyncProblem::Storage("no replica".into()));
+        };
+        store
+            .pulled(&header, &purged, &changed)
+            .await
+            .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+        device.syncing.set(Some(received));
+        if !more {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The device's IndexedDB database. This module alone knows its object stores and their
+//! versions; every value goes through [`super::codec`]. Each change a user makes is committed in
+//! one IndexedDB transaction together with the counters it moves, before anything says "saved".
+
+use super::codec::{open, seal, CodecError};
+use crate::domain::VisitId;
+use crate::sync::{Change, Mutation, Replica};
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+/// The database's name in the browser.
+pub const DB_NAME: &str = "dekapan";
+
+/// The schema, one entry per version: the object stores each version adds. Stores are never
+/// renamed or dropped in place; a new version adds what it needs and upgrades keep the data.
+pub const SCHEMA: &[&[&str]] = &[
+    // 1: the replica: its counters and reference data, pulled records, the outbox, refusals.
+    &[META, RECORDS, OUTBOX, REJECTED],
+    // 2: note drafts, saved as they are typed.
+    &[DRAFTS],
+];
+
+const META: &str = "meta";
+const RECORDS: &str = "records";
+const OUTBOX: &str = "outbox";
+const REJECTED: &str = "rejected";
+const DRAFTS: &str = "drafts";
+
+/// The meta key of the replica's counters.
+const DEVICE: &str = "device";
+
+/// Why the store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("device storage: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rexie::Error> for StoreError {
+    fn from(e: rexie::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+impl From<CodecError> for StoreError {
+    fn from(e: CodecError) -> Self {
+        StoreError(e.0)
+    }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open device database.
+pub struct Store {
+    db: Rexie,
+}
+
+fn record_key(entity: &str, id: &str) -> JsValue {
+    JsValue::from_str(&format!("{entity}/{id}"))
+}
+
+fn mutation_key(id: u64) -> JsValue {
+    JsValue::from_f64(id as f64)
+}
+
+impl Store {
+    /// Opens (creating or upgrading) the app's database.
+    pub async fn open() -> Result<Store> {
+        Self::open_named(DB_NAME, SCHEMA.len() as u32).await
+    }
+
+    /// Opens a database by name at a schema version (tests use their own names and older
+    /// versions).
+    pub async fn open_named(name: &str, version: u32) -> Result<Store> {
+        let mut builder = Rexie::builder(name).version(version);
+        for stores in SCHEMA.iter().take(version as usize) {
+            for store in stores.iter() {
+                builder = builder.add_object_store(ObjectStore::new(store));
+            }
+        }
+        Ok(Store {
+            db: builder.build().await?,
+        })
+    }
+
+    /// Closes the database (a new `open` sees everything committed).
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// The object stores present.
+    pub fn store_names(&self) -> Vec<String> {
+        self.db.store_names()
+    }
+
+    /// The replica as last committed, or `None` on a new device.
+    pub async fn load(&self) -> Result<Option<Replica>> {
+        let tx = self.db.transaction(
+            &[META, RECORDS, OUTBOX, REJECTED],
+            TransactionMode::ReadOnly,
+        )?;
+        // Read everything raw first: decoding may wait on the browser (decryption), and an
+        // IndexedDB transaction closes when left waiting on anything else.
+        let header = tx.store(META)?.get(JsValue::from_str(DEVICE)).await?;
+        let outbox = tx.store(OUTBOX)?.get_all(None, None).await?;
+        let rejected = tx.store(REJECTED)?.get_all(None, None).await?;
+        let records = tx.store(RECORDS)?.get_all(None, None).await?;
+        tx.done().await?;
+        let Some(header) = header else {
+            return Ok(None);
+        };
+        let mut replica: Replica = open(header).await?;
+        for value in outbox {
+            replica.outbox.push(open(value).await?);
+        }
+        for value in rejected {
+            replica.rejected.push(open(value).await?);
+        }
+        for value in records {
+            let change: Change = open(value).await?;
+            replica
+                .records
+                .insert((change.entity.clone(), change.entity_id.clone()), change);
+        }
+        replica.outbox.sort_by_key(|m| m.id);
+        Ok(Some(replica))
+    }
+
+    /// Stores a new device's counters.
+    pub async fn create(&self, replica: &Replica) -> Result<()> {
+        self.put_meta(DEVICE, &replica.header()).await
+    }
+
+    /// Commits a mutation just queued, with the counters (`header`) after it.
+    pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
+        let header = seal(header).await?;
+        let value = seal(mutation).await?;
+        let tx = self
+            .db
+            .transaction(&[META, OUTBOX], TransactionMode::ReadWrite)?;
+        tx.store(OUTBOX)?
+            .put(&value, Some(&mutation_key(mutation.id)))
+            .await?;
+        tx.store(META)?
+            .put(&header, Some(&JsValue::from_str(DEVICE)))
+            .await?;
+        committed(tx).await
+    }
+
+    /// Commits a push's answer: acknowledged mutations leave the outbox, refused ones are kept.
+    pub async fn pushed(&self, header: &Replica, rejected: &[(Mutation, String)]) -> Result<()> {
+        let sealed_header = seal(header).await?;
+        let mut refused = Vec::new();
+        for entry in rejected {
+            refused.push((mutation_key(entry.0.id), seal(entry).await?));
+        }
+        let tx = self
+            .db
+            .transaction(&[META, OUTBOX, REJECTED], TransactionMode::ReadWrite)?;
+        drop_acknowledged(&tx, header.last_mutation_id).await?;
+        let store = tx.store(REJECTED)?;
+        for (key, value) in &refused {
+            store.put(value, Some(key)).await?;
+        }
+        tx.store(META)?
+            .put(&sealed_header, Some(&JsValue::from_str(DEVICE)))
+            .await?;
+        committed(tx).await
+    }
+
+    /// Commits a pull's answer: purged records go, changed ones are written, acknowledged
+    /// mutations leave the outbox, and the cursor moves, all at once.
+    pub async fn pulled(
+        &self,
+        header: &Replica,
+        purged: &[(String, String)],
+        changed: &[Change],
+    ) -> Result<()> {
+        let sealed_header = seal(header).await?;
+        let mut writes = Vec::with_capacity(changed.len());
+        for change in changed {
+            writes.push((
+                record_key(&change.entity, &change.entity_id),
+                seal(change).await?,
+            ));
+        }
+        let tx = self
+            .db
+            .transaction(&[META, RECORDS, OUTBOX], TransactionMode::ReadWrite)?;
+        let records = tx.store(RECORDS)?;
+        for (entity, id) in purged {
+            records.delete(record_key(entity, id)).await?;
+        }
+        for (key, value) in &writes {
+            records.put(value, Some(key)).await?;
+        }
+        drop_acknowledged(&tx, header.last_mutation_id).await?;
+        tx.store(META)?
+            .put(&sealed_header, Some(&JsValue::from_str(DEVICE)))
+            .await?;
+        committed(tx).await
+    }
+
+    /// A value kept beside the replica (the signed-in user, reference data, last sync time).
+    pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.get(META, JsValue::from_str(key)).await
+    }
+
+    /// Keeps a value beside the replica.
+    pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        self.put(META, JsValue::from_str(key), value).await
+    }
+
+    /// The draft of a note about a visit.
+    pub async fn draft<T: DeserializeOwned>(&self, visit: VisitId) -> Result<Option<T>> {
+        self.get(DRAFTS, JsValue::from_str(&visit.to_string()))
+            .await
+    }
+
+    /// Saves the draft of a note about a visit.
+    pub async fn put_draft<T: Serialize>(&self, visit: VisitId, draft: &T) -> Result<()> {
+        self.put(DRAFTS, JsValue::from_str(&visit.to_string()), draft)
+            .await
+    }
+
+    /// Forgets a draft once its note is committed to the outbox.
+    pub async fn drop_draft(&self, visit: VisitId) -> Result<()> {
+        let tx = self.db.transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
+        tx.store(DRAFTS)?
+            .delete(JsValue::from_str(&visit.to_string()))
+            .await?;
+        committed(tx).await
+    }
+
+    /// Empties every store: the device forgets everything (used when someone else signs in).
+    pub async fn wipe(&self) -> Result<()> {
+        let names = self.db.store_names();
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite)?;
+        for name in &names {
+            tx.store(name)?.clear().await?;
+        }
+        committed(tx).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, store: &str, key: JsValue) -> Result<Option<T>> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
+        let found = tx.store(store)?.get(key).await?;
+        tx.done().await?;
+        match found {
+            Some(value) => Ok(Some(open(value).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put<T: Serialize>(&self, store: &str, key: JsValue, value: &T) -> Result<()> {
+        let value = seal(value).await?;
+        let tx = self.db.transaction(&[store], TransactionMode::ReadWrite)?;
+        tx.store(store)?.put(&value, Some(&key)).await?;
+        committed(tx).await
+    }
+}
+
+async fn drop_acknowledged(tx: &rexie::Transaction, last: u64) -> Result<()> {
+    let outbox = tx.store(OUTBOX)?;
+    let range = KeyRange::upper_bound(&mutation_key(last), Some(false))
+        .map_err(|e| StoreError(e.to_string()))?;
+    for key in outbox.get_all_keys(Some(range), None).await? {
+        outbox.delete(key).await?;
+    }
+    Ok(())
+}
+
+/// Waits until the transaction is durable; an aborted one is an error.
+async fn committed(tx: rexie::Transaction) -> Result<()> {
+    match tx.done().await? {
+        rexie::TransactionResult::Committed => Ok(()),
+        rexie::TransactionResult::Aborted => Err(StoreError("the write was aborted".into())),
+    }
+}

@@ -1,0 +1,61 @@
+//! The reference data every signed-in device holds: staff, agencies and the hubs' directory.
+
+use super::rows::{code, id, staff_ref, text, STAFF_COLS, STAFF_JOIN};
+use super::OrInternal;
+use app::api::AppError;
+use app::domain::{Agency, AgencyKind, DirectoryEntry, HubFunction};
+use app::sync::Reference;
+use sqlx::SqlitePool;
+
+/// Loads the reference data. Disabled staff stay, so old notes still name their authors.
+pub async fn load(db: &SqlitePool) -> Result<Reference, AppError> {
+    let staff = sqlx::query(&format!(
+        "SELECT {STAFF_COLS} FROM staff st {STAFF_JOIN} ORDER BY st.display_name"
+    ))
+    .fetch_all(db)
+    .await
+    .or_internal("loading staff")?
+    .iter()
+    .map(staff_ref)
+    .collect::<anyhow::Result<Vec<_>>>()
+    .or_internal("reading staff")?;
+    let agencies = sqlx::query("SELECT id, kind, name_ja, name_en FROM agencies ORDER BY name_ja")
+        .fetch_all(db)
+        .await
+        .or_internal("loading agencies")?
+        .iter()
+        .map(|row| {
+            Ok(Agency {
+                id: id(row, "id")?,
+                kind: code(row, "kind", AgencyKind::parse)?,
+                name_ja: text(row, "name_ja")?,
+                name_en: text(row, "name_en")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading agencies")?;
+    let directory = sqlx::query(
+        "SELECT d.business_id, a.name_ja, d.hub_id, d.function, d.phone \
+         FROM directory_entries d JOIN agencies a ON a.id = d.business_id ORDER BY d.function, a.name_ja",
+    )
+    .fetch_all(db)
+    .await
+    .or_internal("loading the directory")?
+    .iter()
+    .map(|row| {
+        Ok(DirectoryEntry {
+            business: id(row, "business_id")?,
+            name: text(row, "name_ja")?,
+            hub: id(row, "hub_id")?,
+            function: code(row, "function", HubFunction::parse)?,
+            phone: text(row, "phone")?,
+        })
+    })
+    .collect::<anyhow::Result<Vec<_>>>()
+    .or_internal("reading the directory")?;
+    Ok(Reference {
+        staff,
+        agencies,
+        directory,
+    })
+}
