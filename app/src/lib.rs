@@ -3,6 +3,8 @@
 //! This crate is compiled twice: with `ssr` into the server, with `hydrate` into the browser's
 //! WebAssembly. `domain` and `sync` are plain Rust shared by both sides.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod client;
 pub mod domain;

@@ -50,7 +50,7 @@ test('a nurse records a note on a visit and the supervisor sees it', async ({ pa
   await form.getByTestId('note-agreed').fill('次回は一緒に買い物に行く');
   await form.getByTestId('note-next_steps').fill(nextSteps);
   await form.getByTestId('note-submit').click();
-  await expect(form.getByTestId('note-saved')).toContainText('提出しました');
+  await expect(form.getByTestId('note-saved')).toContainText('保存しました');
   await expect(page.getByTestId('visit-detail').getByTestId('visit-status')).toHaveText('完了');
   await expect(page.getByTestId('note-item').filter({ hasText: nextSteps })).toBeVisible();
   await expect(form.getByTestId('note-free_text')).toHaveValue('');

@@ -42,6 +42,9 @@ async fn store() -> Result<Rc<Store>, String> {
 /// Opens the store, loads the replica and starts the loop.
 pub fn start(device: Device) {
     spawn_local(async move {
+        if let Some(navigator) = web_sys::window().map(|w| w.navigator()) {
+            device.online.set(navigator.on_line());
+        }
         match load(device).await {
             Ok(()) => sync_soon(device),
             Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
@@ -54,9 +57,6 @@ pub fn start(device: Device) {
     let _ = window_event_listener(leptos::ev::offline, move |_| device.online.set(false));
     let _ = window_event_listener(leptos::ev::focus, move |_| sync_soon(device));
     let _ = set_interval_with_handle(move || sync_soon(device), EVERY);
-    if let Some(navigator) = web_sys::window().map(|w| w.navigator()) {
-        device.online.set(navigator.on_line());
-    }
 }
 
 async fn load(device: Device) -> Result<(), String> {
@@ -202,6 +202,17 @@ pub fn sync_soon(device: Device) {
             sync_soon(device);
         }
     });
+}
+
+/// Runs a sync and waits for it (and any running one) to end; gives up after ten seconds.
+pub async fn flush(device: Device) {
+    sync_soon(device);
+    for _ in 0..200 {
+        if !RUNNING.with(Cell::get) {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
 }
 
 fn result_allows_retry(device: Device) -> bool {

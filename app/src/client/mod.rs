@@ -82,6 +82,12 @@ impl Device {
         engine::sync_soon(*self);
     }
 
+    /// Syncs now and waits for the end (before signing out).
+    pub async fn flush(&self) {
+        #[cfg(feature = "hydrate")]
+        engine::flush(*self).await;
+    }
+
     /// Queues a change: it is committed to IndexedDB when this returns `Ok`, then sent.
     pub async fn record(&self, op: Op) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
@@ -158,7 +164,8 @@ pub fn use_device() -> Device {
 pub async fn stored_owner() -> Option<Viewer> {
     #[cfg(feature = "hydrate")]
     {
-        engine::stored_owner().await
+        // The store lives on the browser's one thread; resources want futures that could move.
+        send_wrapper::SendWrapper::new(engine::stored_owner()).await
     }
     #[cfg(not(feature = "hydrate"))]
     None

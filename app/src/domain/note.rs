@@ -95,7 +95,8 @@ impl NoteFields {
         }
     }
 
-    fn slot(&mut self, field: NoteField) -> &mut String {
+    /// The text of one field, to change it.
+    pub fn slot(&mut self, field: NoteField) -> &mut String {
         match field {
             NoteField::MetWith => &mut self.met_with,
             NoteField::MentalState => &mut self.mental_state,

@@ -3,6 +3,7 @@
 pub mod i18n;
 mod login;
 mod review;
+mod sync_status;
 mod visit;
 mod visits;
 
@@ -122,10 +123,24 @@ pub fn App() -> impl IntoView {
 
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    // The server says who is signed in; when it cannot be reached, the device remembers whom
+    // its data belongs to, so the app opens offline after one online login.
     let viewer = Resource::new(
         move || (login.version().get(), logout.version().get()),
-        |_| async { crate::api::whoami().await.ok().flatten() },
+        |_| async {
+            match crate::api::whoami().await {
+                Ok(viewer) => viewer,
+                Err(crate::api::AppError::Network(_)) => crate::client::stored_owner().await,
+                Err(_) => None,
+            }
+        },
     );
+    let device = crate::client::provide_device();
+    Effect::new(move |_| {
+        if let Some(Some(viewer)) = viewer.get() {
+            device.signed_in(viewer);
+        }
+    });
     provide_context(Session {
         viewer,
         login,
@@ -196,14 +211,26 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
 fn Header() -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
+    let device = crate::client::use_device();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = session.logout.value().get() {
             session.logout.value().set(None);
             session.login.value().set(None);
+            leptos::task::spawn_local(async move {
+                let _ = device.signed_out().await;
+            });
             navigate("/login", Default::default());
         }
     });
+    // Signing out first sends what waits, so nothing typed stays behind unsent if it can go.
+    let sign_out = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            device.flush().await;
+            session.logout.dispatch(Logout {});
+        });
+    };
     let switch = move |_| {
         let next = lang.get_untracked().other();
         lang.set(next);
@@ -231,15 +258,16 @@ fn Header() -> impl IntoView {
                                     }
                                 </small>
                             </span>
-                            <ActionForm action=session.logout attr:class="logout-form">
+                            <form class="logout-form" method="post" action="/api/logout" on:submit=sign_out>
                                 <button type="submit" class="link-button" data-testid="logout">
                                     {tr(T::Logout)}
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                     })
                 })}
             </Transition>
+            <sync_status::SyncStatus/>
             <button
                 type="button"
                 class="lang-switch"

@@ -3,56 +3,90 @@
 
 use super::i18n::{error_text, field_error_text, note_field_label, pick, tr, use_lang, Label, T};
 use super::use_session;
-use super::visits::{visit_id_param, NotesChanged};
-use crate::api::{AppError, SubmitNote, VisitDetail};
+use super::visits::visit_id_param;
+use crate::api::AppError;
+use crate::client::use_device;
 use crate::domain::visit::japan_time;
-use crate::domain::{CaseSummary, NoteField, OutreachNote, StaffRef, VisitStatus};
+use crate::domain::{
+    CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, StaffRef, VisitId,
+    VisitStatus,
+};
+use crate::sync::{ConflictView, FieldEdit, LocalVisit, Mutation, Op, VisitField};
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
+use std::collections::BTreeSet;
+
+/// What the visit page can show, from the device.
+#[derive(Clone, PartialEq)]
+enum PageState {
+    Loading,
+    Missing,
+    Found(Box<LocalVisit>),
+}
 
 /// `/visits/:id`.
 #[component]
 pub fn VisitPage() -> impl IntoView {
     let id = visit_id_param();
-    let changed = expect_context::<NotesChanged>();
-    // The note action lives here, outside the view that is re-rendered when the visit is
-    // refetched, so its result survives the refetch that a successful submission triggers.
-    let form = NoteFormState {
-        action: ServerAction::<SubmitNote>::new(),
-        saved_as: RwSignal::new(None),
+    let device = use_device();
+    let session = use_session();
+    let visit_id = Memo::new(move |_| id.get().and_then(|id| id.parse::<VisitId>().ok()));
+    let state = Memo::new(move |_| {
+        let Some(me) = session.viewer.get().flatten().map(|v| v.id) else {
+            return PageState::Loading;
+        };
+        device
+            .replica
+            .with(|replica| match (replica, visit_id.get()) {
+                (None, _) => PageState::Loading,
+                (Some(r), _) if r.cursor == 0 => PageState::Loading,
+                (Some(_), None) => PageState::Missing,
+                (Some(r), Some(id)) => device.reference.with(|refs| {
+                    r.local_visit(id, me, refs)
+                        .map(|v| PageState::Found(Box::new(v)))
+                        .unwrap_or(PageState::Missing)
+                }),
+            })
+    });
+    // The draft is shared by the form and the "back to draft" of a refused note.
+    let draft = RwSignal::new(NoteFields {
+        met: true,
+        ..Default::default()
+    });
+    provide_context(Draft(draft));
+    let writes_notes = move || {
+        session
+            .viewer
+            .get()
+            .flatten()
+            .is_some_and(|v| v.role.writes_notes())
     };
-    provide_context(form);
-    Effect::new(move |_| {
-        if let Some(Ok(done)) = form.action.value().get() {
-            form.saved_as.set(Some(done.visit_status));
-            changed.0.update(|n| *n += 1);
-        }
+    // The form is keyed on the visit alone, so syncs that refresh the page never touch what
+    // is being typed.
+    let form_for = Memo::new(move |_| {
+        matches!(state.get(), PageState::Found(_))
+            .then(|| visit_id.get())
+            .flatten()
     });
-    // Another visit starts with a clean slate.
-    Effect::new(move |previous: Option<Option<String>>| {
-        let current = id.get();
-        if previous.is_some_and(|p| p != current) {
-            form.saved_as.set(None);
-            form.action.value().set(None);
-        }
-        current
-    });
-    let detail = Resource::new(
-        move || (id.get(), changed.0.get()),
-        |(id, _)| async move { crate::api::load_visit(id.unwrap_or_default()).await },
-    );
     view! {
         <A href="/visits" attr:class="back-link">{tr(T::BackToList)}</A>
-        <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <VisitView detail/> }.into_any(),
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match state.get() {
+            PageState::Loading => view! { <p class="loading">{tr(T::Loading)}</p> }.into_any(),
+            PageState::Missing => view! { <ErrorNote error=AppError::NotFound/> }.into_any(),
+            PageState::Found(local) => view! { <VisitView local=*local/> }.into_any(),
+        }}
+        {move || {
+            form_for
+                .get()
+                .filter(|_| writes_notes())
+                .map(|visit_id| view! { <NoteForm visit_id/> })
+        }}
     }
 }
+
+/// The note being written on this visit page.
+#[derive(Clone, Copy)]
+struct Draft(RwSignal<NoteFields>);
 
 /// An error as a sentence; an ended session goes back to the login page.
 #[component]
@@ -70,9 +104,16 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn VisitView(detail: VisitDetail) -> impl IntoView {
+fn VisitView(local: LocalVisit) -> impl IntoView {
     let lang = use_lang();
-    let VisitDetail { visit, case, notes } = detail;
+    let LocalVisit {
+        visit,
+        case,
+        notes,
+        unsynced,
+        conflicts,
+        rejected,
+    } = local;
     let status = visit.status;
     let session = use_session();
     let writes_notes = move || {
@@ -82,6 +123,7 @@ fn VisitView(detail: VisitDetail) -> impl IntoView {
             .flatten()
             .is_some_and(|v| v.role.writes_notes())
     };
+    let visit_id = visit.id;
     view! {
         <article class="visit" data-testid="visit-detail">
             <header class="visit-title">
@@ -93,14 +135,131 @@ fn VisitView(detail: VisitDetail) -> impl IntoView {
                         {move || status.label(lang.get())}
                     </span>
                 </p>
+                <Show when=writes_notes>
+                    <StatusPicker visit_id status/>
+                </Show>
             </header>
+            <RefusedView rejected/>
+            <ConflictsView conflicts/>
             <CaseSummaryView case/>
-            <NotesView notes/>
-            <Show when=writes_notes>
-                <NoteForm visit_id=visit.id.to_string()/>
-            </Show>
+            <NotesView notes unsynced/>
         </article>
     }
+}
+
+/// Changes the visit's status through the outbox.
+#[component]
+fn StatusPicker(visit_id: VisitId, status: VisitStatus) -> impl IntoView {
+    let lang = use_lang();
+    let device = use_device();
+    let change = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if value == status.code() {
+            return;
+        }
+        let base_version = device.replica.with_untracked(|r| {
+            r.as_ref()
+                .map(|r| r.field_version("visit", &visit_id.to_string(), "status"))
+                .unwrap_or(0)
+        });
+        let op = Op::EditVisit {
+            visit_id,
+            edit: FieldEdit {
+                field: VisitField::Status,
+                value,
+                base_version,
+            },
+        };
+        leptos::task::spawn_local(async move {
+            let _ = device.record(op).await;
+        });
+    };
+    view! {
+        <label class="status-picker">
+            {tr(T::VisitStatusLabel)} " "
+            <select data-testid="visit-status-select" on:change=change>
+                {VisitStatus::ALL
+                    .iter()
+                    .map(|&s| {
+                        view! {
+                            <option value=s.code() selected=s == status>
+                                {move || s.label(lang.get())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Mutations the server refused, with its reason and what to do next.
+#[component]
+fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
+    let draft = expect_context::<Draft>().0;
+    if rejected.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="card refused" data-testid="refused" aria-labelledby="refused-title">
+            <h2 id="refused-title">{tr(T::Refused)}</h2>
+            <p>{tr(T::RefusedHelp)}</p>
+            <ul>
+                {rejected
+                    .into_iter()
+                    .map(|(mutation, reason)| {
+                        let fields = match &mutation.op {
+                            Op::CreateNote { fields, .. } | Op::AmendNote { fields, .. } => Some(fields.clone()),
+                            _ => None,
+                        };
+                        let summary = fields
+                            .as_ref()
+                            .map(|f| NoteField::ALL.iter().map(|k| f.get(*k)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / "))
+                            .unwrap_or_else(|| format!("{:?}", mutation.op));
+                        view! {
+                            <li data-testid="refused-item">
+                                <p class="refused-content">{summary}</p>
+                                <p><strong>{tr(T::Reason)} ": "</strong> <span data-testid="refused-reason">{reason}</span></p>
+                                {fields.map(|fields| view! {
+                                    <button type="button" class="secondary" data-testid="refused-restore"
+                                        on:click=move |_| draft.set(fields.clone())>
+                                        {tr(T::RestoreDraft)}
+                                    </button>
+                                })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// Same-field edits kept side by side until someone settles them.
+#[component]
+fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
+    if conflicts.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="card conflicts" data-testid="conflicts" aria-labelledby="conflicts-title">
+            <h2 id="conflicts-title">{tr(T::Conflicts)}</h2>
+            <p>{tr(T::ConflictHelp)}</p>
+            {conflicts
+                .into_iter()
+                .map(|c| view! {
+                    <dl class="conflict" data-testid="conflict" data-field=c.field.clone()>
+                        <dt>{tr(T::ConflictShown)} " (" {c.winner_author.display_name.clone()} ")"</dt>
+                        <dd data-testid="conflict-winner">{c.winner.clone()}</dd>
+                        <dt>{tr(T::ConflictKept)} " (" {c.replaced_author.display_name.clone()} ")"</dt>
+                        <dd data-testid="conflict-replaced">{c.replaced.clone()}</dd>
+                    </dl>
+                })
+                .collect_view()}
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
@@ -193,7 +352,7 @@ fn TeamMember(member: StaffRef) -> impl IntoView {
 }
 
 #[component]
-fn NotesView(notes: Vec<OutreachNote>) -> impl IntoView {
+fn NotesView(notes: Vec<OutreachNote>, unsynced: BTreeSet<NoteId>) -> impl IntoView {
     let lang = use_lang();
     let empty = notes.is_empty();
     view! {
@@ -205,17 +364,20 @@ fn NotesView(notes: Vec<OutreachNote>) -> impl IntoView {
             <ol class="note-list" data-testid="notes">
                 {notes
                     .into_iter()
-                    .filter_map(|note| note.current().cloned())
-                    .map(|rev| {
+                    .filter_map(|note| Some((unsynced.contains(&note.id), note.current().cloned()?)))
+                    .map(|(pending, rev)| {
                         let fields = rev.fields.clone();
                         let received = rev.received_at.with_timezone(&japan_time()).format("%Y-%m-%d %H:%M").to_string();
                         let author = rev.author.clone();
                         view! {
-                            <li class="card note" data-testid="note-item">
+                            <li class="card note" data-testid="note-item" data-synced=(!pending).to_string()>
                                 <p class="note-meta">
                                     {received} " · " {author.display_name.clone()} " · "
                                     {move || pick(lang.get(), author.acts_for.as_ref().unwrap_or(&author.home_agency))}
                                     " · " {tr(T::Revision)} " " {rev.revision}
+                                    {pending.then(|| view! {
+                                        " " <span class="badge unsent" data-testid="note-unsent">{tr(T::NotSent)}</span>
+                                    })}
                                 </p>
                                 <dl>
                                     {NoteField::ALL
@@ -239,22 +401,33 @@ fn NotesView(notes: Vec<OutreachNote>) -> impl IntoView {
     }
 }
 
-/// The note action and what the last successful submission did to the visit.
-#[derive(Clone, Copy)]
-struct NoteFormState {
-    action: ServerAction<SubmitNote>,
-    saved_as: RwSignal<Option<VisitStatus>>,
-}
-
+/// Writes a note into the outbox. The draft is saved on the device at every keystroke, the
+/// rules are checked here with the same code as on the server, and "saved" is said only once
+/// IndexedDB has committed the note.
 #[component]
-fn NoteForm(visit_id: String) -> impl IntoView {
+fn NoteForm(visit_id: VisitId) -> impl IntoView {
     let lang = use_lang();
-    let NoteFormState { action, saved_as } = expect_context::<NoteFormState>();
-    let met = RwSignal::new(true);
-    let error = move || action.value().get().and_then(|r| r.err());
+    let device = use_device();
+    let draft = expect_context::<Draft>().0;
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let saved_as = RwSignal::new(None::<VisitStatus>);
+    let failed = RwSignal::new(false);
+    let saving = RwSignal::new(false);
+    // Bring back what was being typed before a reload or a crash.
+    leptos::task::spawn_local(async move {
+        if let Some(kept) = device.draft(visit_id).await {
+            draft.set(kept);
+        }
+    });
+    let keep = move || {
+        let current = draft.get_untracked();
+        leptos::task::spawn_local(async move {
+            let _ = device.save_draft(visit_id, current).await;
+        });
+    };
     let field_error = move |name: &'static str| {
         move || {
-            error().and_then(|e| e.field(name).cloned()).map(|fe| {
+            errors.with(|list| list.iter().find(|e| e.field == name).cloned()).map(|fe| {
                 view! {
                     <span class="field-error" id=format!("{name}-error") data-testid=format!("field-error-{name}")>
                         {field_error_text(lang.get(), &fe)}
@@ -263,21 +436,62 @@ fn NoteForm(visit_id: String) -> impl IntoView {
             })
         }
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved_as.set(None);
+        failed.set(false);
+        let fields = match draft.get_untracked().validate() {
+            Ok(fields) => fields,
+            Err(problems) => {
+                errors.set(problems);
+                return;
+            }
+        };
+        errors.set(Vec::new());
+        saving.set(true);
+        let met = fields.met;
+        let op = Op::CreateNote {
+            note_id: NoteId(uuid::Uuid::new_v4()),
+            visit_id,
+            fields,
+        };
+        leptos::task::spawn_local(async move {
+            match device.record(op).await {
+                Ok(()) => {
+                    let fresh = NoteFields {
+                        met: true,
+                        ..Default::default()
+                    };
+                    draft.set(fresh.clone());
+                    let _ = device.save_draft(visit_id, fresh).await;
+                    saved_as.set(Some(if met {
+                        VisitStatus::Done
+                    } else {
+                        VisitStatus::NotMet
+                    }));
+                }
+                Err(_) => failed.set(true),
+            }
+            saving.set(false);
+        });
+    };
     view! {
         <section class="card note-form" aria-labelledby="note-form-title">
             <h2 id="note-form-title">{tr(T::RecordNote)}</h2>
-            <ActionForm action=action attr:data-testid="note-form">
-                <input type="hidden" name="visit_id" value=visit_id/>
+            <p class="hint">{tr(T::DraftSaved)}</p>
+            <form data-testid="note-form" on:submit=submit novalidate>
                 <fieldset class="met">
                     <legend>{tr(T::WasMet)}</legend>
                     <label>
-                        <input type="radio" name="note[met]" value="true" checked=true data-testid="met-yes"
-                            on:change=move |_| met.set(true)/>
+                        <input type="radio" name="met" value="true" data-testid="met-yes"
+                            prop:checked=move || draft.with(|d| d.met)
+                            on:change=move |_| { draft.update(|d| d.met = true); keep(); }/>
                         {tr(T::Met)}
                     </label>
                     <label>
-                        <input type="radio" name="note[met]" value="false" data-testid="met-no"
-                            on:change=move |_| met.set(false)/>
+                        <input type="radio" name="met" value="false" data-testid="met-no"
+                            prop:checked=move || draft.with(|d| !d.met)
+                            on:change=move |_| { draft.update(|d| d.met = false); keep(); }/>
                         {tr(T::NotMet)}
                     </label>
                 </fieldset>
@@ -286,7 +500,7 @@ fn NoteForm(visit_id: String) -> impl IntoView {
                     .map(|&field| {
                         let name = field.code();
                         let id = format!("note-{name}");
-                        let required = move || field.is_required(met.get());
+                        let required = move || field.is_required(draft.with(|d| d.met));
                         let rows = if field == NoteField::FreeText { 6 } else { 2 };
                         view! {
                             <div class="field">
@@ -298,13 +512,19 @@ fn NoteForm(visit_id: String) -> impl IntoView {
                                 </label>
                                 <textarea
                                     id=id
-                                    name=format!("note[{name}]")
+                                    name=name
                                     rows=rows
                                     maxlength=field.max_len()
                                     aria-required=move || required().to_string()
-                                    aria-invalid=move || error().is_some_and(|e| e.field(name).is_some()).to_string()
+                                    aria-invalid=move || errors.with(|l| l.iter().any(|e| e.field == name)).to_string()
                                     aria-describedby=format!("{name}-error")
                                     data-testid=format!("note-{name}")
+                                    prop:value=move || draft.with(|d| d.get(field).to_owned())
+                                    on:input=move |ev| {
+                                        let text = event_target_value(&ev);
+                                        draft.update(|d| *d.slot(field) = text);
+                                        keep();
+                                    }
                                 ></textarea>
                                 {field_error(name)}
                             </div>
@@ -312,15 +532,21 @@ fn NoteForm(visit_id: String) -> impl IntoView {
                     })
                     .collect_view()}
                 <p class="form-error" role="alert" data-testid="note-error">
-                    {move || error().map(|e| error_text(lang.get(), &e))}
+                    {move || {
+                        if failed.get() {
+                            Some(tr(T::NoteNotSaved)())
+                        } else {
+                            errors.with(|l| !l.is_empty()).then(|| tr(T::FixFields)())
+                        }
+                    }}
                 </p>
                 <p class="saved" role="status" data-testid="note-saved">
                     {move || saved_as.get().map(|s| if s == VisitStatus::Done { tr(T::NoteSaved)() } else { tr(T::NoteSavedNotMet)() })}
                 </p>
-                <button type="submit" class="primary" data-testid="note-submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { tr(T::Submitting)() } else { tr(T::SubmitNote)() }}
+                <button type="submit" class="primary" data-testid="note-submit" disabled=move || saving.get()>
+                    {move || if saving.get() { tr(T::Submitting)() } else { tr(T::SubmitNote)() }}
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -3,15 +3,12 @@
 
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::{use_session, RequireLogin};
+use crate::client::use_device;
 use crate::domain::visit::local_day;
 use crate::domain::{Lang, StaffId, Visit};
 use chrono::{Datelike, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, components::A, hooks::use_params_map};
-
-/// Bumped whenever a note is submitted, so lists that show visit status refetch.
-#[derive(Clone, Copy)]
-pub struct NotesChanged(pub RwSignal<u32>);
 
 /// `/visits` and its nested visit page.
 #[component]
@@ -23,29 +20,66 @@ pub fn VisitsPage() -> impl IntoView {
     }
 }
 
+/// What the list pane can show: read from the device, never from the network.
+#[derive(Clone, PartialEq)]
+enum ListState {
+    /// The device store is still opening.
+    Loading,
+    /// Nothing has been synced to this device yet.
+    FirstSync,
+    /// The visits.
+    Ready(Vec<Visit>),
+}
+
 #[component]
 fn VisitPanes() -> impl IntoView {
-    let changed = NotesChanged(RwSignal::new(0));
-    provide_context(changed);
-    let visits = Resource::new(move || changed.0.get(), |_| crate::api::my_visits());
+    let device = use_device();
+    let session = use_session();
+    let me = move || session.viewer.get().flatten().map(|v| v.id);
+    let state = Memo::new(move |_| {
+        let Some(me) = me() else {
+            return ListState::Loading;
+        };
+        device.replica.with(|replica| match replica {
+            None => ListState::Loading,
+            Some(r) if r.cursor == 0 => ListState::FirstSync,
+            Some(r) => ListState::Ready(
+                device
+                    .reference
+                    .with(|refs| r.my_visits(me, local_day(Utc::now()), refs)),
+            ),
+        })
+    });
     let params = use_params_map();
     let has_detail = move || params.read().get("id").is_some();
     view! {
         <div class="panes" class:has-detail=has_detail>
             <section class="list-pane" aria-labelledby="visits-title">
                 <h1 id="visits-title">{tr(T::MyVisits)}</h1>
-                <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match visits.await {
-                            Ok(list) => view! { <VisitList visits=list/> }.into_any(),
-                            Err(e) => view! { <super::visit::ErrorNote error=e/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                {move || match state.get() {
+                    ListState::Loading => view! { <p class="loading">{tr(T::Loading)}</p> }.into_any(),
+                    ListState::FirstSync => view! { <FirstSync/> }.into_any(),
+                    ListState::Ready(list) => view! { <VisitList visits=list/> }.into_any(),
+                }}
             </section>
             <section class="detail-pane">
                 <Outlet/>
             </section>
+        </div>
+    }
+}
+
+/// A new device's first sync, with how far it has got.
+#[component]
+fn FirstSync() -> impl IntoView {
+    let device = use_device();
+    view! {
+        <div class="first-sync" data-testid="first-sync">
+            <p>{tr(T::FirstSync)}</p>
+            <progress aria-label=tr(T::SyncProgress)></progress>
+            <p class="sync-count" aria-live="polite">
+                {move || device.syncing.get().map(|n| n.to_string())}
+            </p>
         </div>
     }
 }
