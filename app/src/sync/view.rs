@@ -56,6 +56,8 @@ impl Reference {
 pub struct ConflictView {
     /// The conflict record.
     pub id: String,
+    /// The record it is about (a case or a visit).
+    pub entity_id: String,
     /// The field.
     pub field: String,
     /// The value that is shown.
@@ -356,6 +358,7 @@ impl Replica {
             .filter(|c| c.data.get("resolved_at").is_none_or(Value::is_null))
             .map(|c| ConflictView {
                 id: c.entity_id.clone(),
+                entity_id: text(c, "entity_id").to_owned(),
                 field: text(c, "field").to_owned(),
                 winner: text(c, "winner_value").to_owned(),
                 winner_author: reference.person(text(c, "winner_author_id").parse().unwrap_or(me)),

@@ -8,8 +8,8 @@ use crate::api::AppError;
 use crate::client::use_device;
 use crate::domain::visit::japan_time;
 use crate::domain::{
-    CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, StaffRef, VisitId,
-    VisitStatus,
+    CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, RiskLevel, StaffRef,
+    VisitId, VisitStatus,
 };
 use crate::sync::{ConflictView, FieldEdit, LocalVisit, Mutation, Op, VisitField};
 use leptos::prelude::*;
@@ -239,9 +239,19 @@ fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
 /// Same-field edits kept side by side until someone settles them.
 #[component]
 fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
+    let lang = use_lang();
     if conflicts.is_empty() {
         return ().into_any();
     }
+    // A coded value (a status, a risk level) reads as its label.
+    let shown = move |field: String, value: String| {
+        move || match field.as_str() {
+            "status" => VisitStatus::parse(&value).map(|s| s.label(lang.get()).to_owned()),
+            "risk" => RiskLevel::parse(&value).map(|r| r.label(lang.get()).to_owned()),
+            _ => Ok(value.clone()),
+        }
+        .unwrap_or_else(|_| value.clone())
+    };
     view! {
         <section class="card conflicts" data-testid="conflicts" aria-labelledby="conflicts-title">
             <h2 id="conflicts-title">{tr(T::Conflicts)}</h2>
@@ -249,11 +259,11 @@ fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
             {conflicts
                 .into_iter()
                 .map(|c| view! {
-                    <dl class="conflict" data-testid="conflict" data-field=c.field.clone()>
+                    <dl class="conflict" data-testid="conflict" data-field=c.field.clone() data-record=c.entity_id.clone()>
                         <dt>{tr(T::ConflictShown)} " (" {c.winner_author.display_name.clone()} ")"</dt>
-                        <dd data-testid="conflict-winner">{c.winner.clone()}</dd>
+                        <dd data-testid="conflict-winner">{shown(c.field.clone(), c.winner.clone())}</dd>
                         <dt>{tr(T::ConflictKept)} " (" {c.replaced_author.display_name.clone()} ")"</dt>
-                        <dd data-testid="conflict-replaced">{c.replaced.clone()}</dd>
+                        <dd data-testid="conflict-replaced">{shown(c.field.clone(), c.replaced.clone())}</dd>
                     </dl>
                 })
                 .collect_view()}

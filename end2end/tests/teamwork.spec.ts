@@ -1,0 +1,74 @@
+import { Browser, BrowserContext, expect, Page, test, TestInfo } from '@playwright/test';
+import { login, open } from './helpers';
+
+/** A new browser, as a separate device, with the project's screen. */
+async function device(browser: Browser, info: TestInfo): Promise<[BrowserContext, Page]> {
+  const context = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    viewport: info.project.use.viewport,
+    locale: 'ja-JP',
+    timezoneId: 'Asia/Tokyo',
+  });
+  return [context, await context.newPage()];
+}
+
+async function writeNote(page: Page, nextSteps: string) {
+  const form = page.getByTestId('note-form');
+  await form.getByTestId('note-met_with').fill('本人');
+  await form.getByTestId('note-mental_state').fill('落ち着いて話せた');
+  await form.getByTestId('note-next_steps').fill(nextSteps);
+  await form.getByTestId('note-submit').click();
+  await expect(form.getByTestId('note-saved')).toContainText('保存しました');
+}
+
+test('two teammates edit the same visit offline and both edits survive', async ({ browser }, info) => {
+  const tag = `${info.project.name}-${Date.now()}`;
+  const [psw, pswPage] = await device(browser, info);
+  const [nurse, nursePage] = await device(browser, info);
+
+  // A dispatched psychiatric social worker and the nurse share a visit.
+  await login(pswPage, 'psw.suzuki', /\/visits$/);
+  const item = pswPage.getByTestId('visit-item').nth(info.project.name === 'phone' ? 0 : 1);
+  const visitId = await item.getAttribute('data-visit-id');
+  await login(nursePage, 'nurse.sato', /\/visits$/);
+  await expect(nursePage.getByTestId('visit-list')).toBeVisible();
+  for (const page of [pswPage, nursePage]) {
+    await open(page, `/visits/${visitId}`);
+    await expect(page.getByTestId('visit-detail')).toBeVisible();
+  }
+
+  // Both lose the network and each writes a note and sets the visit's status differently.
+  await psw.setOffline(true);
+  await nurse.setOffline(true);
+  await expect(nursePage.getByTestId('net-state')).toHaveAttribute('data-online', 'false');
+  await writeNote(nursePage, `看護師の記録 ${tag}`);
+  await nursePage.getByTestId('visit-status-select').selectOption('cancelled');
+  await writeNote(pswPage, `PSWの記録 ${tag}`);
+  await pswPage.getByTestId('visit-status-select').selectOption('not_met');
+  for (const page of [pswPage, nursePage]) {
+    await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '2');
+    await expect(page.getByTestId('note-unsent')).toHaveCount(1);
+  }
+
+  // The nurse comes back first, then the PSW; the nurse syncs again to see the PSW's work.
+  await nurse.setOffline(false);
+  await expect(nursePage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await psw.setOffline(false);
+  await expect(pswPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await nursePage.getByTestId('sync-now').click();
+
+  for (const page of [pswPage, nursePage]) {
+    // Both notes are there, synced, on both devices.
+    for (const text of [`看護師の記録 ${tag}`, `PSWの記録 ${tag}`]) {
+      const note = page.getByTestId('note-item').filter({ hasText: text });
+      await expect(note).toHaveAttribute('data-synced', 'true');
+    }
+    // The later status wins and the other is kept beside it, with its author.
+    await expect(page.getByTestId('visit-detail').getByTestId('visit-status')).toHaveText('会えず');
+    const conflict = page.locator(`[data-testid="conflict"][data-record="${visitId}"][data-field="status"]`);
+    await expect(conflict.getByTestId('conflict-winner')).toHaveText('会えず');
+    await expect(conflict.getByTestId('conflict-replaced')).toHaveText('中止');
+  }
+  await psw.close();
+  await nurse.close();
+});
