@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { Browser, BrowserContext, expect, Page, TestInfo } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
 /** The password of every demo account. */
@@ -34,4 +34,27 @@ export async function expectAccessible(page: Page) {
     .analyze();
   const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(summary).toEqual([]);
+}
+
+/** A new browser context, as a separate device, with the project's screen. */
+export async function device(browser: Browser, info: TestInfo): Promise<[BrowserContext, Page]> {
+  const context = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    viewport: info.project.use.viewport,
+    isMobile: info.project.use.isMobile,
+    hasTouch: info.project.use.hasTouch,
+    locale: 'ja-JP',
+    timezoneId: 'Asia/Tokyo',
+  });
+  return [context, await context.newPage()];
+}
+
+/** Fills the required fields of a note with `nextSteps` and saves it on the device. */
+export async function writeNote(page: Page, nextSteps: string) {
+  const form = page.getByTestId('note-form');
+  await form.getByTestId('note-met_with').fill('本人');
+  await form.getByTestId('note-mental_state').fill('落ち着いて話せた');
+  await form.getByTestId('note-next_steps').fill(nextSteps);
+  await form.getByTestId('note-submit').click();
+  await expect(form.getByTestId('note-saved')).toContainText('保存しました');
 }

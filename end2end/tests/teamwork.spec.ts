@@ -1,25 +1,5 @@
-import { Browser, BrowserContext, expect, Page, test, TestInfo } from '@playwright/test';
-import { login, open } from './helpers';
-
-/** A new browser, as a separate device, with the project's screen. */
-async function device(browser: Browser, info: TestInfo): Promise<[BrowserContext, Page]> {
-  const context = await browser.newContext({
-    baseURL: info.project.use.baseURL,
-    viewport: info.project.use.viewport,
-    locale: 'ja-JP',
-    timezoneId: 'Asia/Tokyo',
-  });
-  return [context, await context.newPage()];
-}
-
-async function writeNote(page: Page, nextSteps: string) {
-  const form = page.getByTestId('note-form');
-  await form.getByTestId('note-met_with').fill('本人');
-  await form.getByTestId('note-mental_state').fill('落ち着いて話せた');
-  await form.getByTestId('note-next_steps').fill(nextSteps);
-  await form.getByTestId('note-submit').click();
-  await expect(form.getByTestId('note-saved')).toContainText('保存しました');
-}
+import { expect, test } from '@playwright/test';
+import { device, login, open, writeNote } from './helpers';
 
 test('two teammates edit the same visit offline and both edits survive', async ({ browser }, info) => {
   const tag = `${info.project.name}-${Date.now()}`;

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod config;
 pub mod db;
 pub mod demo;
+mod pwa;
 pub mod sync;
 pub mod telemetry;
 
@@ -43,7 +44,7 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
-        let router = router(db.clone(), Arc::new(config), leptos);
+        let router = router(db.clone(), Arc::new(config), leptos)?;
         Ok(Self {
             listener,
             router,
@@ -70,20 +71,21 @@ impl Application {
     }
 }
 
-fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> Router {
+fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow::Result<Router> {
     let service = backend::Service::new(db.clone(), config);
     let backend: SharedBackend = Arc::new(service.clone());
     let routes = generate_route_list(App);
-    Router::new()
+    Ok(Router::new()
         .route("/health", get(move || health(db.clone())))
         .merge(sync::router(service))
+        .merge(pwa::router(&leptos)?)
         .leptos_routes_with_context(&leptos, routes, move || provide_context(backend.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(CompressionLayer::new())
-        .with_state(leptos)
+        .with_state(leptos))
 }
 
 /// `/health`: answers 200 when the database answers.

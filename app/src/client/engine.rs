@@ -6,7 +6,9 @@ use super::store::Store;
 use super::{Device, SyncProblem};
 use crate::api::Viewer;
 use crate::domain::{NoteFields, VisitId};
-use crate::sync::{ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError};
+use crate::sync::{
+    Change, ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError,
+};
 use chrono::Utc;
 use gloo_net::http::Request;
 use leptos::prelude::*;
@@ -93,6 +95,7 @@ pub async fn stored_owner() -> Option<Viewer> {
 
 /// Queues a change and commits it to IndexedDB before returning.
 pub async fn record(device: Device, op: Op) -> Result<(), String> {
+    super::mark("dekapan-save-start");
     let store = store().await?;
     let written = device
         .replica
@@ -109,6 +112,9 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
         .record(&header, &mutation)
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark("dekapan-save", "dekapan-save-start");
+    }
     sync_soon(device);
     Ok(())
 }
@@ -301,19 +307,27 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             }
             Err(Failure::Problem(p)) => return Err(p),
         };
-        let (header, rejected) = device
+        // Durable first, then shown: what the screens show after a sync is already stored.
+        let after = device
             .replica
-            .try_update(|r| {
-                let r = r.as_mut()?;
-                r.on_push(&response);
-                Some((r.header(), r.rejected.clone()))
+            .with_untracked(|r| {
+                let r = r.as_ref()?;
+                let mut next = r.header();
+                next.outbox = r.outbox.clone();
+                next.rejected = r.rejected.clone();
+                next.on_push(&response);
+                Some(next)
             })
-            .flatten()
             .ok_or(SyncProblem::Storage("no replica".into()))?;
         store
-            .pushed(&header, &rejected)
+            .pushed(&after.header(), &after.rejected)
             .await
             .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+        device.replica.update(|r| {
+            if let Some(r) = r {
+                r.on_push(&response);
+            }
+        });
     }
 }
 
@@ -330,24 +344,30 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
         })?;
         let more = response.more;
         received += response.changes.len();
-        let keys: Vec<(String, String)> = response
-            .changes
-            .iter()
-            .map(|c| (c.entity.clone(), c.entity_id.clone()))
-            .collect();
-        let written = device
-            .replica
-            .try_update(|r| {
-                let r = r.as_mut()?;
-                let purged = r.purged_by(&response);
-                r.on_pull(response);
-                let changed: Vec<_> = keys
-                    .iter()
-                    .filter_map(|k| r.records.get(k).cloned())
-                    .collect();
-                Some((r.header(), purged, changed))
-            })
-            .flatten();
+        // Durable first, then shown: a list on screen is a list stored, so a reload (or a
+        // closed tab) right after a sync finds it all.
+        let written = device.replica.with_untracked(|r| {
+            let r = r.as_ref()?;
+            let purged = r.purged_by(&response);
+            let changed: Vec<Change> = response
+                .changes
+                .iter()
+                .filter(|c| {
+                    let key = (c.entity.clone(), c.entity_id.clone());
+                    purged.contains(&key) || r.records.get(&key).is_none_or(|held| held.seq < c.seq)
+                })
+                .cloned()
+                .collect();
+            let mut next = r.header();
+            next.on_pull(PullResponse {
+                changes: Vec::new(),
+                removed_cases: Vec::new(),
+                cursor: response.cursor,
+                more: response.more,
+                last_mutation_id: response.last_mutation_id,
+            });
+            Some((next, purged, changed))
+        });
         let Some((header, purged, changed)) = written else {
             return Err(SyncProblem::Storage("no replica".into()));
         };
@@ -355,6 +375,11 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             .pulled(&header, &purged, &changed)
             .await
             .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+        device.replica.update(|r| {
+            if let Some(r) = r {
+                r.on_pull(response);
+            }
+        });
         device.syncing.set(Some(received));
         if !more {
             return Ok(());

@@ -160,6 +160,16 @@ pub fn use_device() -> Device {
     expect_context::<Device>()
 }
 
+/// Records a moment on the page's performance timeline (read by the device benchmark).
+pub fn mark(name: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = name;
+}
+
 /// The user the device's data belongs to, when the server cannot be asked.
 pub async fn stored_owner() -> Option<Viewer> {
     #[cfg(feature = "hydrate")]

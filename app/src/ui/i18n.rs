@@ -93,6 +93,9 @@ texts! {
     ConflictKept => "もう一方の値（保存済み）", "The other value (kept)";
     ConflictHelp => "どちらの値も失われていません。チームで確認し、スーパーバイザーが確定します。", "Neither value is lost. Check with the team; a supervisor settles it.";
     VisitStatusLabel => "訪問の状況を変更", "Change the visit's status";
+    UpdateReady => "新しいバージョンの準備ができました。", "A new version of the app is ready.";
+    UpdateReload => "更新して再読み込み", "Update and reload";
+    StorageNotPersisted => "このブラウザは、空き容量が少なくなると端末内の記録を消すことがあります。こまめに同期してください。", "This browser may delete data saved on this device when storage runs low. Please sync often.";
     DraftSaved => "下書きは入力するたびにこの端末に保存されます。", "The draft is saved on this device as you type.";
     FixFields => "入力内容を確認してください。", "Please check what you entered.";
     Required => "入力してください", "This field is required";

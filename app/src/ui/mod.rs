@@ -2,6 +2,7 @@
 
 pub mod i18n;
 mod login;
+mod pwa;
 mod review;
 mod sync_status;
 mod visit;
@@ -29,6 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#1f5f8b"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -146,6 +149,12 @@ pub fn App() -> impl IntoView {
         login,
         logout,
     });
+    // The document's language follows the interface (the offline shell starts as Japanese).
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().tag());
+        }
+    });
     // Marks the page as interactive once hydrated, for people's tools and for tests alike.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -159,6 +168,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">{tr(T::SkipToContent)}</a>
             <Header/>
+            <pwa::UpdateBanner/>
+            <pwa::StorageWarning/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <p class="empty">{tr(T::PageNotFound)}</p> }>
                     <Route path=path!("/") view=Home/>

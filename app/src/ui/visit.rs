@@ -245,12 +245,14 @@ fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
     }
     // A coded value (a status, a risk level) reads as its label.
     let shown = move |field: String, value: String| {
-        move || match field.as_str() {
-            "status" => VisitStatus::parse(&value).map(|s| s.label(lang.get()).to_owned()),
-            "risk" => RiskLevel::parse(&value).map(|r| r.label(lang.get()).to_owned()),
-            _ => Ok(value.clone()),
+        move || {
+            match field.as_str() {
+                "status" => VisitStatus::parse(&value).map(|s| s.label(lang.get()).to_owned()),
+                "risk" => RiskLevel::parse(&value).map(|r| r.label(lang.get()).to_owned()),
+                _ => Ok(value.clone()),
+            }
+            .unwrap_or_else(|_| value.clone())
         }
-        .unwrap_or_else(|_| value.clone())
     };
     view! {
         <section class="card conflicts" data-testid="conflicts" aria-labelledby="conflicts-title">

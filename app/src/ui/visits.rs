@@ -50,6 +50,14 @@ fn VisitPanes() -> impl IntoView {
             ),
         })
     });
+    // The moment the list first shows, for the device benchmark.
+    Effect::new(move |shown: Option<bool>| {
+        let ready = matches!(state.get(), ListState::Ready(_));
+        if ready && shown != Some(true) {
+            crate::client::mark("dekapan-visits-shown");
+        }
+        ready || shown == Some(true)
+    });
     let params = use_params_map();
     let has_detail = move || params.read().get("id").is_some();
     view! {

@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { device, expectAccessible, login, writeNote } from './helpers';
+
+test('after one online login the app works offline, across reloads and closed tabs', async ({ browser }, info) => {
+  const nextSteps = `電波のない団地で記録 ${info.project.name}-${Date.now()}`;
+  const [context, page] = await device(browser, info);
+
+  // Online once: sign in; the visits come onto the device and the service worker takes over.
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await expect(page.getByTestId('visit-list')).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  const visitId = await page.getByTestId('visit-item').first().getAttribute('data-visit-id');
+
+  // Offline: a reload still opens the app, the list and the case.
+  await context.setOffline(true);
+  await page.reload();
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  await expect(page.getByTestId('visit-list')).toBeVisible();
+  await expect(page.getByTestId('net-state')).toHaveAttribute('data-online', 'false');
+  await page.getByTestId('visit-item').first().getByRole('link').click();
+  await expect(page.getByTestId('case-summary')).toBeVisible();
+  const program = await page.getByTestId('case-program').getAttribute('data-program');
+  await expectAccessible(page);
+
+  // Half a note typed, then the tab is closed: the draft is still there in a new tab.
+  await page.getByTestId('note-mental_state').fill('表情は硬いが会話はできた');
+  await page.close();
+  let tab = await context.newPage();
+  await tab.goto(`/visits/${visitId}`);
+  await tab.locator('body[data-hydrated="true"]').waitFor();
+  await expect(tab.getByTestId('note-mental_state')).toHaveValue('表情は硬いが会話はできた');
+
+  // The note is saved on the device and waits to be sent, even across another closed tab.
+  await writeNote(tab, nextSteps);
+  await expect(tab.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+  await tab.close();
+  tab = await context.newPage();
+  await tab.goto(`/visits/${visitId}`);
+  await tab.locator('body[data-hydrated="true"]').waitFor();
+  const note = tab.getByTestId('note-item').filter({ hasText: nextSteps });
+  await expect(note).toHaveAttribute('data-synced', 'false');
+  await expect(tab.getByTestId('note-mental_state')).toHaveValue('');
+
+  // Back online: the outbox drains by itself.
+  await context.setOffline(false);
+  await expect(tab.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await expect(note).toHaveAttribute('data-synced', 'true');
+  await context.close();
+
+  // The supervisor of the case's program sees the note.
+  const [, supervisorPage] = await device(browser, info);
+  const supervisor = program === 'model_program' ? 'supervisor.kobayashi' : 'supervisor.kato';
+  await login(supervisorPage, supervisor, /\/review$/);
+  await expect(supervisorPage.getByTestId('review-item').filter({ hasText: nextSteps })).toBeVisible();
+});
