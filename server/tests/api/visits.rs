@@ -142,7 +142,11 @@ async fn a_device_gets_the_people_agencies_and_crisis_contacts_it_needs_offline(
     let app = spawn_app().await;
     app.login("nurse.sato").await;
     let reference: app::sync::Reference = app.call("reference", &[]).await.json().await.unwrap();
-    let names: Vec<&str> = reference.staff.iter().map(|s| s.display_name.as_str()).collect();
+    let names: Vec<&str> = reference
+        .staff
+        .iter()
+        .map(|s| s.display_name.as_str())
+        .collect();
     assert!(names.contains(&"佐藤 美咲"));
     // A dispatched hospital PSW shows the public health center they act for.
     assert!(reference
@@ -151,7 +155,10 @@ async fn a_device_gets_the_people_agencies_and_crisis_contacts_it_needs_offline(
         .any(|s| s.acts_for.is_some() && s.home_agency != *s.acts_for.as_ref().unwrap()));
     assert!(reference.agencies.len() >= 3);
     assert!(
-        reference.directory.iter().any(|d| d.function.is_crisis() && !d.phone.is_empty()),
+        reference
+            .directory
+            .iter()
+            .any(|d| d.function.is_crisis() && !d.phone.is_empty()),
         "the hubs' emergency contacts travel to the device"
     );
 }
