@@ -236,6 +236,10 @@ pub struct PullRequest {
     pub client_id: ClientId,
     /// The last change sequence the device holds (0: nothing yet).
     pub cursor: u64,
+    /// When the oldest change still waiting in the device's outbox was made (none: all sent),
+    /// so a supervisor can see a phone that has not synced for days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<DateTime<Utc>>,
 }
 
 /// One logged change: a record's whole current state, so applying it is idempotent.

@@ -89,6 +89,7 @@ impl Replica {
             protocol_version: PROTOCOL_VERSION,
             client_id: self.client_id,
             cursor: self.cursor,
+            pending_since: self.outbox.first().map(|m| m.recorded_at),
         }
     }
 
