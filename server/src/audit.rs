@@ -29,6 +29,12 @@ pub enum Action {
     RejectedMutation,
     /// Listed a program's notes.
     ListProgramNotes,
+    /// Registered a consultation as a new case.
+    OpenCase,
+    /// Scheduled a visit.
+    PlanVisit,
+    /// Approved or returned a note.
+    ReviewNote,
 }
 
 impl Action {
@@ -43,6 +49,9 @@ impl Action {
             Action::EditCase => "edit_case",
             Action::RejectedMutation => "rejected_mutation",
             Action::ListProgramNotes => "list_program_notes",
+            Action::OpenCase => "open_case",
+            Action::PlanVisit => "plan_visit",
+            Action::ReviewNote => "review_note",
         }
     }
 }

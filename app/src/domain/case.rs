@@ -29,6 +29,19 @@ coded_enum!(
 );
 
 impl IntakeChannel {
+    /// The channel of a consultation registered by someone acting for an agency of `kind`: a
+    /// welfare desk (or its division) takes it in through the desk; the public health center
+    /// (and the hospital staff dispatched to act for it) directly. Other agencies do not take
+    /// consultations in.
+    pub fn registered_at(kind: super::AgencyKind) -> Option<Self> {
+        use super::AgencyKind as K;
+        match kind {
+            K::WelfareDesk | K::WelfarePolicyDivision => Some(IntakeChannel::WelfareDesk),
+            K::PublicHealthCenter => Some(IntakeChannel::PublicHealthCenter),
+            _ => None,
+        }
+    }
+
     /// The intake rule of the case study: a consultation that came through a welfare desk is
     /// handled by the model program; one that came straight to the public health center stays
     /// with the public health center.
@@ -158,6 +171,21 @@ pub struct CaseSummary {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn the_registering_agency_decides_the_channel() {
+        use crate::domain::AgencyKind as K;
+        assert_eq!(
+            IntakeChannel::registered_at(K::WelfareDesk),
+            Some(IntakeChannel::WelfareDesk)
+        );
+        assert_eq!(
+            IntakeChannel::registered_at(K::PublicHealthCenter),
+            Some(IntakeChannel::PublicHealthCenter)
+        );
+        assert_eq!(IntakeChannel::registered_at(K::PsychiatricHospital), None);
+        assert_eq!(IntakeChannel::registered_at(K::CooperatingBusiness), None);
+    }
 
     #[test]
     fn welfare_desk_intake_goes_to_the_model_program() {

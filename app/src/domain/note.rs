@@ -260,6 +260,7 @@ mod tests {
                 role: Role::Nurse,
                 home_agency: ("保健所".into(), "PHC".into()),
                 acts_for: None,
+                acting_agency: None,
             },
             recorded_at: Utc::now(),
             received_at: Utc::now(),

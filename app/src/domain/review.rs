@@ -52,10 +52,65 @@ pub struct Review {
     pub decided_at: DateTime<Utc>,
 }
 
+/// Where a note stands with its supervisor: only a decision on its current revision counts, so
+/// an amendment after a return goes back into the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewState {
+    /// Nobody has decided on the current revision yet.
+    Waiting,
+    /// The current revision is accepted.
+    Approved,
+    /// The current revision was sent back with this comment.
+    Returned(String),
+}
+
+impl ReviewState {
+    /// The state of a note whose current revision is `current`, given decisions in the order
+    /// they were made as `(revision, decision)`: the last decision on the current revision
+    /// counts.
+    pub fn of<'a>(
+        current: u32,
+        decisions: impl IntoIterator<Item = (u32, &'a ReviewDecision)>,
+    ) -> Self {
+        decisions
+            .into_iter()
+            .filter(|(revision, _)| *revision == current)
+            .last()
+            .map(|(_, decision)| match decision {
+                ReviewDecision::Approved => ReviewState::Approved,
+                ReviewDecision::Returned { comment } => ReviewState::Returned(comment.clone()),
+            })
+            .unwrap_or(ReviewState::Waiting)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Problem;
+
+    #[test]
+    fn an_amendment_after_a_return_waits_for_review_again() {
+        let returned = ReviewDecision::Returned {
+            comment: "服薬状況を追記".into(),
+        };
+        let approved = ReviewDecision::Approved;
+        assert_eq!(ReviewState::of(1, []), ReviewState::Waiting);
+        assert_eq!(
+            ReviewState::of(1, [(1, &returned)]),
+            ReviewState::Returned("服薬状況を追記".into())
+        );
+        assert_eq!(ReviewState::of(2, [(1, &returned)]), ReviewState::Waiting);
+        assert_eq!(
+            ReviewState::of(2, [(1, &returned), (2, &approved)]),
+            ReviewState::Approved
+        );
+        // A later decision on the same revision replaces an earlier one.
+        assert_eq!(
+            ReviewState::of(2, [(2, &approved), (2, &returned)]),
+            ReviewState::Returned("服薬状況を追記".into())
+        );
+    }
 
     #[test]
     fn returning_a_note_needs_a_comment() {

@@ -81,6 +81,9 @@ pub struct StaffRef {
     pub home_agency: (String, String),
     /// Acting agency's name, when it differs from the home agency.
     pub acts_for: Option<(String, String)>,
+    /// The agency they act for: what their notes and visits count as.
+    #[serde(default)]
+    pub acting_agency: Option<AgencyId>,
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! replay their pending mutations on top of pulled state with the same rules, so both sides
 //! always agree on what an edit does.
 
+pub mod casebook;
 pub mod merge;
 pub mod protocol;
 pub mod replica;
 pub mod view;
 
+pub use casebook::{CaseConflict, LocalCase, QueueItem, ReviewView};
 pub use merge::{merge_field, FieldDecision, Register, SetOp};
 pub use protocol::{
     AgencyPhase, CaseField, Change, ClientId, FieldEdit, Mutation, MutationOutcome, Op,

@@ -2,7 +2,8 @@
 //! down (pull).
 
 use crate::domain::code::coded_enum;
-use crate::domain::{AgencyId, CaseId, NoteFields, NoteId, StaffId, VisitId};
+use crate::domain::review::ReviewDecision;
+use crate::domain::{AgencyId, CaseId, NoteFields, NoteId, RiskLevel, StaffId, VisitId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,8 @@ coded_enum!(
         WelfareView = "welfare_view",
         /// The risk level (a [`crate::domain::RiskLevel`] code).
         Risk = "risk",
+        /// Intake, active or closed (a [`crate::domain::CaseStatus`] code).
+        Status = "status",
     }
 );
 
@@ -146,6 +149,45 @@ pub enum Op {
         /// The agency.
         agency_id: AgencyId,
     },
+    /// Registers a consultation as a new case (intake). The intake channel, and so the
+    /// responsible program, follow from the agency the author acts for; the author joins the
+    /// team.
+    OpenCase {
+        /// Chosen on the device.
+        case_id: CaseId,
+        /// What the team calls the person; real names stay in the case file.
+        pseudonym: String,
+        /// How worried the author is.
+        risk: RiskLevel,
+        /// Agencies already involved with the person at intake.
+        agencies: Vec<AgencyId>,
+    },
+    /// Schedules a visit. People assigned to it who are not on the case team join it.
+    PlanVisit {
+        /// Chosen on the device.
+        visit_id: VisitId,
+        /// The case.
+        case_id: CaseId,
+        /// Start.
+        starts_at: DateTime<Utc>,
+        /// End, after the start.
+        ends_at: DateTime<Utc>,
+        /// Where.
+        place: String,
+        /// Who goes: often two agencies together.
+        members: Vec<StaffId>,
+    },
+    /// A supervisor approves one revision of a note or returns it with a comment.
+    ReviewNote {
+        /// Chosen on the device.
+        review_id: uuid::Uuid,
+        /// The note.
+        note_id: NoteId,
+        /// The revision the supervisor read.
+        revision: u32,
+        /// The decision.
+        decision: ReviewDecision,
+    },
 }
 
 impl Op {
@@ -156,11 +198,14 @@ impl Op {
             | Op::JoinTeam { case_id, .. }
             | Op::LeaveTeam { case_id, .. }
             | Op::AddAgency { case_id, .. }
-            | Op::RemoveAgency { case_id, .. } => Some(*case_id),
+            | Op::RemoveAgency { case_id, .. }
+            | Op::OpenCase { case_id, .. }
+            | Op::PlanVisit { case_id, .. } => Some(*case_id),
             Op::CreateNote { .. }
             | Op::AmendNote { .. }
             | Op::EditVisit { .. }
-            | Op::ResolveConflict { .. } => None,
+            | Op::ResolveConflict { .. }
+            | Op::ReviewNote { .. } => None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! mutations of the outbox replayed on top, so the screens never wait on the network and a
 //! change made offline is visible at once.
 
+use super::casebook::ReviewView;
 use super::protocol::{Change, Mutation, Op, VisitField};
 use super::replica::Replica;
 use crate::domain::visit::local_day;
@@ -40,6 +41,7 @@ impl Reference {
                 role: crate::domain::Role::Nurse,
                 home_agency: ("?".into(), "?".into()),
                 acts_for: None,
+                acting_agency: None,
             })
     }
 
@@ -68,6 +70,10 @@ pub struct ConflictView {
     pub replaced: String,
     /// Who wrote it.
     pub replaced_author: StaffRef,
+    /// When the shown value was written, by its author's device.
+    pub winner_at: Option<DateTime<Utc>>,
+    /// When the kept value was written, by its author's device.
+    pub replaced_at: Option<DateTime<Utc>>,
 }
 
 /// A visit page as the device shows it.
@@ -85,19 +91,21 @@ pub struct LocalVisit {
     pub conflicts: Vec<ConflictView>,
     /// This visit's mutations the server refused, with its reason.
     pub rejected: Vec<(Mutation, String)>,
+    /// Supervisors' decisions on the case's notes, oldest first.
+    pub reviews: BTreeMap<NoteId, Vec<ReviewView>>,
 }
 
-fn text<'a>(change: &'a Change, key: &str) -> &'a str {
+pub(super) fn text<'a>(change: &'a Change, key: &str) -> &'a str {
     change.data.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn time(change: &Change, key: &str) -> Option<DateTime<Utc>> {
+pub(super) fn time(change: &Change, key: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text(change, key))
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn ids<T: std::str::FromStr>(change: Option<&Change>, key: &str) -> Vec<T> {
+pub(super) fn ids<T: std::str::FromStr>(change: Option<&Change>, key: &str) -> Vec<T> {
     change
         .and_then(|c| c.data.get(key))
         .and_then(Value::as_array)
@@ -110,11 +118,11 @@ fn ids<T: std::str::FromStr>(change: Option<&Change>, key: &str) -> Vec<T> {
 }
 
 impl Replica {
-    fn held(&self, entity: &str, id: &str) -> Option<&Change> {
+    pub(super) fn held(&self, entity: &str, id: &str) -> Option<&Change> {
         self.records.get(&(entity.to_owned(), id.to_owned()))
     }
 
-    fn held_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
+    pub(super) fn held_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
         self.records
             .range((entity.to_owned(), String::new())..)
             .take_while(move |((e, _), _)| e == entity)
@@ -123,7 +131,7 @@ impl Replica {
 
     /// A visit with pending edits and notes applied: a note on an open visit marks it done or
     /// not met, as the server will.
-    fn visit(&self, id: VisitId, reference: &Reference) -> Option<Visit> {
+    pub(super) fn visit(&self, id: VisitId, reference: &Reference) -> Option<Visit> {
         let record = self.held("visit", &id.to_string())?;
         let case = self.held("case", text(record, "case_id"))?;
         let mut status = VisitStatus::parse(text(record, "status")).ok()?;
@@ -177,8 +185,14 @@ impl Replica {
         })
     }
 
-    /// The visits `me` is assigned to, from `today` on, earliest first.
+    /// The visits `me` is assigned to, from `today` on, earliest first, visits planned on
+    /// this device included.
     pub fn my_visits(&self, me: StaffId, today: NaiveDate, reference: &Reference) -> Vec<Visit> {
+        self.overlaid(me, reference)
+            .held_visits_of(me, today, reference)
+    }
+
+    fn held_visits_of(&self, me: StaffId, today: NaiveDate, reference: &Reference) -> Vec<Visit> {
         let me = me.to_string();
         let mut visits: Vec<Visit> = self
             .held_of("visit")
@@ -191,7 +205,7 @@ impl Replica {
     }
 
     /// A case's summary, with pending edits of its fields applied.
-    fn case(&self, id: CaseId, reference: &Reference) -> Option<CaseSummary> {
+    pub(super) fn case(&self, id: CaseId, reference: &Reference) -> Option<CaseSummary> {
         let key = id.to_string();
         let record = self.held("case", &key)?;
         let mut life_goal = LifeGoal {
@@ -200,6 +214,7 @@ impl Replica {
             welfare_view: text(record, "welfare_view").to_owned(),
         };
         let mut risk = RiskLevel::parse(text(record, "risk")).ok()?;
+        let mut status = CaseStatus::parse(text(record, "status")).ok()?;
         for m in &self.outbox {
             if let Op::EditCase { case_id, edit } = &m.op {
                 if *case_id == id {
@@ -209,6 +224,9 @@ impl Replica {
                         CaseField::MedicalView => life_goal.medical_view = edit.value.clone(),
                         CaseField::WelfareView => life_goal.welfare_view = edit.value.clone(),
                         CaseField::Risk => risk = RiskLevel::parse(&edit.value).unwrap_or(risk),
+                        CaseField::Status => {
+                            status = CaseStatus::parse(&edit.value).unwrap_or(status)
+                        }
                     }
                 }
             }
@@ -216,7 +234,6 @@ impl Replica {
         let agencies = self.held("agencies", &key);
         let team = ids::<StaffId>(self.held("team", &key), "members");
         let at_close = ids::<AgencyId>(agencies, "close");
-        let status = CaseStatus::parse(text(record, "status")).ok()?;
         Some(CaseSummary {
             id,
             pseudonym: text(record, "pseudonym").to_owned(),
@@ -235,7 +252,7 @@ impl Replica {
 
     /// A case's notes, newest first, with revisions still in the outbox (numbered as the next
     /// free ones; the server numbers them for good).
-    fn notes(
+    pub(super) fn notes(
         &self,
         case_id: CaseId,
         pseudonym: &str,
@@ -349,24 +366,45 @@ impl Replica {
         me: StaffId,
         reference: &Reference,
     ) -> Option<LocalVisit> {
+        self.overlaid(me, reference).held_visit(id, me, reference)
+    }
+
+    /// A conflict record as shown, or `None` once resolved (here or on this device).
+    pub(super) fn open_conflict(
+        &self,
+        c: &Change,
+        me: StaffId,
+        reference: &Reference,
+    ) -> Option<ConflictView> {
+        if !c.data.get("resolved_at").is_none_or(Value::is_null) {
+            return None;
+        }
+        let settled_here = self.outbox.iter().any(|m| {
+            matches!(&m.op, Op::ResolveConflict { conflict_id, .. } if conflict_id.to_string() == c.entity_id)
+        });
+        (!settled_here).then(|| ConflictView {
+            id: c.entity_id.clone(),
+            entity_id: text(c, "entity_id").to_owned(),
+            field: text(c, "field").to_owned(),
+            winner: text(c, "winner_value").to_owned(),
+            winner_author: reference.person(text(c, "winner_author_id").parse().unwrap_or(me)),
+            replaced: text(c, "replaced_value").to_owned(),
+            replaced_author: reference.person(text(c, "replaced_author_id").parse().unwrap_or(me)),
+            winner_at: time(c, "winner_recorded_at"),
+            replaced_at: time(c, "replaced_recorded_at"),
+        })
+    }
+
+    fn held_visit(&self, id: VisitId, me: StaffId, reference: &Reference) -> Option<LocalVisit> {
         let visit = self.visit(id, reference)?;
         let case = self.case(visit.case_id, reference)?;
         let (notes, unsynced) = self.notes(case.id, &case.pseudonym, me, reference);
         let conflicts = self
             .held_of("conflict")
             .filter(|c| c.case_id == case.id)
-            .filter(|c| c.data.get("resolved_at").is_none_or(Value::is_null))
-            .map(|c| ConflictView {
-                id: c.entity_id.clone(),
-                entity_id: text(c, "entity_id").to_owned(),
-                field: text(c, "field").to_owned(),
-                winner: text(c, "winner_value").to_owned(),
-                winner_author: reference.person(text(c, "winner_author_id").parse().unwrap_or(me)),
-                replaced: text(c, "replaced_value").to_owned(),
-                replaced_author: reference
-                    .person(text(c, "replaced_author_id").parse().unwrap_or(me)),
-            })
+            .filter_map(|c| self.open_conflict(c, me, reference))
             .collect();
+        let reviews = self.reviews_of(case.id, me, reference);
         let rejected = self
             .rejected
             .iter()
@@ -384,6 +422,7 @@ impl Replica {
             unsynced,
             conflicts,
             rejected,
+            reviews,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! Pages and components. One file per page; texts come from [`i18n`].
 
+mod case;
 pub mod i18n;
+mod intake;
 mod login;
 mod pwa;
 mod review;
@@ -18,6 +20,28 @@ use leptos_router::{
     hooks::use_navigate,
     path,
 };
+
+/// What a page derives from the device for the signed-in user: `None` while the store opens
+/// or before the first sync has brought anything.
+pub fn from_device<T>(
+    derive: impl Fn(&crate::sync::Replica, crate::domain::StaffId, &crate::sync::Reference) -> T
+        + Send
+        + Sync
+        + 'static,
+) -> Memo<Option<T>>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let device = crate::client::use_device();
+    let session = use_session();
+    Memo::new(move |_| {
+        let me = session.viewer.get().flatten()?.id;
+        device.replica.with(|replica| {
+            let replica = replica.as_ref().filter(|r| r.cursor > 0)?;
+            Some(device.reference.with(|refs| derive(replica, me, refs)))
+        })
+    })
+}
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -179,6 +203,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=visits::NoVisitChosen/>
                     </ParentRoute>
                     <Route path=path!("/review") view=review::ReviewPage/>
+                    <Route path=path!("/conflicts") view=review::ConflictsPage/>
+                    <Route path=path!("/cases/:id") view=case::CasePage/>
+                    <Route path=path!("/intake") view=intake::IntakePage/>
                 </Routes>
             </main>
         </Router>
@@ -254,10 +281,13 @@ fn Header() -> impl IntoView {
                 {move || Suspend::new(async move {
                     session.viewer.await.map(|viewer| {
                         let start = viewer.start_page();
-                        let nav_label = if viewer.role.is_supervisor() { T::Review } else { T::MyVisits };
+                        let supervisor = viewer.role.is_supervisor();
+                        let nav_label = if supervisor { T::Review } else { T::MyVisits };
                         view! {
                             <nav class="app-nav">
                                 <A href=start>{tr(nav_label)}</A>
+                                {supervisor.then(|| view! { <A href="/conflicts">{tr(T::OpenConflicts)}</A> })}
+                                {viewer.role.writes_notes().then(|| view! { <A href="/intake">{tr(T::Intake)}</A> })}
                             </nav>
                             <span class="whoami" data-testid="whoami">
                                 {viewer.display_name.clone()}

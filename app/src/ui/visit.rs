@@ -6,15 +6,16 @@ use super::use_session;
 use super::visits::visit_id_param;
 use crate::api::AppError;
 use crate::client::use_device;
+use crate::domain::review::{ReviewDecision, ReviewState};
 use crate::domain::visit::japan_time;
 use crate::domain::{
-    CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, RiskLevel, StaffRef,
-    VisitId, VisitStatus,
+    CaseStatus, CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, RiskLevel,
+    StaffRef, VisitId, VisitStatus,
 };
-use crate::sync::{ConflictView, FieldEdit, LocalVisit, Mutation, Op, VisitField};
+use crate::sync::{ConflictView, FieldEdit, LocalVisit, Mutation, Op, ReviewView, VisitField};
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the visit page can show, from the device.
 #[derive(Clone, PartialEq)]
@@ -54,6 +55,7 @@ pub fn VisitPage() -> impl IntoView {
         ..Default::default()
     });
     provide_context(Draft(draft));
+    provide_context(Amending(RwSignal::new(None)));
     let writes_notes = move || {
         session
             .viewer
@@ -88,6 +90,10 @@ pub fn VisitPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Draft(RwSignal<NoteFields>);
 
+/// The note and revision the form amends, when its author is answering a return.
+#[derive(Clone, Copy)]
+struct Amending(RwSignal<Option<(NoteId, u32)>>);
+
 /// An error as a sentence; an ended session goes back to the login page.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
@@ -113,6 +119,7 @@ fn VisitView(local: LocalVisit) -> impl IntoView {
         unsynced,
         conflicts,
         rejected,
+        reviews,
     } = local;
     let status = visit.status;
     let session = use_session();
@@ -141,8 +148,9 @@ fn VisitView(local: LocalVisit) -> impl IntoView {
             </header>
             <RefusedView rejected/>
             <ConflictsView conflicts/>
+            <A href=format!("/cases/{}", case.id) attr:class="case-link" attr:data-testid="case-link">{tr(T::OpenCasePage)}</A>
             <CaseSummaryView case/>
-            <NotesView notes unsynced/>
+            <NotesView notes unsynced reviews/>
         </article>
     }
 }
@@ -195,8 +203,8 @@ fn StatusPicker(visit_id: VisitId, status: VisitStatus) -> impl IntoView {
 
 /// Mutations the server refused, with its reason and what to do next.
 #[component]
-fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
-    let draft = expect_context::<Draft>().0;
+pub(super) fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
+    let draft = use_context::<Draft>().map(|d| d.0);
     if rejected.is_empty() {
         return ().into_any();
     }
@@ -220,7 +228,7 @@ fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
                             <li data-testid="refused-item">
                                 <p class="refused-content">{summary}</p>
                                 <p><strong>{tr(T::Reason)} ": "</strong> <span data-testid="refused-reason">{reason}</span></p>
-                                {fields.map(|fields| view! {
+                                {fields.zip(draft).map(|(fields, draft)| view! {
                                     <button type="button" class="secondary" data-testid="refused-restore"
                                         on:click=move |_| draft.set(fields.clone())>
                                         {tr(T::RestoreDraft)}
@@ -238,44 +246,86 @@ fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
 
 /// Same-field edits kept side by side until someone settles them.
 #[component]
-fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
-    let lang = use_lang();
+pub(super) fn ConflictsView(conflicts: Vec<ConflictView>) -> impl IntoView {
     if conflicts.is_empty() {
         return ().into_any();
     }
-    // A coded value (a status, a risk level) reads as its label.
-    let shown = move |field: String, value: String| {
-        move || {
-            match field.as_str() {
-                "status" => VisitStatus::parse(&value).map(|s| s.label(lang.get()).to_owned()),
-                "risk" => RiskLevel::parse(&value).map(|r| r.label(lang.get()).to_owned()),
-                _ => Ok(value.clone()),
-            }
-            .unwrap_or_else(|_| value.clone())
-        }
-    };
     view! {
         <section class="card conflicts" data-testid="conflicts" aria-labelledby="conflicts-title">
             <h2 id="conflicts-title">{tr(T::Conflicts)}</h2>
             <p>{tr(T::ConflictHelp)}</p>
             {conflicts
                 .into_iter()
-                .map(|c| view! {
-                    <dl class="conflict" data-testid="conflict" data-field=c.field.clone() data-record=c.entity_id.clone()>
-                        <dt>{tr(T::ConflictShown)} " (" {c.winner_author.display_name.clone()} ")"</dt>
-                        <dd data-testid="conflict-winner">{shown(c.field.clone(), c.winner.clone())}</dd>
-                        <dt>{tr(T::ConflictKept)} " (" {c.replaced_author.display_name.clone()} ")"</dt>
-                        <dd data-testid="conflict-replaced">{shown(c.field.clone(), c.replaced.clone())}</dd>
-                    </dl>
-                })
+                .map(|c| view! { <ConflictCard conflict=c/> })
                 .collect_view()}
         </section>
     }
     .into_any()
 }
 
+/// Both values of a conflict, their authors and times, and a button to keep either: the chosen
+/// value is written as a new version and the conflict closes.
 #[component]
-fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
+pub(super) fn ConflictCard(conflict: ConflictView) -> impl IntoView {
+    let device = use_device();
+    let lang = use_lang();
+    // A coded value (a status, a risk level) reads as its label.
+    let shown = move |field: String, value: String| {
+        move || {
+            let lang = lang.get();
+            match field.as_str() {
+                "status" => VisitStatus::parse(&value)
+                    .map(|s| s.label(lang).to_owned())
+                    .or_else(|_| CaseStatus::parse(&value).map(|s| s.label(lang).to_owned())),
+                "risk" => RiskLevel::parse(&value).map(|r| r.label(lang).to_owned()),
+                _ => Ok(value.clone()),
+            }
+            .unwrap_or_else(|_| value.clone())
+        }
+    };
+    let c = conflict;
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| {
+            format!(
+                " · {}",
+                t.with_timezone(&japan_time()).format("%Y-%m-%d %H:%M")
+            )
+        })
+    };
+    let keep = move |value: String| {
+        let id = c.id.parse::<uuid::Uuid>().ok();
+        move |_| {
+            if let Some(conflict_id) = id {
+                let op = Op::ResolveConflict {
+                    conflict_id,
+                    value: value.clone(),
+                };
+                leptos::task::spawn_local(async move {
+                    let _ = device.record(op).await;
+                });
+            }
+        }
+    };
+    view! {
+        <dl class="conflict" data-testid="conflict" data-field=c.field.clone() data-record=c.entity_id.clone()>
+            <dt>{tr(T::ConflictShown)} " (" {c.winner_author.display_name.clone()} {at(c.winner_at)} ")"</dt>
+            <dd>
+                <span data-testid="conflict-winner">{shown(c.field.clone(), c.winner.clone())}</span>
+                " " <button type="button" class="secondary" data-testid="conflict-keep-winner"
+                    on:click=keep(c.winner.clone())>{tr(T::KeepThis)}</button>
+            </dd>
+            <dt>{tr(T::ConflictKept)} " (" {c.replaced_author.display_name.clone()} {at(c.replaced_at)} ")"</dt>
+            <dd>
+                <span data-testid="conflict-replaced">{shown(c.field.clone(), c.replaced.clone())}</span>
+                " " <button type="button" class="secondary" data-testid="conflict-keep-replaced"
+                    on:click=keep(c.replaced.clone())>{tr(T::KeepThis)}</button>
+            </dd>
+        </dl>
+    }
+}
+
+#[component]
+pub(super) fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
     let lang = use_lang();
     let CaseSummary {
         risk,
@@ -348,7 +398,7 @@ fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
 }
 
 #[component]
-fn TeamMember(member: StaffRef) -> impl IntoView {
+pub(super) fn TeamMember(member: StaffRef) -> impl IntoView {
     let lang = use_lang();
     let role = member.role;
     let home = member.home_agency.clone();
@@ -364,9 +414,17 @@ fn TeamMember(member: StaffRef) -> impl IntoView {
 }
 
 #[component]
-fn NotesView(notes: Vec<OutreachNote>, unsynced: BTreeSet<NoteId>) -> impl IntoView {
+pub(super) fn NotesView(
+    notes: Vec<OutreachNote>,
+    unsynced: BTreeSet<NoteId>,
+    reviews: BTreeMap<NoteId, Vec<ReviewView>>,
+) -> impl IntoView {
     let lang = use_lang();
     let empty = notes.is_empty();
+    let session = use_session();
+    let me = move || session.viewer.get().flatten().map(|v| v.id);
+    let draft = use_context::<Draft>().map(|d| d.0);
+    let amending = use_context::<Amending>().map(|a| a.0);
     view! {
         <section class="notes" aria-labelledby="notes-title">
             <h2 id="notes-title">{tr(T::EarlierNotes)}</h2>
@@ -376,8 +434,30 @@ fn NotesView(notes: Vec<OutreachNote>, unsynced: BTreeSet<NoteId>) -> impl IntoV
             <ol class="note-list" data-testid="notes">
                 {notes
                     .into_iter()
-                    .filter_map(|note| Some((unsynced.contains(&note.id), note.current().cloned()?)))
-                    .map(|(pending, rev)| {
+                    .filter_map(|note| Some((unsynced.contains(&note.id), note.current().cloned()?, note)))
+                    .map(|(pending, rev, note)| {
+                        let history = reviews.get(&note.id).cloned().unwrap_or_default();
+                        let state = ReviewState::of(rev.revision, history.iter().map(|r| (r.revision, &r.decision)));
+                        let state_code = match &state {
+                            ReviewState::Waiting => "waiting",
+                            ReviewState::Approved => "approved",
+                            ReviewState::Returned(_) => "returned",
+                        };
+                        let comment = match &state {
+                            ReviewState::Returned(c) => Some(c.clone()),
+                            _ => None,
+                        };
+                        let author_id = rev.author.id;
+                        let (note_id, revision) = (note.id, rev.revision);
+                        let amend_fields = rev.fields.clone();
+                        let can_amend = comment.is_some() && draft.is_some();
+                        let amend = move |_| {
+                            if let (Some(draft), Some(amending)) = (draft, amending) {
+                                draft.set(amend_fields.clone());
+                                amending.set(Some((note_id, revision)));
+                                focus("note-form-title");
+                            }
+                        };
                         let fields = rev.fields.clone();
                         let received = rev.received_at.with_timezone(&japan_time()).format("%Y-%m-%d %H:%M").to_string();
                         let author = rev.author.clone();
@@ -390,7 +470,23 @@ fn NotesView(notes: Vec<OutreachNote>, unsynced: BTreeSet<NoteId>) -> impl IntoV
                                     {pending.then(|| view! {
                                         " " <span class="badge unsent" data-testid="note-unsent">{tr(T::NotSent)}</span>
                                     })}
+                                    {(!pending).then(|| view! {
+                                        " " <span class=format!("badge review-{state_code}") data-testid="note-review" data-state=state_code>
+                                            {tr(match state_code { "approved" => T::ReviewApproved, "returned" => T::ReviewReturned, _ => T::ReviewWaiting })}
+                                        </span>
+                                    })}
                                 </p>
+                                {comment.map(|comment| view! {
+                                    <p class="review-comment" data-testid="note-review-comment">
+                                        <strong>{tr(T::ReviewComment)} ": "</strong>{comment}
+                                    </p>
+                                    <Show when=move || can_amend && me() == Some(author_id)>
+                                        <button type="button" class="secondary" data-testid="note-amend" on:click=amend.clone()>
+                                            {tr(T::AmendNote)}
+                                        </button>
+                                    </Show>
+                                })}
+                                <NoteHistory note=note.clone() history=history.clone()/>
                                 <dl>
                                     {NoteField::ALL
                                         .iter()
@@ -413,6 +509,69 @@ fn NotesView(notes: Vec<OutreachNote>, unsynced: BTreeSet<NoteId>) -> impl IntoV
     }
 }
 
+/// Earlier revisions and every decision on them: nothing is overwritten, all stays readable.
+#[component]
+pub(super) fn NoteHistory(note: OutreachNote, history: Vec<ReviewView>) -> impl IntoView {
+    if note.revisions.len() < 2 && history.is_empty() {
+        return ().into_any();
+    }
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&japan_time())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    view! {
+        <details class="note-history" data-testid="note-history">
+            <summary>{tr(T::NoteHistory)}</summary>
+            <ol>
+                {note.revisions.iter().map(|r| {
+                    let decisions: Vec<_> = history.iter().filter(|h| h.revision == r.revision).cloned().collect();
+                    let summary = NoteField::ALL.iter().map(|k| r.fields.get(*k)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / ");
+                    view! {
+                        <li data-testid="note-history-revision">
+                            <p>{tr(T::Revision)} " " {r.revision} " · " {at(r.recorded_at)} " · " {r.author.display_name.clone()}</p>
+                            <p class="history-text">{summary}</p>
+                            {decisions.into_iter().map(|d| {
+                                let (label, comment) = match &d.decision {
+                                    ReviewDecision::Approved => (T::ReviewApproved, String::new()),
+                                    ReviewDecision::Returned { comment } => (T::ReviewReturned, comment.clone()),
+                                };
+                                view! {
+                                    <p class="history-review" data-testid="note-history-review">
+                                        {tr(label)} " · " {d.reviewer.display_name.clone()}
+                                        {d.decided_at.map(|t| format!(" · {}", at(t)))}
+                                        {(!comment.is_empty()).then(|| format!(" — {comment}"))}
+                                    </p>
+                                }
+                            }).collect_view()}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+    .into_any()
+}
+
+/// Moves the keyboard focus (and the view) to an element, by id.
+pub(super) fn focus(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            el.set_tab_index(-1);
+            let _ = el.focus();
+            el.scroll_into_view();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 /// Writes a note into the outbox. The draft is saved on the device at every keystroke, the
 /// rules are checked here with the same code as on the server, and "saved" is said only once
 /// IndexedDB has committed the note.
@@ -421,6 +580,7 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
     let lang = use_lang();
     let device = use_device();
     let draft = expect_context::<Draft>().0;
+    let amending = expect_context::<Amending>().0;
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved_as = RwSignal::new(None::<VisitStatus>);
     let failed = RwSignal::new(false);
@@ -462,14 +622,22 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
         errors.set(Vec::new());
         saving.set(true);
         let met = fields.met;
-        let op = Op::CreateNote {
-            note_id: NoteId(uuid::Uuid::new_v4()),
-            visit_id,
-            fields,
+        let op = match amending.get_untracked() {
+            Some((note_id, amends)) => Op::AmendNote {
+                note_id,
+                amends,
+                fields,
+            },
+            None => Op::CreateNote {
+                note_id: NoteId(uuid::Uuid::new_v4()),
+                visit_id,
+                fields,
+            },
         };
         leptos::task::spawn_local(async move {
             match device.record(op).await {
                 Ok(()) => {
+                    amending.set(None);
                     let fresh = NoteFields {
                         met: true,
                         ..Default::default()
@@ -491,6 +659,13 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
         <section class="card note-form" aria-labelledby="note-form-title">
             <h2 id="note-form-title">{tr(T::RecordNote)}</h2>
             <p class="hint">{tr(T::DraftSaved)}</p>
+            {move || amending.get().map(|_| view! {
+                <p class="amending" role="status" data-testid="amending">
+                    {tr(T::AmendingNote)} " "
+                    <button type="button" class="link-button" data-testid="amend-cancel"
+                        on:click=move |_| amending.set(None)>{tr(T::CancelAmend)}</button>
+                </p>
+            })}
             <form data-testid="note-form" on:submit=submit novalidate>
                 <fieldset class="met">
                     <legend>{tr(T::WasMet)}</legend>

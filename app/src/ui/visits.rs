@@ -63,17 +63,88 @@ fn VisitPanes() -> impl IntoView {
     view! {
         <div class="panes" class:has-detail=has_detail>
             <section class="list-pane" aria-labelledby="visits-title">
+                <RiskFlags/>
                 <h1 id="visits-title">{tr(T::MyVisits)}</h1>
                 {move || match state.get() {
                     ListState::Loading => view! { <p class="loading">{tr(T::Loading)}</p> }.into_any(),
                     ListState::FirstSync => view! { <FirstSync/> }.into_any(),
                     ListState::Ready(list) => view! { <VisitList visits=list/> }.into_any(),
                 }}
+                <MyCases/>
             </section>
             <section class="detail-pane">
                 <Outlet/>
             </section>
         </div>
+    }
+}
+
+/// High-risk cases of the user's teams, above everything else, with the hubs' crisis
+/// contacts: all of it from the device, so it is there with no signal.
+#[component]
+fn RiskFlags() -> impl IntoView {
+    let lang = use_lang();
+    let device = use_device();
+    let flagged = super::from_device(|r, me, refs| r.flagged_cases(me, refs));
+    let contacts = Memo::new(move |_| {
+        device.reference.with(|r| {
+            r.directory
+                .iter()
+                .filter(|d| d.function.is_crisis())
+                .map(|d| (d.name.clone(), d.phone.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
+    move || {
+        let cases = flagged.get().unwrap_or_default();
+        (!cases.is_empty()).then(|| view! {
+            <section class="card risk-flags" data-testid="risk-flags" aria-labelledby="risk-flags-title">
+                <h2 id="risk-flags-title">{tr(T::RiskFlags)}</h2>
+                <ul>
+                    {cases.into_iter().map(|c| view! {
+                        <li data-testid="risk-flag">
+                            <A href=format!("/cases/{}", c.id)><strong>{c.pseudonym.clone()}</strong></A>
+                            " " <span class="badge risk-high">{move || c.risk.label(lang.get())}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <h3>{tr(T::CrisisContacts)}</h3>
+                <ul class="crisis-contacts" data-testid="crisis-contacts">
+                    {move || contacts.get().into_iter().map(|(name, phone)| view! {
+                        <li data-testid="crisis-contact">
+                            {name} " " <a href=format!("tel:{phone}")>{phone.clone()}</a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })
+    }
+}
+
+/// The cases of the user's teams, also those without a visit planned.
+#[component]
+fn MyCases() -> impl IntoView {
+    let lang = use_lang();
+    let cases = super::from_device(|r, me, refs| r.my_cases(me, refs));
+    move || {
+        cases.get().map(|cases| view! {
+            <section class="my-cases" aria-labelledby="my-cases-title">
+                <h2 id="my-cases-title">{tr(T::MyCases)}</h2>
+                {cases.is_empty().then(|| view! { <p class="empty">{tr(T::NoCases)}</p> })}
+                <ul data-testid="my-cases">
+                    {cases.into_iter().map(|c| {
+                        let (risk, status) = (c.risk, c.status);
+                        view! {
+                            <li data-testid="my-case" data-case-id=c.id.to_string()>
+                                <A href=format!("/cases/{}", c.id)><strong>{c.pseudonym.clone()}</strong></A>
+                                " " <span class=format!("badge risk-{}", risk.code())>{move || risk.label(lang.get())}</span>
+                                " " <small>{move || status.label(lang.get())}</small>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })
     }
 }
 

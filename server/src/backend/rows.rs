@@ -63,5 +63,6 @@ pub fn staff_ref(row: &SqliteRow) -> anyhow::Result<StaffRef> {
         } else {
             Some((text(row, "acts_ja")?, text(row, "acts_en")?))
         },
+        acting_agency: acts.parse().ok(),
     })
 }

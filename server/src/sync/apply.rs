@@ -1,7 +1,7 @@
 //! Applying one mutation on its transaction. Every op checks the user's rights on the record
 //! it touches, validates with the domain's rules, writes, logs the change and audits.
 
-use super::log;
+use super::{intake, log};
 use crate::audit::{self, Action, Event};
 use crate::backend::notes;
 use crate::backend::visits::visible;
@@ -11,7 +11,9 @@ use app::api::{AppError, Viewer};
 use app::domain::access::may_see_case;
 use app::domain::case::LIFE_GOAL_MAX;
 use app::domain::error::optional_text;
-use app::domain::{CaseId, FieldError, Program, RiskLevel, Role, TimeWindow, VisitStatus};
+use app::domain::{
+    CaseId, CaseStatus, FieldError, Program, RiskLevel, Role, TimeWindow, VisitStatus,
+};
 use app::sync::{
     merge_field, AgencyPhase, CaseField, FieldDecision, Mutation, MutationOutcome, Op, Register,
     VisitField,
@@ -169,7 +171,10 @@ pub async fn apply(
                     .await?
                     .rows_affected()
             };
-            if changed > 0 {
+            if changed > 0 && matches!(mutation.op, Op::JoinTeam { .. }) {
+                // The newcomer's devices hold nothing of the case yet: log all of it again.
+                log::whole_case(conn, &case_id.to_string()).await?;
+            } else if changed > 0 {
                 log::team(conn, &case_id.to_string()).await?;
             }
             audit_edit(conn, viewer, *case_id).await?;
@@ -177,6 +182,38 @@ pub async fn apply(
         }
         Op::ResolveConflict { conflict_id, value } => {
             resolve(conflict_id, value, conn, viewer, &recorded_at, id).await
+        }
+        Op::OpenCase {
+            case_id,
+            pseudonym,
+            risk,
+            agencies,
+        } => {
+            intake::open_case(conn, viewer, *case_id, pseudonym, *risk, agencies).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+        Op::PlanVisit {
+            visit_id,
+            case_id,
+            starts_at,
+            ends_at,
+            place,
+            members,
+        } => {
+            may_edit_case(conn, viewer, *case_id).await?;
+            let window =
+                TimeWindow::new(*starts_at, *ends_at).map_err(|e| AppError::Invalid(vec![e]))?;
+            intake::plan_visit(conn, viewer, *visit_id, *case_id, window, place, members).await?;
+            Ok(MutationOutcome::Applied { id })
+        }
+        Op::ReviewNote {
+            review_id,
+            note_id,
+            revision,
+            decision,
+        } => {
+            intake::review(conn, viewer, *review_id, *note_id, *revision, decision).await?;
+            Ok(MutationOutcome::Applied { id })
         }
         Op::AddAgency {
             case_id,
@@ -222,7 +259,7 @@ fn phase_code(phase: AgencyPhase) -> &'static str {
 }
 
 /// Team members who write notes, and supervisors of the case's program, edit a case.
-async fn may_edit_case(
+pub(super) async fn may_edit_case(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     case_id: CaseId,
@@ -257,6 +294,9 @@ fn check_case_value(field: CaseField, value: &str) -> Result<String, Failure> {
         CaseField::Risk => RiskLevel::parse(value)
             .map(|r| r.code().to_owned())
             .map_err(|p| AppError::Invalid(vec![FieldError::new("risk", p)]).into()),
+        CaseField::Status => CaseStatus::parse(value)
+            .map(|s| s.code().to_owned())
+            .map_err(|p| AppError::Invalid(vec![FieldError::new("status", p)]).into()),
     }
 }
 
@@ -362,6 +402,16 @@ async fn edit_field(
     .bind(&target.id)
     .execute(&mut *conn)
     .await?;
+    if target.table == "cases" && field == CaseField::Status.code() {
+        // A closed case keeps the day it closed; reopening it clears that day.
+        sqlx::query(
+            "UPDATE cases SET closed_on = CASE WHEN status = 'closed' THEN COALESCE(closed_on, ?) ELSE NULL END WHERE id = ?",
+        )
+        .bind(app::domain::visit::local_day(Utc::now()).to_string())
+        .bind(&target.id)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO field_versions (entity, entity_id, field, version, author_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?) \
          ON CONFLICT (entity, entity_id, field) DO UPDATE SET version = excluded.version, author_id = excluded.author_id, \

@@ -79,8 +79,8 @@ async fn versions(conn: &mut SqliteConnection, entity: &str, id: &str) -> anyhow
 /// Logs a case's own fields.
 pub async fn case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
     let row = sqlx::query(
-        "SELECT pseudonym, intake_channel, program, risk, status, life_goal, medical_view, welfare_view, opened_on, closed_on \
-         FROM cases WHERE id = ?",
+        "SELECT pseudonym, intake_channel, program, intake_agency_id, risk, status, life_goal, medical_view, welfare_view, \
+           opened_on, closed_on FROM cases WHERE id = ?",
     )
     .bind(case_id)
     .fetch_one(&mut *conn)
@@ -91,6 +91,7 @@ pub async fn case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<
         "pseudonym",
         "intake_channel",
         "program",
+        "intake_agency_id",
         "risk",
         "status",
         "life_goal",
@@ -279,6 +280,73 @@ pub async fn conflict(conn: &mut SqliteConnection, conflict_id: &str) -> anyhow:
     append(conn, &case_id, "conflict", conflict_id, Value::Object(data)).await
 }
 
+/// Logs a supervisor's review of a note revision.
+pub async fn review(conn: &mut SqliteConnection, review_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query(
+        "SELECT n.case_id, r.note_id, r.revision, r.reviewer_id, r.decision, r.comment, r.decided_at \
+         FROM reviews r JOIN notes n ON n.id = r.note_id WHERE r.id = ?",
+    )
+    .bind(review_id)
+    .fetch_one(&mut *conn)
+    .await
+    .context("loading a review to log")?;
+    let case_id: String = row.try_get("case_id")?;
+    let data = json!({
+        "note_id": row.try_get::<String, _>("note_id")?,
+        "revision": row.try_get::<i64, _>("revision")?,
+        "reviewer_id": row.try_get::<String, _>("reviewer_id")?,
+        "decision": row.try_get::<String, _>("decision")?,
+        "comment": row.try_get::<String, _>("comment")?,
+        "decided_at": row.try_get::<String, _>("decided_at")?,
+    });
+    append(conn, &case_id, "review", review_id, data).await
+}
+
+/// Logs everything of one case again, under new sequence numbers: what a newcomer to its team
+/// needs, since their devices' cursors are past the case's earlier changes. Each entry is a
+/// whole record, so the team's devices take the repeats in without effect.
+pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<()> {
+    case(conn, case_id).await?;
+    team(conn, case_id).await?;
+    agencies(conn, case_id).await?;
+    let visits: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM visits WHERE case_id = ? ORDER BY starts_at, id")
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for visit_id in &visits {
+        visit(conn, visit_id).await?;
+    }
+    let revisions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT r.note_id, r.revision FROM note_revisions r JOIN notes n ON n.id = r.note_id \
+         WHERE n.case_id = ? ORDER BY r.received_at, r.note_id, r.revision",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (note_id, revision) in &revisions {
+        stored_revision(conn, note_id, *revision as u32).await?;
+    }
+    let reviews: Vec<String> = sqlx::query_scalar(
+        "SELECT r.id FROM reviews r JOIN notes n ON n.id = r.note_id WHERE n.case_id = ? ORDER BY r.decided_at, r.id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for review_id in &reviews {
+        review(conn, review_id).await?;
+    }
+    let conflicts: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM conflicts WHERE case_id = ? ORDER BY created_seq, id")
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for conflict_id in &conflicts {
+        conflict(conn, conflict_id).await?;
+    }
+    Ok(())
+}
+
 /// Seeds an empty change log with the current state of every case, so that a device's first
 /// pull receives everything that existed before sync did.
 pub async fn backfill(pool: &SqlitePool) -> anyhow::Result<()> {
@@ -310,6 +378,12 @@ pub async fn backfill(pool: &SqlitePool) -> anyhow::Result<()> {
     .await?;
     for (note_id, revision) in &revisions {
         stored_revision(&mut tx, note_id, *revision as u32).await?;
+    }
+    let reviews: Vec<String> = sqlx::query_scalar("SELECT id FROM reviews ORDER BY decided_at, id")
+        .fetch_all(&mut *tx)
+        .await?;
+    for review_id in &reviews {
+        review(&mut tx, review_id).await?;
     }
     tx.commit().await.context("committing the backfill")
 }

@@ -2,6 +2,7 @@
 //! answers with what changed since a cursor. The rules they follow live in `app::sync`.
 
 mod apply;
+mod intake;
 pub mod log;
 mod pull;
 mod push;

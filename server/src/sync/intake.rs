@@ -1,0 +1,291 @@
+//! Mutations that create records: a consultation registered as a case, a visit scheduled, a
+//! supervisor's review of a note. Each checks the author's rights and the input, writes, logs
+//! the change for devices and audits, on the push's transaction.
+
+use super::apply::Failure;
+use super::log;
+use crate::audit::{self, Action, Event};
+use crate::db::now_text;
+use app::api::{AppError, Viewer};
+use app::domain::access::may_see_case;
+use app::domain::error::required_text;
+use app::domain::review::{ReviewDecision, COMMENT_MAX};
+use app::domain::visit::local_day;
+use app::domain::{
+    AgencyId, AgencyKind, CaseId, CaseStatus, FieldError, IntakeChannel, NoteId, Problem, Program,
+    RiskLevel, Role, StaffId, TimeWindow, VisitId,
+};
+use chrono::Utc;
+use sqlx::SqliteConnection;
+
+/// The longest pseudonym, in characters.
+pub const PSEUDONYM_MAX: usize = 100;
+/// The longest place, in characters.
+pub const PLACE_MAX: usize = 200;
+/// The most agencies one intake or one visit may name.
+const LIST_MAX: usize = 50;
+
+fn refuse<T>(reason: &str) -> Result<T, Failure> {
+    Err(Failure::Rejected(reason.to_owned()))
+}
+
+fn invalid(field: &str, problem: Problem) -> Failure {
+    AppError::Invalid(vec![FieldError::new(field, problem)]).into()
+}
+
+async fn audit(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    action: Action,
+    case_id: CaseId,
+    record_id: String,
+) -> Result<(), Failure> {
+    audit::record(
+        conn,
+        Event {
+            actor: Some(viewer),
+            action,
+            case_id: Some(case_id.to_string()),
+            record_id: Some(record_id),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn agencies_exist(conn: &mut SqliteConnection, ids: &[AgencyId]) -> Result<(), Failure> {
+    if ids.len() > LIST_MAX {
+        return Err(invalid("agencies", Problem::TooLong { max: LIST_MAX }));
+    }
+    for id in ids {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM agencies WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return refuse("That agency is not in the directory.");
+        }
+    }
+    Ok(())
+}
+
+/// Registers a consultation. The intake channel follows from the agency the author acts for,
+/// and the responsible program from the channel (the case study's routing rule).
+pub async fn open_case(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    case_id: CaseId,
+    pseudonym: &str,
+    risk: RiskLevel,
+    agencies: &[AgencyId],
+) -> Result<(), Failure> {
+    let pseudonym = required_text("pseudonym", pseudonym, PSEUDONYM_MAX)
+        .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?;
+    if !viewer.role.writes_notes() {
+        return refuse("Only field staff register consultations.");
+    }
+    let (acting, kind): (String, String) = sqlx::query_as(
+        "SELECT a.id, a.kind FROM staff s JOIN agencies a ON a.id = s.acts_for_agency_id WHERE s.id = ?",
+    )
+    .bind(viewer.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let channel = AgencyKind::parse(&kind)
+        .ok()
+        .and_then(IntakeChannel::registered_at);
+    let Some(channel) = channel else {
+        return refuse(
+            "Consultations are registered at a welfare desk or at the public health center.",
+        );
+    };
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+        .bind(case_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return refuse("That case id is already taken.");
+    }
+    agencies_exist(conn, agencies).await?;
+    let case = case_id.to_string();
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, opened_on, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&case)
+    .bind(&pseudonym)
+    .bind(channel.code())
+    .bind(channel.responsible_program().code())
+    .bind(&acting)
+    .bind(risk.code())
+    .bind(CaseStatus::Intake.code())
+    .bind(local_day(Utc::now()).to_string())
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?)")
+        .bind(&case)
+        .bind(viewer.id.to_string())
+        .bind(&now)
+        .execute(&mut *conn)
+        .await?;
+    for agency in agencies {
+        sqlx::query(
+            "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, 'intake', ?)",
+        )
+        .bind(&case)
+        .bind(agency.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    log::case(conn, &case).await?;
+    log::team(conn, &case).await?;
+    log::agencies(conn, &case).await?;
+    audit(conn, viewer, Action::OpenCase, case_id, case.clone()).await
+}
+
+/// Schedules a visit; members not yet on the team join it (joining never removes anyone).
+pub async fn plan_visit(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    visit_id: VisitId,
+    case_id: CaseId,
+    window: TimeWindow,
+    place: &str,
+    members: &[StaffId],
+) -> Result<(), Failure> {
+    let place = required_text("place", place, PLACE_MAX)
+        .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?;
+    if members.is_empty() {
+        return Err(invalid("members", Problem::Required));
+    }
+    if members.len() > LIST_MAX {
+        return Err(invalid("members", Problem::TooLong { max: LIST_MAX }));
+    }
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM visits WHERE id = ?")
+        .bind(visit_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return refuse("That visit id is already taken.");
+    }
+    for member in members {
+        let found: Option<(String, bool)> =
+            sqlx::query_as("SELECT role, disabled FROM staff WHERE id = ?")
+                .bind(member.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+        let goes_on_visits = found.is_some_and(|(role, disabled)| {
+            !disabled && Role::parse(&role).is_ok_and(Role::writes_notes)
+        });
+        if !goes_on_visits {
+            return refuse("Only active field staff can be assigned to a visit.");
+        }
+    }
+    let (visit, case) = (visit_id.to_string(), case_id.to_string());
+    sqlx::query(
+        "INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES (?, ?, ?, ?, ?, 'planned')",
+    )
+    .bind(&visit)
+    .bind(&case)
+    .bind(crate::db::time_text(window.starts_at))
+    .bind(crate::db::time_text(window.ends_at))
+    .bind(&place)
+    .execute(&mut *conn)
+    .await?;
+    let mut joined = false;
+    for member in members {
+        sqlx::query("INSERT OR IGNORE INTO visit_members (visit_id, staff_id) VALUES (?, ?)")
+            .bind(&visit)
+            .bind(member.to_string())
+            .execute(&mut *conn)
+            .await?;
+        let added = sqlx::query(
+            "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
+             ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
+        )
+        .bind(&case)
+        .bind(member.to_string())
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        joined |= added > 0;
+    }
+    if joined {
+        // Newcomers' devices hold nothing of the case yet: everything of it is logged again,
+        // the new visit included.
+        log::whole_case(conn, &case).await?;
+    } else {
+        log::visit(conn, &visit).await?;
+    }
+    audit(conn, viewer, Action::PlanVisit, case_id, visit).await
+}
+
+/// A supervisor of the case's program approves a revision of a note or returns it.
+pub async fn review(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    review_id: uuid::Uuid,
+    note_id: NoteId,
+    revision: u32,
+    decision: &ReviewDecision,
+) -> Result<(), Failure> {
+    let comment = match decision {
+        ReviewDecision::Approved => String::new(),
+        ReviewDecision::Returned { comment } => required_text("comment", comment, COMMENT_MAX)
+            .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?,
+    };
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT n.case_id, c.program FROM notes n JOIN cases c ON c.id = n.case_id \
+         JOIN note_revisions r ON r.note_id = n.id AND r.revision = ? WHERE n.id = ?",
+    )
+    .bind(revision)
+    .bind(note_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((case_id, program)) = found else {
+        return refuse("The record does not exist, or you are not on its team.");
+    };
+    let supervises = viewer.role == Role::Supervisor
+        && Program::parse(&program)
+            .is_ok_and(|p| may_see_case(viewer.role, viewer.supervises, false, p));
+    if !supervises {
+        return refuse("Only a supervisor of the case's program reviews its notes.");
+    }
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM reviews WHERE id = ?")
+        .bind(review_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return refuse("That review id is already taken.");
+    }
+    let code = match decision {
+        ReviewDecision::Approved => "approve",
+        ReviewDecision::Returned { .. } => "return",
+    };
+    sqlx::query(
+        "INSERT INTO reviews (id, note_id, revision, reviewer_id, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(review_id.to_string())
+    .bind(note_id.to_string())
+    .bind(revision)
+    .bind(viewer.id.to_string())
+    .bind(code)
+    .bind(&comment)
+    .bind(now_text())
+    .execute(&mut *conn)
+    .await?;
+    log::review(conn, &review_id.to_string()).await?;
+    let case_id: CaseId = case_id
+        .parse()
+        .map_err(|_| Failure::Internal(anyhow::anyhow!("a stored case id")))?;
+    audit(
+        conn,
+        viewer,
+        Action::ReviewNote,
+        case_id,
+        note_id.to_string(),
+    )
+    .await
+}
