@@ -7,4 +7,5 @@ mod helpers;
 mod notes;
 mod simulation;
 mod sync;
+mod team;
 mod visits;

@@ -11,7 +11,7 @@ use chrono::Utc;
 use reqwest::{Client, StatusCode};
 use uuid::Uuid;
 
-fn note_fields(next_steps: &str) -> NoteFields {
+pub(crate) fn note_fields(next_steps: &str) -> NoteFields {
     NoteFields {
         met: true,
         met_with: "本人".into(),
@@ -41,7 +41,7 @@ fn edit_case(case_id: &str, field: CaseField, value: &str, base_version: u64) ->
 }
 
 /// Pushes the replica's outbox and takes in the answer.
-async fn push(app: &TestApp, client: &Client, replica: &mut Replica) -> PushResponse {
+pub(crate) async fn push(app: &TestApp, client: &Client, replica: &mut Replica) -> PushResponse {
     let request = replica.push_request().expect("something to push");
     let res = app.sync_as(client, "push", &request).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -51,7 +51,7 @@ async fn push(app: &TestApp, client: &Client, replica: &mut Replica) -> PushResp
 }
 
 /// Pulls until the server has nothing more.
-async fn pull_all(app: &TestApp, client: &Client, replica: &mut Replica) {
+pub(crate) async fn pull_all(app: &TestApp, client: &Client, replica: &mut Replica) {
     loop {
         let res = app.sync_as(client, "pull", &replica.pull_request()).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -66,7 +66,7 @@ async fn pull_all(app: &TestApp, client: &Client, replica: &mut Replica) {
     }
 }
 
-fn device() -> Replica {
+pub(crate) fn device() -> Replica {
     Replica::new(ClientId(Uuid::new_v4()))
 }
 
