@@ -34,6 +34,9 @@ fn CaseLoader() -> impl IntoView {
     let case_id = Memo::new(move |_| params.read().get("id")?.parse::<CaseId>().ok());
     let local =
         from_device(move |r, me, refs| case_id.get().and_then(|id| r.local_case(id, me, refs)));
+    // Unsaved goal text lives above the page, so a sync that redraws it never drops a word.
+    provide_context(GoalDrafts(RwSignal::new(Vec::new())));
+    provide_context(Said(RwSignal::new(None)));
     view! {
         <A href="/visits" attr:class="back-link">{tr(T::BackToList)}</A>
         {move || match local.get() {
@@ -43,6 +46,14 @@ fn CaseLoader() -> impl IntoView {
         }}
     }
 }
+
+/// Whether the last change was saved on the device, kept above the page like the drafts.
+#[derive(Clone, Copy)]
+struct Said(RwSignal<Option<bool>>);
+
+/// Goal text being typed and not yet saved, by field.
+#[derive(Clone, Copy)]
+struct GoalDrafts(RwSignal<Vec<(CaseField, String)>>);
 
 /// Records one change on the device and says so once IndexedDB has it.
 fn record(op: Op, said: RwSignal<Option<bool>>) {
@@ -94,7 +105,7 @@ fn CaseView(local: LocalCase) -> impl IntoView {
     let editor = me
         .as_ref()
         .is_some_and(|v| on_team && v.role.writes_notes() || v.role == Role::Supervisor);
-    let said = RwSignal::new(None::<bool>);
+    let said = expect_context::<Said>().0;
     let case_id = case.id;
     let program = case.program;
     let channel = case.intake_channel;
@@ -119,7 +130,7 @@ fn CaseView(local: LocalCase) -> impl IntoView {
             {editor.then(|| view! { <CaseEditor case=case.clone() said/> })}
             <CaseSummaryView case=case.clone()/>
             <TeamEditor team=case.team.clone() case_id editor said/>
-            <AgenciesEditor case_id intake=agencies_intake close=agencies_close status=case.status editor said/>
+            <AgenciesEditor case_id intake=agencies_intake close=agencies_close editor said/>
             <VisitsOfCase visits/>
             {editor.then(|| view! { <PlanVisit case_id team=case.team.clone() said/> })}
             <NotesView notes unsynced reviews/>
@@ -180,7 +191,23 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                 </label>
             </div>
             {goals.into_iter().map(|(field, label, current)| {
-                let text = RwSignal::new(current.clone());
+                let drafts = expect_context::<GoalDrafts>().0;
+                let saved = current.clone();
+                let text = Signal::derive(move || {
+                    drafts
+                        .with(|d| d.iter().find(|(f, _)| *f == field).map(|(_, t)| t.clone()))
+                        .unwrap_or_else(|| saved.clone())
+                });
+                let type_in = move |value: String| {
+                    drafts.update(|d| {
+                        d.retain(|(f, _)| *f != field);
+                        d.push((field, value));
+                    })
+                };
+                let save = move |_| {
+                    edit_case(case_id, field, text.get_untracked(), said);
+                    drafts.update(|d| d.retain(|(f, _)| *f != field));
+                };
                 let id = format!("goal-{}", field.code());
                 view! {
                     <div class="field">
@@ -188,10 +215,10 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                         <textarea id=id rows=3 maxlength=crate::domain::case::LIFE_GOAL_MAX
                             data-testid=format!("goal-{}", field.code())
                             prop:value=move || text.get()
-                            on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                            on:input=move |ev| type_in(event_target_value(&ev))></textarea>
                         <button type="button" class="secondary" data-testid=format!("goal-save-{}", field.code())
                             disabled=move || text.with(|t| *t == current)
-                            on:click=move |_| edit_case(case_id, field, text.get_untracked(), said)>
+                            on:click=save>
                             {tr(T::Save)}
                         </button>
                     </div>
@@ -280,7 +307,6 @@ fn AgenciesEditor(
     case_id: CaseId,
     intake: Vec<Agency>,
     close: Vec<Agency>,
-    status: CaseStatus,
     editor: bool,
     said: RwSignal<Option<bool>>,
 ) -> impl IntoView {
@@ -293,9 +319,7 @@ fn AgenciesEditor(
             <h2 id="agencies-title">{tr(T::AgenciesInvolved)}</h2>
             <p class="hint">{tr(T::AgenciesHelp)}</p>
             {phases.into_iter().map(|(phase, label, list)| {
-                // Agencies at close are recorded while closing and after.
-                let editable = editor && (phase == AgencyPhase::Intake || status != CaseStatus::Intake);
-                view! { <AgencyList case_id phase label list editable said/> }
+                view! { <AgencyList case_id phase label list editable=editor said/> }
             }).collect_view()}
         </section>
     }
@@ -336,7 +360,7 @@ fn AgencyList(
         }
     };
     view! {
-        <h3>{tr(label)} " " <span class="count" data-testid=format!("agency-count-{code}")>{list.len()}</span></h3>
+        <h3>{tr(label)} " " <span class="agency-count" data-testid=format!("agency-count-{code}")>{list.len()}</span></h3>
         <ul class="agency-list" data-testid=format!("agencies-{code}")>
             {list.into_iter().map(|a| {
                 let agency_id = a.id;

@@ -1,0 +1,114 @@
+import { expect, Page, test } from '@playwright/test';
+import { device, expectAccessible, login, open, writeNote } from './helpers';
+
+/** Tomorrow's date in Japan, as a date input wants it. */
+function tomorrowInJapan(): string {
+  return new Date(Date.now() + 9 * 3600_000 + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Presses the sync button and waits until nothing is left to send. */
+async function syncNow(page: Page) {
+  await page.getByTestId('sync-now').click();
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+}
+
+test('a consultation becomes a joint visit, a returned note is amended and approved, and the agencies grow', async ({ browser }, info) => {
+  const tag = `${info.project.name}-${Date.now()}`;
+  const pseudonym = `Hさん ${tag}`;
+
+  // A community social worker at a welfare desk registers the consultation, high risk, with
+  // a joint first visit for the nurse and a dispatched PSW.
+  const [csw, cswPage] = await device(browser, info);
+  await login(cswPage, 'csw.takahashi', /\/visits$/);
+  await open(cswPage, '/intake');
+  await expect(cswPage.getByTestId('intake-routing')).toHaveAttribute('data-program', 'model_program');
+  await cswPage.getByTestId('intake-pseudonym').fill(pseudonym);
+  await cswPage.getByTestId('intake-risk').selectOption('high');
+  await cswPage.getByTestId('intake-day').fill(tomorrowInJapan());
+  await cswPage.getByTestId('intake-place').fill('南区の自宅');
+  for (const name of ['佐藤 美咲', '鈴木 健']) {
+    await cswPage.locator('label.check', { hasText: name }).getByTestId('intake-member').check();
+  }
+  await expectAccessible(cswPage);
+  await cswPage.getByTestId('intake-submit').click();
+  await expect(cswPage).toHaveURL(/\/cases\//);
+  await expect(cswPage.getByTestId('case-responsible')).toHaveAttribute('data-program', 'model_program');
+  await expect(cswPage.getByTestId('case-team')).toHaveAttribute('data-count', '3');
+  await expect(cswPage.getByTestId('agency-count-intake')).toHaveText('1');
+  await syncNow(cswPage);
+  await expect(cswPage.getByTestId('case-unsent')).toHaveCount(0);
+  await expectAccessible(cswPage);
+
+  // The nurse and the PSW get the case and its visit; the high risk is on top with the
+  // crisis contacts. Both write their notes offline.
+  const [nurse, nursePage] = await device(browser, info);
+  const [psw, pswPage] = await device(browser, info);
+  const authors: [typeof nurse, Page, string][] = [
+    [nurse, nursePage, 'nurse.sato'],
+    [psw, pswPage, 'psw.suzuki'],
+  ];
+  for (const [context, page, loginName] of authors) {
+    await login(page, loginName, /\/visits$/);
+    await expect(page.getByTestId('risk-flag').filter({ hasText: pseudonym })).toBeVisible();
+    await expect(page.getByTestId('crisis-contact').first()).toBeVisible();
+    await page.getByTestId('visit-item').filter({ hasText: pseudonym }).locator('a').click();
+    await expect(page.getByTestId('visit-detail')).toBeVisible();
+    await context.setOffline(true);
+    await writeNote(page, `${loginName} の記録 ${tag}`);
+    await context.setOffline(false);
+    await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  }
+
+  // The supervisor of the model program returns the nurse's note with a comment.
+  const [boss, bossPage] = await device(browser, info);
+  await login(bossPage, 'supervisor.kobayashi', /\/review$/);
+  const nurseNote = bossPage.getByTestId('review-item').filter({ hasText: `nurse.sato の記録 ${tag}` });
+  await expect(nurseNote).toBeVisible();
+  await expect(bossPage.getByTestId('review-item').filter({ hasText: `psw.suzuki の記録 ${tag}` })).toBeVisible();
+  await expectAccessible(bossPage);
+  await nurseNote.getByTestId('review-comment').fill('服薬状況を追記してください');
+  await nurseNote.getByTestId('review-return').click();
+  await expect(nurseNote).toHaveCount(0);
+  await expect(bossPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+
+  // The comment reaches the nurse's device; she amends the note there.
+  await syncNow(nursePage);
+  const returned = nursePage.getByTestId('note-item').filter({ hasText: `nurse.sato の記録 ${tag}` });
+  await expect(returned.getByTestId('note-review')).toHaveAttribute('data-state', 'returned');
+  await expect(returned.getByTestId('note-review-comment')).toContainText('服薬状況を追記してください');
+  await returned.getByTestId('note-amend').click();
+  await expect(nursePage.getByTestId('amending')).toBeVisible();
+  await nursePage.getByTestId('note-medication').fill('服薬は継続している');
+  await nursePage.getByTestId('note-submit').click();
+  await expect(nursePage.getByTestId('note-saved')).toContainText('保存しました');
+  await expect(nursePage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+
+  // Back in the queue as revision 2 with its history; the supervisor approves it.
+  await syncNow(bossPage);
+  const amended = bossPage.getByTestId('review-item').filter({ hasText: '服薬は継続している' });
+  await expect(amended).toBeVisible();
+  await expect(amended.getByTestId('note-history-review')).toContainText('服薬状況を追記してください');
+  await amended.getByTestId('review-approve').click();
+  await expect(amended).toHaveCount(0);
+  await expect(bossPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await syncNow(nursePage);
+  const approved = nursePage.getByTestId('note-item').filter({ hasText: `nurse.sato の記録 ${tag}` });
+  await expect(approved.getByTestId('note-review')).toHaveAttribute('data-state', 'approved');
+  await expect(approved.getByTestId('note-history-revision')).toHaveCount(2);
+
+  // At close the social worker records more agencies than at intake and closes the case.
+  await syncNow(cswPage);
+  for (const count of ['1', '2', '3']) {
+    await cswPage.getByTestId('agency-add-select-close').selectOption({ index: 1 });
+    await cswPage.getByTestId('agency-add-close').click();
+    await expect(cswPage.getByTestId('agency-count-close')).toHaveText(count);
+  }
+  await cswPage.getByTestId('case-status-select').selectOption('closed');
+  await expect(cswPage.getByTestId('case-saved')).toBeVisible();
+  await expect(cswPage.getByTestId('case-status-select')).toHaveValue('closed');
+  await syncNow(cswPage);
+
+  for (const context of [csw, nurse, psw, boss]) {
+    await context.close();
+  }
+});
