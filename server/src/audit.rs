@@ -35,6 +35,8 @@ pub enum Action {
     PlanVisit,
     /// Approved or returned a note.
     ReviewNote,
+    /// Read a program's indicators.
+    ReadIndicators,
 }
 
 impl Action {
@@ -52,6 +54,7 @@ impl Action {
             Action::OpenCase => "open_case",
             Action::PlanVisit => "plan_visit",
             Action::ReviewNote => "review_note",
+            Action::ReadIndicators => "read_indicators",
         }
     }
 }

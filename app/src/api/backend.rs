@@ -32,6 +32,12 @@ pub trait Backend: Send + Sync + 'static {
     async fn reference(&self) -> Result<crate::sync::Reference, AppError>;
     /// Recent notes of the programs the viewer supervises.
     async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
+    /// The indicators of the viewer's program over a period: supervisors only.
+    async fn indicators(
+        &self,
+        viewer: &Viewer,
+        period: crate::domain::indicators::Period,
+    ) -> Result<crate::domain::indicators::Indicators, AppError>;
 }
 
 /// The backend as held in Leptos context.

@@ -102,6 +102,38 @@ pub async fn program_notes() -> Result<Vec<NoteListItem>, AppError> {
     backend.program_notes(&viewer).await.map_err(ssr::status)
 }
 
+/// The indicators of the signed-in supervisor's program from `from` to `to` (days, included).
+#[server(prefix = "/api", endpoint = "indicators")]
+pub async fn indicators(
+    from: String,
+    to: String,
+) -> Result<crate::domain::indicators::Indicators, AppError> {
+    use crate::domain::{FieldError, Problem};
+    let (backend, viewer) = ssr::signed_in().await?;
+    let day = |field: &str, text: &str| {
+        text.parse::<chrono::NaiveDate>()
+            .map_err(|_| FieldError::new(field, Problem::UnknownChoice))
+    };
+    let period = match (day("from", &from), day("to", &to)) {
+        (Ok(from), Ok(to)) if from <= to => crate::domain::indicators::Period { from, to },
+        (Ok(_), Ok(_)) => {
+            return Err(ssr::status(AppError::Invalid(vec![FieldError::new(
+                "to",
+                Problem::EndsBeforeStart,
+            )])))
+        }
+        (a, b) => {
+            return Err(ssr::status(AppError::Invalid(
+                [a.err(), b.err()].into_iter().flatten().collect(),
+            )))
+        }
+    };
+    backend
+        .indicators(&viewer, period)
+        .await
+        .map_err(ssr::status)
+}
+
 /// Server-side helpers shared by the server functions above.
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

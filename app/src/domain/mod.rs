@@ -9,6 +9,7 @@ pub(crate) mod code;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod indicators;
 pub mod lang;
 pub mod note;
 pub mod review;

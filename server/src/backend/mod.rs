@@ -1,6 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
+mod indicators;
 pub(crate) mod notes;
 mod reference;
 mod rows;
@@ -224,5 +225,13 @@ impl Backend for Service {
 
     async fn reference(&self) -> Result<app::sync::Reference, AppError> {
         reference::load(&self.db).await
+    }
+
+    async fn indicators(
+        &self,
+        viewer: &Viewer,
+        period: app::domain::indicators::Period,
+    ) -> Result<app::domain::indicators::Indicators, AppError> {
+        indicators::load(&self.db, viewer, period).await
     }
 }

@@ -443,3 +443,127 @@ async fn closing_a_case_keeps_the_day_and_the_agencies_at_close() {
     assert_eq!(case.agencies_close.len(), 3);
     assert_eq!(case.case.agencies_at_close.map(|l| l.len()), Some(3));
 }
+
+async fn indicators(app: &TestApp, client: &Client, day: &str) -> reqwest::Response {
+    app.call_as(client, "indicators", &[("from", day), ("to", day)])
+        .await
+}
+
+#[tokio::test]
+async fn indicators_count_a_joint_visit_and_agencies_that_grew_from_intake_to_close() {
+    let app = spawn_app().await;
+    let today = app::domain::visit::local_day(Utc::now()).to_string();
+    let kobayashi = app.signed_in_client("supervisor.kobayashi").await;
+    let read = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        res.json::<app::domain::indicators::Indicators>()
+            .await
+            .unwrap()
+    };
+    let before = read(indicators(&app, &kobayashi, &today).await).await;
+
+    // A desk case, visited today by the social worker and a nurse together, then closed with
+    // three agencies where there was one.
+    let csw = app.signed_in_client("csw.takahashi").await;
+    let refs = reference(&app, &csw).await;
+    let mut desk = device();
+    let first = refs.agencies[0].id;
+    let case_id = open_case(&app, &csw, &mut desk, "Iさん", vec![first]).await;
+    let (me, nurse) = (
+        staff(&app, "csw.takahashi").await,
+        staff(&app, "nurse.sato").await,
+    );
+    let visit_id = VisitId(Uuid::new_v4());
+    let starts_at = Utc::now() - Duration::minutes(90);
+    desk.record(
+        Op::PlanVisit {
+            visit_id,
+            case_id,
+            starts_at,
+            ends_at: starts_at + Duration::hours(1),
+            place: "自宅".into(),
+            members: vec![me, nurse],
+        },
+        Utc::now(),
+    );
+    desk.record(
+        Op::CreateNote {
+            note_id: NoteId(Uuid::new_v4()),
+            visit_id,
+            fields: note_fields("一緒に訪問した"),
+        },
+        Utc::now(),
+    );
+    for agency_id in refs.agencies.iter().take(3).map(|a| a.id) {
+        desk.record(
+            Op::AddAgency {
+                case_id,
+                phase: AgencyPhase::Close,
+                agency_id,
+            },
+            Utc::now(),
+        );
+    }
+    desk.record(
+        Op::EditCase {
+            case_id,
+            edit: FieldEdit {
+                field: CaseField::Status,
+                value: "closed".into(),
+                base_version: 0,
+            },
+        },
+        Utc::now(),
+    );
+    let response = push(&app, &csw, &mut desk).await;
+    assert!(response
+        .outcomes
+        .iter()
+        .all(|o| matches!(o, MutationOutcome::Applied { .. })));
+
+    let after = read(indicators(&app, &kobayashi, &today).await).await;
+    let desk_cases = |i: &app::domain::indicators::Indicators| {
+        i.cases_by_channel
+            .iter()
+            .filter(|(c, p, _)| c.code() == "welfare_desk" && *p == Program::ModelProgram)
+            .map(|(_, _, n)| *n)
+            .sum::<usize>()
+    };
+    assert_eq!(desk_cases(&after), desk_cases(&before) + 1);
+    assert_eq!(after.visits, before.visits + 1);
+    assert_eq!(
+        after.joint_visits,
+        before.joint_visits + 1,
+        "two agencies went"
+    );
+    assert_eq!(
+        after.days_to_first_visit.len(),
+        before.days_to_first_visit.len() + 1
+    );
+    assert!(
+        after.days_to_first_visit.contains(&0),
+        "visited the day it came in"
+    );
+    let (grew_before, closed_before) = before.agencies_grew();
+    assert_eq!(after.agencies_grew(), (grew_before + 1, closed_before + 1));
+    let ours = after
+        .closed
+        .iter()
+        .find(|c| c.pseudonym == "Iさん")
+        .unwrap();
+    assert_eq!((ours.at_intake, ours.at_close), (1, 3));
+
+    // Not for field staff, nor for a period that ends before it starts.
+    assert_eq!(
+        indicators(&app, &csw, &today).await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let backwards = app
+        .call_as(
+            &kobayashi,
+            "indicators",
+            &[("from", "2026-11-20"), ("to", "2026-11-01")],
+        )
+        .await;
+    assert_eq!(backwards.status(), reqwest::StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,106 @@
+//! The facts behind a program's indicators, read for its supervisor; the figures themselves
+//! are worked out by `app::domain::indicators`, where they are unit-tested.
+
+use super::OrInternal;
+use crate::audit::{self, Action, Event};
+use app::api::{AppError, Viewer};
+use app::domain::indicators::{CaseFacts, Indicators, Period, VisitFacts};
+use app::domain::visit::local_day;
+use app::domain::{AgencyId, IntakeChannel, Program};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Row, SqlitePool};
+use std::collections::BTreeMap;
+
+fn day(text: &str) -> anyhow::Result<NaiveDate> {
+    Ok(text.parse()?)
+}
+
+fn local(text: &str) -> anyhow::Result<NaiveDate> {
+    Ok(local_day(
+        DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc),
+    ))
+}
+
+/// The indicators of the viewer's program over `period`. Supervisors only.
+pub async fn load(
+    db: &SqlitePool,
+    viewer: &Viewer,
+    period: Period,
+) -> Result<Indicators, AppError> {
+    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
+        (true, Some(program)) => program,
+        _ => return Err(AppError::Forbidden),
+    };
+    let mut tx = db.begin().await.or_internal("starting a read")?;
+    let rows = sqlx::query(
+        "SELECT c.id, c.pseudonym, c.intake_channel, c.program, c.opened_on, c.status, c.closed_on, \
+           (SELECT MIN(v.starts_at) FROM visits v WHERE v.case_id = c.id AND v.status = 'done') AS first_visit, \
+           (SELECT COUNT(*) FROM case_agencies a WHERE a.case_id = c.id AND a.phase = 'intake') AS at_intake, \
+           (SELECT COUNT(*) FROM case_agencies a WHERE a.case_id = c.id AND a.phase = 'close') AS at_close \
+         FROM cases c WHERE c.program = ?",
+    )
+    .bind(program.code())
+    .fetch_all(&mut *tx)
+    .await
+    .or_internal("reading cases for indicators")?;
+    let cases = rows
+        .iter()
+        .map(|row| -> anyhow::Result<CaseFacts> {
+            let closed: Option<String> = row.try_get("closed_on")?;
+            let status: String = row.try_get("status")?;
+            let first: Option<String> = row.try_get("first_visit")?;
+            Ok(CaseFacts {
+                channel: IntakeChannel::parse(&row.try_get::<String, _>("intake_channel")?)
+                    .map_err(|_| anyhow::anyhow!("a stored channel"))?,
+                program: Program::parse(&row.try_get::<String, _>("program")?)
+                    .map_err(|_| anyhow::anyhow!("a stored program"))?,
+                opened_on: day(&row.try_get::<String, _>("opened_on")?)?,
+                first_visit_on: first.as_deref().map(local).transpose()?,
+                closed_on: match (status.as_str(), closed) {
+                    ("closed", Some(d)) => Some(day(&d)?),
+                    _ => None,
+                },
+                pseudonym: row.try_get("pseudonym")?,
+                agencies_at_intake: row.try_get::<i64, _>("at_intake")? as usize,
+                agencies_at_close: row.try_get::<i64, _>("at_close")? as usize,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading cases for indicators")?;
+    let members: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT v.id, v.starts_at, s.acts_for_agency_id FROM visits v \
+         JOIN cases c ON c.id = v.case_id JOIN visit_members m ON m.visit_id = v.id \
+         JOIN staff s ON s.id = m.staff_id WHERE c.program = ? AND v.status = 'done'",
+    )
+    .bind(program.code())
+    .fetch_all(&mut *tx)
+    .await
+    .or_internal("reading visits for indicators")?;
+    let mut visits: BTreeMap<String, VisitFacts> = BTreeMap::new();
+    for (visit, starts_at, agency) in members {
+        let agency: AgencyId = agency.parse().or_internal("a stored agency id")?;
+        let day = local(&starts_at).or_internal("a stored visit time")?;
+        visits
+            .entry(visit)
+            .or_insert_with(|| VisitFacts {
+                day,
+                agencies: Default::default(),
+            })
+            .agencies
+            .insert(agency);
+    }
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ReadIndicators,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
+    tx.commit().await.or_internal("ending a read")?;
+    let visits: Vec<VisitFacts> = visits.into_values().collect();
+    Ok(Indicators::compute(period, &cases, &visits))
+}
