@@ -565,5 +565,8 @@ async fn indicators_count_a_joint_visit_and_agencies_that_grew_from_intake_to_cl
             &[("from", "2026-11-20"), ("to", "2026-11-01")],
         )
         .await;
-    assert_eq!(backwards.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(
+        backwards.status(),
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
