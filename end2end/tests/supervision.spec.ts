@@ -96,6 +96,13 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await expect(approved.getByTestId('note-review')).toHaveAttribute('data-state', 'approved');
   await expect(approved.getByTestId('note-history-revision')).toHaveCount(2);
 
+  // The supervisor's indicators before the case closes.
+  await open(bossPage, '/indicators');
+  const grewLine = bossPage.getByTestId('indicator-agencies-grew');
+  await expect(grewLine).toBeVisible();
+  const grewBefore = Number(await grewLine.getAttribute('data-grew'));
+  const closedBefore = Number(await grewLine.getAttribute('data-closed'));
+
   // At close the social worker records more agencies than at intake and closes the case.
   await syncNow(cswPage);
   for (const count of ['1', '2', '3']) {
@@ -107,6 +114,14 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await expect(cswPage.getByTestId('case-saved')).toBeVisible();
   await expect(cswPage.getByTestId('case-status-select')).toHaveValue('closed');
   await syncNow(cswPage);
+
+  // The indicators show one more closed case, and one more where the agencies grew.
+  await bossPage.reload();
+  await bossPage.locator('body[data-hydrated="true"]').waitFor();
+  await expect(grewLine).toHaveAttribute('data-closed', String(closedBefore + 1));
+  await expect(grewLine).toHaveAttribute('data-grew', String(grewBefore + 1));
+  await expect(bossPage.getByTestId('indicator-closed-cases')).toContainText(pseudonym);
+  await expectAccessible(bossPage);
 
   for (const context of [csw, nurse, psw, boss]) {
     await context.close();

@@ -2,6 +2,7 @@
 
 mod case;
 pub mod i18n;
+mod indicators;
 mod intake;
 mod login;
 mod pwa;
@@ -206,6 +207,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conflicts") view=review::ConflictsPage/>
                     <Route path=path!("/cases/:id") view=case::CasePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
+                    <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
                 </Routes>
             </main>
         </Router>
@@ -286,7 +288,10 @@ fn Header() -> impl IntoView {
                         view! {
                             <nav class="app-nav">
                                 <A href=start>{tr(nav_label)}</A>
-                                {supervisor.then(|| view! { <A href="/conflicts">{tr(T::OpenConflicts)}</A> })}
+                                {supervisor.then(|| view! {
+                                    <A href="/conflicts">{tr(T::OpenConflicts)}</A>
+                                    <A href="/indicators">{tr(T::Indicators)}</A>
+                                })}
                                 {viewer.role.writes_notes().then(|| view! { <A href="/intake">{tr(T::Intake)}</A> })}
                             </nav>
                             <span class="whoami" data-testid="whoami">

@@ -1,0 +1,178 @@
+//! The program's indicators for a chosen period, drawn as simple SVG charts with their figures
+//! beside them in text, for supervisors who would rather look than read.
+
+use super::i18n::{tr, use_lang, Label, T};
+use super::visit::ErrorNote;
+use super::RequireLogin;
+use crate::client::use_device;
+use crate::domain::indicators::{percent, Indicators};
+use crate::domain::visit::local_day;
+use crate::domain::Lang;
+use chrono::{Duration, Utc};
+use leptos::prelude::*;
+
+/// `/indicators`.
+#[component]
+pub fn IndicatorsPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <Figures/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Figures() -> impl IntoView {
+    let today = local_day(Utc::now());
+    let from = RwSignal::new((today - Duration::days(90)).to_string());
+    let to = RwSignal::new(today.to_string());
+    let figures = Resource::new(
+        move || (from.get(), to.get()),
+        |(from, to)| crate::api::indicators(from, to),
+    );
+    view! {
+        <section class="indicators" data-testid="indicators" aria-labelledby="indicators-title">
+            <h1 id="indicators-title">{tr(T::Indicators)}</h1>
+            <div class="field-row">
+                <label>{tr(T::PeriodFrom)} <input type="date" data-testid="period-from"
+                    prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/></label>
+                <label>{tr(T::PeriodTo)} <input type="date" data-testid="period-to"
+                    prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
+            </div>
+            <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match figures.await {
+                        Ok(figures) => view! { <Charts figures/> }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Horizontal bars: one row per label, one bar per value, scaled to the largest value.
+#[component]
+fn Bars(
+    title: String,
+    rows: Vec<(String, Vec<usize>)>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let largest = rows
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let per_row = rows.first().map(|(_, v)| v.len()).unwrap_or(1).max(1);
+    let bar_h = 14usize;
+    let row_h = per_row * bar_h + 22;
+    let height = rows.len() * row_h + 4;
+    let width = 320usize;
+    let scale = |n: usize| n * (width - 40) / largest;
+    view! {
+        <figure class="chart" data-testid=testid>
+            <svg viewBox=format!("0 0 {width} {height}") width="100%" role="img" aria-label=title.clone()>
+                <title>{title.clone()}</title>
+                {rows.iter().enumerate().map(|(i, (label, values))| {
+                    let y = i * row_h;
+                    view! {
+                        <text x="0" y=y + 13 class="chart-label">{label.clone()}</text>
+                        {values.iter().enumerate().map(|(j, n)| {
+                            let by = y + 18 + j * bar_h;
+                            view! {
+                                <rect x="0" y=by width=scale(*n).max(1) height=bar_h - 3 class=format!("bar bar-{j}")/>
+                                <text x=scale(*n) + 4 y=by + 10 class="chart-value">{*n}</text>
+                            }
+                        }).collect_view()}
+                    }
+                }).collect_view()}
+            </svg>
+            <figcaption class="sr-only">{title}</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+fn Charts(figures: Indicators) -> impl IntoView {
+    let lang = use_lang();
+    let device = use_device();
+    let agency_name = move |id: crate::domain::AgencyId| {
+        device.reference.with_untracked(|r| {
+            r.agencies
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| (a.name_ja.clone(), a.name_en.clone()))
+                .unwrap_or_else(|| ("?".into(), "?".into()))
+        })
+    };
+    let (grew, closed) = figures.agencies_grew();
+    let grew_share = percent(grew, closed);
+    let joint_share = percent(figures.joint_visits, figures.visits);
+    let median = figures.median_days_to_first_visit();
+    move || {
+        let lang = lang.get();
+        let pick = |pair: &(String, String)| match lang {
+            Lang::Ja => pair.0.clone(),
+            Lang::En => pair.1.clone(),
+        };
+        let channels: Vec<(String, Vec<usize>)> = figures
+            .cases_by_channel
+            .iter()
+            .map(|(c, p, n)| (format!("{} → {}", c.label(lang), p.label(lang)), vec![*n]))
+            .collect();
+        let closed_rows: Vec<(String, Vec<usize>)> = figures
+            .closed
+            .iter()
+            .map(|c| (c.pseudonym.clone(), vec![c.at_intake, c.at_close]))
+            .collect();
+        let weeks: Vec<(String, Vec<usize>)> = figures
+            .visits_per_agency_week
+            .iter()
+            .map(|(week, agency, n)| (format!("{week} {}", pick(&agency_name(*agency))), vec![*n]))
+            .collect();
+        let t = |key| super::i18n::t(lang, key);
+        view! {
+            <section class="card">
+                <h2>{t(T::AgenciesGrewTitle)}</h2>
+                <p class="headline" data-testid="indicator-agencies-grew"
+                    data-share=grew_share.map(|p| p.to_string()).unwrap_or_default()
+                    data-grew=grew data-closed=closed>
+                    {match grew_share {
+                        Some(p) => format!("{p}% ({grew} / {closed})"),
+                        None => t(T::NoClosedCases).to_owned(),
+                    }}
+                </p>
+                <p class="legend"><span class="swatch bar-0"></span> {t(T::AgenciesAtIntake)} " "
+                    <span class="swatch bar-1"></span> {t(T::AgenciesAtClose)}</p>
+                <Bars title=t(T::AgenciesGrewTitle).to_owned() rows=closed_rows testid="indicator-closed-cases"/>
+            </section>
+            <section class="card">
+                <h2>{t(T::CasesByChannel)}</h2>
+                <Bars title=t(T::CasesByChannel).to_owned() rows=channels testid="indicator-cases-by-channel"/>
+            </section>
+            <section class="card">
+                <h2>{t(T::DaysToFirstVisit)}</h2>
+                <p class="headline" data-testid="indicator-days-to-first-visit">
+                    {match median {
+                        Some(d) => format!("{} {d} {}", t(T::Median), t(T::Days)),
+                        None => "—".to_owned(),
+                    }}
+                    " · " {t(T::NotVisitedYet)} " " {figures.not_visited_yet}
+                </p>
+            </section>
+            <section class="card">
+                <h2>{t(T::JointVisits)}</h2>
+                <p class="headline" data-testid="indicator-joint-visits"
+                    data-share=joint_share.map(|p| p.to_string()).unwrap_or_default()>
+                    {match joint_share {
+                        Some(p) => format!("{p}% ({} / {})", figures.joint_visits, figures.visits),
+                        None => "—".to_owned(),
+                    }}
+                </p>
+                <h3>{t(T::VisitsPerAgencyWeek)}</h3>
+                <Bars title=t(T::VisitsPerAgencyWeek).to_owned() rows=weeks testid="indicator-visits-per-week"/>
+            </section>
+        }
+    }
+}
