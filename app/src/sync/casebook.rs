@@ -95,7 +95,7 @@ impl Replica {
     /// the views built on it show them; the replica itself is only borrowed when there are
     /// none.
     pub(super) fn overlaid(&self, me: StaffId, reference: &Reference) -> Cow<'_, Replica> {
-        let structural = self.outbox.iter().any(|m| {
+        let structural = self.outbox.iter().chain(&self.settling).any(|m| {
             matches!(
                 m.op,
                 Op::OpenCase { .. }
@@ -106,11 +106,13 @@ impl Replica {
                     | Op::RemoveAgency { .. }
             )
         });
-        if !structural {
+        if !structural && self.settling.is_empty() {
             return Cow::Borrowed(self);
         }
         let mut copy = self.clone();
-        for m in &self.outbox {
+        copy.outbox = self.settling.iter().chain(&self.outbox).cloned().collect();
+        copy.settling.clear();
+        for m in &copy.outbox.clone() {
             copy.show_pending(m, me, reference);
         }
         Cow::Owned(copy)
@@ -388,6 +390,10 @@ impl Replica {
     /// Synced notes whose current revision no supervisor has decided on, the riskiest case
     /// first, then the newest.
     pub fn review_queue(&self, me: StaffId, reference: &Reference) -> Vec<QueueItem> {
+        self.overlaid(me, reference).held_queue(me, reference)
+    }
+
+    fn held_queue(&self, me: StaffId, reference: &Reference) -> Vec<QueueItem> {
         let mut queue = Vec::new();
         for record in self.held_of("case") {
             let Some(case) = self.case(record.case_id, reference) else {
@@ -425,6 +431,10 @@ impl Replica {
 
     /// Every open conflict the device holds, by case.
     pub fn open_conflicts(&self, me: StaffId, reference: &Reference) -> Vec<CaseConflict> {
+        self.overlaid(me, reference).held_conflicts(me, reference)
+    }
+
+    fn held_conflicts(&self, me: StaffId, reference: &Reference) -> Vec<CaseConflict> {
         let mut list: Vec<CaseConflict> = self
             .held_of("conflict")
             .filter_map(|c| {

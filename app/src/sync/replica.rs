@@ -26,6 +26,11 @@ pub struct Replica {
     pub last_mutation_id: u64,
     /// Pulled records by (entity, id).
     pub records: BTreeMap<(String, String), Change>,
+    /// Mutations the server has applied whose records the device has not pulled yet: the
+    /// screens keep showing them until the next complete pull, so nothing seems to revert
+    /// between a push and its pull.
+    #[serde(skip)]
+    pub settling: Vec<Mutation>,
 }
 
 impl Replica {
@@ -39,6 +44,7 @@ impl Replica {
             cursor: 0,
             last_mutation_id: 0,
             records: BTreeMap::new(),
+            settling: Vec::new(),
         }
     }
 
@@ -66,13 +72,22 @@ impl Replica {
     /// Takes in a push's answer: acknowledged mutations leave the outbox, refused ones are kept
     /// aside with their reason.
     pub fn on_push(&mut self, response: &PushResponse) {
+        let mut refused = Vec::new();
         for outcome in &response.outcomes {
             if let MutationOutcome::Rejected { id, reason } = outcome {
                 if let Some(m) = self.outbox.iter().find(|m| m.id == *id) {
                     self.rejected.push((m.clone(), reason.clone()));
+                    refused.push(*id);
                 }
             }
         }
+        let last = self.last_mutation_id.max(response.last_mutation_id);
+        self.settling.extend(
+            self.outbox
+                .iter()
+                .filter(|m| m.id <= last && !refused.contains(&m.id))
+                .cloned(),
+        );
         self.acknowledge(response.last_mutation_id);
     }
 
@@ -109,6 +124,9 @@ impl Replica {
             }
         }
         self.cursor = self.cursor.max(response.cursor);
+        if !response.more {
+            self.settling.clear();
+        }
         self.acknowledge(response.last_mutation_id);
     }
 
@@ -123,6 +141,7 @@ impl Replica {
             cursor: self.cursor,
             last_mutation_id: self.last_mutation_id,
             records: BTreeMap::new(),
+            settling: Vec::new(),
         }
     }
 

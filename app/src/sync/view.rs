@@ -599,6 +599,48 @@ mod tests {
     }
 
     #[test]
+    fn an_applied_edit_stays_shown_between_its_push_and_the_pull_that_brings_it_back() {
+        let mut device = device_with(case_and_visit("2026-11-24T01:00:00Z", &[ME]));
+        device.record(
+            Op::EditVisit {
+                visit_id: visit_id(),
+                edit: crate::sync::FieldEdit {
+                    field: VisitField::Status,
+                    value: "cancelled".into(),
+                    base_version: 0,
+                },
+            },
+            Utc::now(),
+        );
+        let status = |d: &Replica| {
+            d.local_visit(visit_id(), me(), &Reference::default())
+                .unwrap()
+                .visit
+                .status
+        };
+        assert_eq!(status(&device), VisitStatus::Cancelled);
+        device.on_push(&PushResponse {
+            last_mutation_id: 1,
+            outcomes: vec![crate::sync::MutationOutcome::Applied { id: 1 }],
+        });
+        assert!(device.outbox.is_empty());
+        assert_eq!(status(&device), VisitStatus::Cancelled, "no flicker back");
+        // The pull brings the server's record; the settled edit is no longer needed.
+        let mut record = case_and_visit("2026-11-24T01:00:00Z", &[ME]).remove(1);
+        record.seq = 5;
+        record.data["status"] = json!("cancelled");
+        device.on_pull(PullResponse {
+            changes: vec![record],
+            removed_cases: vec![],
+            cursor: 5,
+            more: false,
+            last_mutation_id: 1,
+        });
+        assert!(device.settling.is_empty());
+        assert_eq!(status(&device), VisitStatus::Cancelled);
+    }
+
+    #[test]
     fn a_refused_note_stays_visible_to_its_author_with_the_reason() {
         let mut device = device_with(case_and_visit("2026-11-24T01:00:00Z", &[ME]));
         device.record(
