@@ -169,7 +169,7 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
             <div class="pickers">
                 <label>
                     {tr(T::Risk)} " "
-                    <select data-testid="case-risk-select" on:change=move |ev| {
+                    <select data-testid="case-risk-select" prop:value=risk.code() on:change=move |ev| {
                         let value = event_target_value(&ev);
                         if value != risk.code() { edit_case(case_id, CaseField::Risk, value, said); }
                     }>
@@ -180,7 +180,7 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                 </label>
                 <label>
                     {tr(T::Status)} " "
-                    <select data-testid="case-status-select" on:change=move |ev| {
+                    <select data-testid="case-status-select" prop:value=status.code() on:change=move |ev| {
                         let value = event_target_value(&ev);
                         if value != status.code() { edit_case(case_id, CaseField::Status, value, said); }
                     }>
@@ -258,6 +258,7 @@ fn TeamEditor(
     let size = team.len();
     let invite = move |_| {
         if let Ok(staff_id) = chosen.get_untracked().parse::<StaffId>() {
+            chosen.set(String::new());
             record(Op::JoinTeam { case_id, staff_id }, said);
         }
     };
@@ -276,7 +277,7 @@ fn TeamEditor(
                 <div class="inline-form">
                     <label for="invite-select">{tr(T::Invite)}</label>
                     <select id="invite-select" data-testid="team-invite-select"
-                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
                         <option value="">{tr(T::Choose)}</option>
                         {others.into_iter().map(|s| {
                             let agency = s.acts_for.clone().unwrap_or(s.home_agency.clone());
@@ -349,6 +350,7 @@ fn AgencyList(
     let select_id = format!("agency-add-{code}");
     let add = move |_| {
         if let Ok(agency_id) = chosen.get_untracked().parse::<AgencyId>() {
+            chosen.set(String::new());
             record(
                 Op::AddAgency {
                     case_id,
@@ -382,7 +384,7 @@ fn AgencyList(
             <div class="inline-form">
                 <label for=select_id.clone()>{tr(T::AddAgency)}</label>
                 <select id=select_id data-testid=format!("agency-add-select-{code}")
-                    on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
                     <option value="">{tr(T::Choose)}</option>
                     {choices.into_iter().map(|a| {
                         let value = a.id.to_string();
