@@ -32,6 +32,19 @@ pub async fn load(
         _ => return Err(AppError::Forbidden),
     };
     let mut tx = db.begin().await.or_internal("starting a read")?;
+    // The audit row first: the transaction writes before it reads, so a writer that commits
+    // in between can never leave it holding a stale snapshot it cannot write from.
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ReadIndicators,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
     let rows = sqlx::query(
         "SELECT c.id, c.pseudonym, c.intake_channel, c.program, c.opened_on, c.status, c.closed_on, \
            (SELECT MIN(v.starts_at) FROM visits v WHERE v.case_id = c.id AND v.status = 'done') AS first_visit, \
@@ -89,17 +102,6 @@ pub async fn load(
             .agencies
             .insert(agency);
     }
-    audit::record(
-        &mut tx,
-        Event {
-            actor: Some(viewer),
-            action: Action::ReadIndicators,
-            case_id: None,
-            record_id: None,
-        },
-    )
-    .await
-    .or_internal("auditing a read")?;
     tx.commit().await.or_internal("ending a read")?;
     let visits: Vec<VisitFacts> = visits.into_values().collect();
     Ok(Indicators::compute(period, &cases, &visits))

@@ -310,6 +310,18 @@ pub async fn program_recent(
         _ => return Err(AppError::Forbidden),
     };
     let mut tx = db.begin().await.or_internal("starting a read")?;
+    // Audit first: a transaction that writes before it reads never holds a stale snapshot.
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ListProgramNotes,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
     let rows = sqlx::query(
         "SELECT n.id AS note_id, n.visit_id, c.pseudonym, c.program, c.risk, st.display_name, \
            a.name_ja, a.name_en, r.revision, r.next_steps, r.received_at \
@@ -343,17 +355,6 @@ pub async fn program_recent(
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .or_internal("reading program notes")?;
-    audit::record(
-        &mut tx,
-        Event {
-            actor: Some(viewer),
-            action: Action::ListProgramNotes,
-            case_id: None,
-            record_id: None,
-        },
-    )
-    .await
-    .or_internal("auditing a read")?;
     tx.commit().await.or_internal("committing a read")?;
     Ok(items)
 }
