@@ -121,6 +121,7 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await expect(grewLine).toHaveAttribute('data-closed', String(closedBefore + 1));
   await expect(grewLine).toHaveAttribute('data-grew', String(grewBefore + 1));
   await expect(bossPage.getByTestId('indicator-closed-cases')).toContainText(pseudonym);
+  await expect(bossPage.getByTestId('sync-health-row').first()).toBeVisible();
   await expectAccessible(bossPage);
 
   for (const context of [csw, nurse, psw, boss]) {

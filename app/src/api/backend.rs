@@ -32,6 +32,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn reference(&self) -> Result<crate::sync::Reference, AppError>;
     /// Recent notes of the programs the viewer supervises.
     async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
+    /// The devices of the people on the viewer's program's teams, the longest silent first:
+    /// supervisors only.
+    async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<super::DeviceHealth>, AppError>;
     /// The indicators of the viewer's program over a period: supervisors only.
     async fn indicators(
         &self,

@@ -10,7 +10,7 @@ mod backend;
 pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
-pub use views::{NoteListItem, NoteSubmitted, Viewer, VisitDetail};
+pub use views::{DeviceHealth, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
 
 use crate::domain::{NoteFields, Visit};
 use leptos::prelude::*;
@@ -100,6 +100,13 @@ pub async fn reference() -> Result<crate::sync::Reference, AppError> {
 pub async fn program_notes() -> Result<Vec<NoteListItem>, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     backend.program_notes(&viewer).await.map_err(ssr::status)
+}
+
+/// The sync health of the devices on the signed-in supervisor's program.
+#[server(prefix = "/api", endpoint = "sync_health")]
+pub async fn sync_health() -> Result<Vec<DeviceHealth>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend.sync_health(&viewer).await.map_err(ssr::status)
 }
 
 /// The indicators of the signed-in supervisor's program from `from` to `to` (days, included).

@@ -55,6 +55,21 @@ pub struct NoteSubmitted {
     pub visit_status: VisitStatus,
 }
 
+/// A device as its supervisor watches it sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceHealth {
+    /// The device's id.
+    pub client_id: String,
+    /// Its user.
+    pub staff: String,
+    /// The agency they act for (ja, en).
+    pub agency: (String, String),
+    /// When it last reached the server.
+    pub last_contact_at: chrono::DateTime<chrono::Utc>,
+    /// When its oldest unsent change was made, as it last reported (none: nothing waiting).
+    pub pending_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A note as a supervisor lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteListItem {

@@ -143,6 +143,11 @@ texts! {
     NoConflicts => "未解決の競合はありません。", "No open conflicts.";
     KeepThis => "この値にする", "Keep this value";
     Indicators => "指標", "Indicators";
+    SyncHealth => "端末の同期状況", "Device sync health";
+    Person => "職員", "Person";
+    OldestUnsent => "最も古い未送信", "Oldest unsent change";
+    LastContact => "最終接続", "Last contact";
+    NothingWaiting => "なし", "none";
     PeriodFrom => "期間の開始", "From";
     PeriodTo => "期間の終了", "To";
     AgenciesGrewTitle => "終結時に関わる機関が増えた対象者の割合", "Closed cases where the agencies involved grew";

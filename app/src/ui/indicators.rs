@@ -47,6 +47,61 @@ fn Figures() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <SyncHealth/>
+        </section>
+    }
+}
+
+/// Each device on the program's teams: its oldest unsent change as it last reported, and its
+/// last contact, the longest waiting first, so a phone silent for days stands out.
+#[component]
+fn SyncHealth() -> impl IntoView {
+    let lang = use_lang();
+    let devices = Resource::new(|| (), |_| crate::api::sync_health());
+    let hours = |t: chrono::DateTime<Utc>| (Utc::now() - t).num_hours().max(0);
+    let age = move |h: i64| match lang.get() {
+        Lang::Ja if h >= 48 => format!("{}日前", h / 24),
+        Lang::Ja => format!("{h}時間前"),
+        Lang::En if h >= 48 => format!("{} days ago", h / 24),
+        Lang::En => format!("{h} h ago"),
+    };
+    view! {
+        <section class="card" data-testid="sync-health" aria-labelledby="sync-health-title">
+            <h2 id="sync-health-title">{tr(T::SyncHealth)}</h2>
+            <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Ok(list) => view! {
+                            <table class="health">
+                                <thead><tr>
+                                    <th scope="col">{tr(T::Person)}</th>
+                                    <th scope="col">{tr(T::OldestUnsent)}</th>
+                                    <th scope="col">{tr(T::LastContact)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|d| {
+                                        let waiting = d.pending_since.map(hours);
+                                        let contact = hours(d.last_contact_at);
+                                        let agency = d.agency.clone();
+                                        let short = d.client_id.chars().take(8).collect::<String>();
+                                        view! {
+                                            <tr data-testid="sync-health-row" data-client=d.client_id.clone()
+                                                data-pending-hours=waiting.map(|h| h.to_string()).unwrap_or_default()
+                                                class:stale=waiting.is_some_and(|h| h >= 24)>
+                                                <td>{d.staff.clone()} " · " {move || match lang.get() { Lang::Ja => agency.0.clone(), Lang::En => agency.1.clone() }}
+                                                    <small>" " {short}</small></td>
+                                                <td>{move || waiting.map(age).unwrap_or_else(|| tr(T::NothingWaiting)().to_owned())}</td>
+                                                <td>{move || age(contact)}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

@@ -106,3 +106,41 @@ pub async fn load(
     let visits: Vec<VisitFacts> = visits.into_values().collect();
     Ok(Indicators::compute(period, &cases, &visits))
 }
+
+/// The devices of everyone on the viewer's program's case teams: those with the oldest unsent
+/// change first, then the longest silent. Supervisors only.
+pub async fn sync_health(
+    db: &SqlitePool,
+    viewer: &Viewer,
+) -> Result<Vec<app::api::DeviceHealth>, AppError> {
+    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
+        (true, Some(program)) => program,
+        _ => return Err(AppError::Forbidden),
+    };
+    let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, d.pending_since \
+         FROM sync_clients d JOIN staff s ON s.id = d.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id \
+         WHERE d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
+           WHERE c.program = ? AND t.left_at IS NULL) \
+         ORDER BY d.pending_since IS NULL, d.pending_since, d.last_contact_at, d.client_id",
+    )
+    .bind(program.code())
+    .fetch_all(db)
+    .await
+    .or_internal("reading device health")?;
+    let time = |t: &str| -> anyhow::Result<DateTime<Utc>> {
+        Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
+    };
+    rows.into_iter()
+        .map(|(client_id, staff, ja, en, contact, pending)| {
+            Ok(app::api::DeviceHealth {
+                client_id,
+                staff,
+                agency: (ja, en),
+                last_contact_at: time(&contact)?,
+                pending_since: pending.as_deref().map(time).transpose()?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading device health")
+}

@@ -227,6 +227,10 @@ impl Backend for Service {
         reference::load(&self.db).await
     }
 
+    async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<app::api::DeviceHealth>, AppError> {
+        indicators::sync_health(&self.db, viewer).await
+    }
+
     async fn indicators(
         &self,
         viewer: &Viewer,

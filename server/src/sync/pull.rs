@@ -24,7 +24,9 @@ pub async fn handle(
     let viewer = viewer(&service, &headers).await?;
     let request: PullRequest = decode(&body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
-    let last = last_mutation_id(&service, &request.client_id.0.to_string(), &viewer).await?;
+    let client = request.client_id.0.to_string();
+    let last = last_mutation_id(&service, &client, &viewer).await?;
+    super::push::report_contact(&service, &client, request.pending_since).await?;
     let me = viewer.id.to_string();
     let role = viewer.role.code();
     let program = viewer.supervises.map(|p| p.code()).unwrap_or("");

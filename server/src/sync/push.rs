@@ -143,6 +143,43 @@ pub(super) async fn last_mutation_id(
         .ok_or_else(|| internal("device")(anyhow::anyhow!("a device vanished")))
 }
 
+/// Records a device's contact and what it reports waiting. Writes only when the report changed
+/// or a minute has passed, so frequent pulls stay reads.
+pub(super) async fn report_contact(
+    service: &Service,
+    client: &str,
+    pending_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), Refusal> {
+    let pending = pending_since.map(crate::db::time_text);
+    let held: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT last_contact_at, pending_since FROM sync_clients WHERE client_id = ?",
+    )
+    .bind(client)
+    .fetch_optional(service.db())
+    .await
+    .context("reading a device's contact")
+    .map_err(internal("device"))?;
+    let a_minute_ago = crate::db::time_text(chrono::Utc::now() - chrono::Duration::minutes(1));
+    let fresh = held
+        .as_ref()
+        .is_some_and(|(contact, held)| *held == pending && *contact > a_minute_ago);
+    if fresh {
+        return Ok(());
+    }
+    let _turn = service.write_turn().await;
+    sqlx::query(
+        "UPDATE sync_clients SET last_contact_at = ?, pending_since = ? WHERE client_id = ?",
+    )
+    .bind(now_text())
+    .bind(pending)
+    .bind(client)
+    .execute(service.db())
+    .await
+    .context("recording a device's contact")
+    .map_err(internal("device"))?;
+    Ok(())
+}
+
 /// The counter of a device already registered to this user; none for a new device.
 async fn registered(
     service: &Service,

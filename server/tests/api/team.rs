@@ -570,3 +570,74 @@ async fn indicators_count_a_joint_visit_and_agencies_that_grew_from_intake_to_cl
         reqwest::StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn a_supervisor_sees_which_device_has_held_unsent_work_the_longest() {
+    let app = spawn_app().await;
+    let sato = app.signed_in_client("nurse.sato").await;
+    let visit = app.first_visit_of("nurse.sato").await;
+    // A phone with a note written three days ago and never pushed, only pulling.
+    let mut silent = device();
+    let written = Utc::now() - Duration::days(3);
+    silent.record(
+        Op::CreateNote {
+            note_id: NoteId(Uuid::new_v4()),
+            visit_id: visit.parse().unwrap(),
+            fields: note_fields("圏外で書いた"),
+        },
+        written,
+    );
+    pull_all(&app, &sato, &mut silent).await;
+    // A tablet with nothing waiting.
+    let mut tidy = device();
+    pull_all(&app, &sato, &mut tidy).await;
+
+    let program: String = sqlx::query_scalar("SELECT program FROM cases WHERE id = ?")
+        .bind(app.case_of_visit(&visit).await)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let supervisor = if program == "model_program" {
+        "supervisor.kobayashi"
+    } else {
+        "supervisor.kato"
+    };
+    let boss = app.signed_in_client(supervisor).await;
+    let res = app.call_as(&boss, "sync_health", &[]).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let devices: Vec<app::api::DeviceHealth> = res.json().await.unwrap();
+    let first = &devices[0];
+    assert_eq!(
+        first.client_id,
+        silent.client_id.0.to_string(),
+        "oldest waiting first"
+    );
+    assert_eq!(
+        first.pending_since.map(|t| t.timestamp()),
+        Some(written.timestamp())
+    );
+    let other = devices
+        .iter()
+        .find(|d| d.client_id == tidy.client_id.0.to_string())
+        .expect("listed");
+    assert_eq!(other.pending_since, None);
+
+    // Once it pushes, nothing waits any more.
+    push(&app, &sato, &mut silent).await;
+    pull_all(&app, &sato, &mut silent).await;
+    let devices: Vec<app::api::DeviceHealth> = app
+        .call_as(&boss, "sync_health", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone = devices
+        .iter()
+        .find(|d| d.client_id == silent.client_id.0.to_string())
+        .unwrap();
+    assert_eq!(phone.pending_since, None);
+    assert_eq!(
+        app.call_as(&sato, "sync_health", &[]).await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+}
