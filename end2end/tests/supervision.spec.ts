@@ -122,6 +122,9 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await expect(grewLine).toHaveAttribute('data-grew', String(grewBefore + 1));
   await expect(bossPage.getByTestId('indicator-closed-cases')).toContainText(pseudonym);
   await expect(bossPage.getByTestId('sync-health-row').first()).toBeVisible();
+  const csv = await bossPage.request.get((await bossPage.getByTestId('export-notes').getAttribute('href'))!);
+  expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
+  expect(await csv.text()).toContain(`nurse.sato の記録 ${tag}`);
   await expectAccessible(bossPage);
 
   for (const context of [csw, nurse, psw, boss]) {

@@ -37,6 +37,8 @@ pub enum Action {
     ReviewNote,
     /// Read a program's indicators.
     ReadIndicators,
+    /// Downloaded a CSV export.
+    Export,
 }
 
 impl Action {
@@ -55,6 +57,7 @@ impl Action {
             Action::PlanVisit => "plan_visit",
             Action::ReviewNote => "review_note",
             Action::ReadIndicators => "read_indicators",
+            Action::Export => "export",
         }
     }
 }

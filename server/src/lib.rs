@@ -7,6 +7,7 @@ pub mod backend;
 pub mod config;
 pub mod db;
 pub mod demo;
+mod export;
 mod pwa;
 pub mod sync;
 pub mod telemetry;
@@ -77,6 +78,7 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow:
     let routes = generate_route_list(App);
     Ok(Router::new()
         .route("/health", get(move || health(db.clone())))
+        .merge(export::router(service.clone()))
         .merge(sync::router(service))
         .merge(pwa::router(&leptos)?)
         .leptos_routes_with_context(&leptos, routes, move || provide_context(backend.clone()), {

@@ -1,5 +1,5 @@
 // Dekapan's service worker: keeps the app shell (HTML shell, WebAssembly, JavaScript, CSS,
-// icons) for offline use. It never stores answers from /api/ or /sync/: people's data lives
+// icons) for offline use. It never stores answers from /api/, /sync/ or /export/: people's data lives
 // only in IndexedDB. The server fills in BUILD, so every deployment is a new worker.
 const BUILD = '__BUILD__';
 const CACHE = `dekapan-shell-${BUILD}`;
@@ -52,7 +52,7 @@ self.addEventListener('message', (event) => {
 });
 
 function isPrivate(url) {
-  return url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync/');
+  return ['/api/', '/sync/', '/export/'].some((p) => url.pathname.startsWith(p));
 }
 
 async function pageOrShell(request) {

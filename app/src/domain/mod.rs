@@ -6,6 +6,7 @@ pub mod access;
 pub mod agency;
 pub mod case;
 pub(crate) mod code;
+pub mod csv;
 pub mod directory;
 pub mod error;
 pub mod ids;

@@ -144,6 +144,9 @@ texts! {
     KeepThis => "この値にする", "Keep this value";
     Indicators => "指標", "Indicators";
     SyncHealth => "端末の同期状況", "Device sync health";
+    ExportNotes => "記録をCSVで保存", "Notes as CSV";
+    ExportVisits => "訪問をCSVで保存", "Visits as CSV";
+    ExportIndicators => "指標をCSVで保存", "Indicators as CSV";
     Person => "職員", "Person";
     OldestUnsent => "最も古い未送信", "Oldest unsent change";
     LastContact => "最終接続", "Last contact";

@@ -39,6 +39,17 @@ fn Figures() -> impl IntoView {
                 <label>{tr(T::PeriodTo)} <input type="date" data-testid="period-to"
                     prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/></label>
             </div>
+            <p class="exports">
+                {[("notes", T::ExportNotes), ("visits", T::ExportVisits), ("indicators", T::ExportIndicators)]
+                    .into_iter()
+                    .map(|(name, label)| view! {
+                        <a class="export-link" data-testid=format!("export-{name}") download=format!("{name}.csv")
+                            href=move || format!("/export/{name}.csv?from={}&to={}", from.get(), to.get())>
+                            {tr(label)}
+                        </a>
+                    })
+                    .collect_view()}
+            </p>
             <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match figures.await {

@@ -1,7 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
-mod indicators;
+pub(crate) mod indicators;
 pub(crate) mod notes;
 mod reference;
 mod rows;

@@ -58,7 +58,7 @@ pub(crate) fn internal(doing: &'static str) -> impl FnOnce(anyhow::Error) -> Ref
 }
 
 /// The signed-in user of the request, from the session cookie.
-async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Viewer, Refusal> {
+pub(crate) async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Viewer, Refusal> {
     let token = headers
         .get_all(header::COOKIE)
         .iter()

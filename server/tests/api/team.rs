@@ -641,3 +641,73 @@ async fn a_supervisor_sees_which_device_has_held_unsent_work_the_longest() {
         reqwest::StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn exports_are_csv_with_a_bom_crlf_and_quoted_free_text_for_supervisors_only() {
+    let app = spawn_app().await;
+    let sato = app.signed_in_client("nurse.sato").await;
+    let visit = app.first_visit_of("nurse.sato").await;
+    let mut replica = device();
+    let mut fields = note_fields("来週, 再訪");
+    fields.free_text = "本人は「\"大丈夫\"」と話した\n家族も同席".into();
+    replica.record(
+        Op::CreateNote {
+            note_id: NoteId(Uuid::new_v4()),
+            visit_id: visit.parse().unwrap(),
+            fields,
+        },
+        Utc::now(),
+    );
+    push(&app, &sato, &mut replica).await;
+    let program: String = sqlx::query_scalar("SELECT program FROM cases WHERE id = ?")
+        .bind(app.case_of_visit(&visit).await)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let supervisor = if program == "model_program" {
+        "supervisor.kobayashi"
+    } else {
+        "supervisor.kato"
+    };
+    let boss = app.signed_in_client(supervisor).await;
+    let url = |path: &str| format!("{}/export/{path}", app.base);
+
+    let res = boss.get(url("notes.csv")).send().await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "a BOM for Excel");
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(text.contains("\r\n"));
+    assert!(text.contains("\"来週, 再訪\""));
+    assert!(text.contains("\"本人は「\"\"大丈夫\"\"」と話した\n家族も同席\""));
+
+    for path in ["visits.csv", "indicators.csv"] {
+        let res = boss.get(url(path)).send().await.unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{path}");
+        assert!(res.bytes().await.unwrap().starts_with(&[0xEF, 0xBB, 0xBF]));
+    }
+    let backwards = boss
+        .get(url("visits.csv?from=2026-11-20&to=2026-11-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        backwards.status(),
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        sato.get(url("notes.csv")).send().await.unwrap().status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        crate::helpers::new_client()
+            .get(url("notes.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+}

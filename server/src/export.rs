@@ -1,0 +1,339 @@
+//! CSV exports for a program's supervisor: notes (each note's current revision), visits, and
+//! the indicators, over a period. UTF-8 with a BOM for Excel in Japanese; never cached; audited.
+
+use crate::audit::{self, Action, Event};
+use crate::backend::{indicators, Service};
+use crate::sync::{viewer, Refusal};
+use app::api::{AppError, Viewer};
+use app::domain::csv;
+use app::domain::indicators::{percent, Period};
+use app::domain::visit::local_day;
+use app::domain::Program;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// The export routes.
+pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
+    Router::new()
+        .route("/export/notes.csv", get(notes))
+        .route("/export/visits.csv", get(visits))
+        .route("/export/indicators.csv", get(figures))
+        .with_state(service)
+}
+
+/// The period asked for; the last 90 days when none is given.
+#[derive(serde::Deserialize)]
+pub struct Asked {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn refused(status: StatusCode, why: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        why.to_owned(),
+    )
+        .into_response()
+}
+
+/// Who asks, for which program and period; or the answer that refuses.
+async fn checked(
+    service: &Service,
+    headers: &HeaderMap,
+    asked: &Asked,
+) -> Result<(Viewer, Program, Period), Response> {
+    let viewer = viewer(service, headers)
+        .await
+        .map_err(Refusal::into_response)?;
+    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
+        (true, Some(p)) => p,
+        _ => return Err(refused(StatusCode::FORBIDDEN, "supervisors only")),
+    };
+    let today = local_day(Utc::now());
+    let day = |text: &Option<String>, default: NaiveDate| match text {
+        Some(t) => t.parse::<NaiveDate>().ok(),
+        None => Some(default),
+    };
+    match (
+        day(&asked.from, today - Duration::days(90)),
+        day(&asked.to, today),
+    ) {
+        (Some(from), Some(to)) if from <= to => Ok((viewer, program, Period { from, to })),
+        _ => Err(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "from and to must be days (YYYY-MM-DD), from not after to",
+        )),
+    }
+}
+
+async fn audited(service: &Service, viewer: &Viewer) -> Result<(), Response> {
+    let mut conn = service
+        .db()
+        .acquire()
+        .await
+        .map_err(|_| refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"))?;
+    audit::record(
+        &mut conn,
+        Event {
+            actor: Some(viewer),
+            action: Action::Export,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .map_err(|_| refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"))
+}
+
+fn attachment(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn japan(text: &str) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| {
+            t.with_timezone(&app::domain::visit::japan_time())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+fn unavailable(_: sqlx::Error) -> Response {
+    refused(StatusCode::SERVICE_UNAVAILABLE, "please retry")
+}
+
+/// `/export/notes.csv`: each note's current revision received in the period.
+async fn notes(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    Query(asked): Query<Asked>,
+) -> Response {
+    let (viewer, program, period) = match checked(&service, &headers, &asked).await {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    if let Err(answer) = audited(&service, &viewer).await {
+        return answer;
+    }
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    );
+    let rows: Result<Vec<Row>, _> = sqlx::query_as(
+        "SELECT c.pseudonym, v.starts_at, st.display_name, a.name_ja, r.received_at, r.revision, r.met, r.met_with, \
+           r.mental_state, r.medication, r.daily_living, r.risks, r.agreed, r.next_steps, r.free_text, \
+           COALESCE((SELECT decision FROM reviews w WHERE w.note_id = n.id AND w.revision = r.revision \
+             ORDER BY w.decided_at DESC LIMIT 1), '') \
+         FROM notes n JOIN cases c ON c.id = n.case_id JOIN visits v ON v.id = n.visit_id \
+         JOIN note_revisions r ON r.note_id = n.id AND r.revision = (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) \
+         JOIN staff st ON st.id = r.author_id JOIN agencies a ON a.id = n.acting_agency_id \
+         WHERE c.program = ? ORDER BY r.received_at, n.id",
+    )
+    .bind(program.code())
+    .fetch_all(service.db())
+    .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return unavailable(e),
+    };
+    let header = [
+        "対象者",
+        "訪問日時",
+        "記録者",
+        "機関",
+        "受信日時",
+        "版",
+        "面会",
+        "会った人",
+        "精神状態",
+        "服薬・治療",
+        "生活",
+        "リスク",
+        "合意事項",
+        "次の支援",
+        "自由記述",
+        "確認",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut lines = vec![header];
+    for r in rows {
+        let received = DateTime::parse_from_rfc3339(&r.4).map(|t| local_day(t.with_timezone(&Utc)));
+        if !received.is_ok_and(|d| period.holds(d)) {
+            continue;
+        }
+        let review = match r.15.as_str() {
+            "approve" => "承認",
+            "return" => "差し戻し",
+            _ => "確認待ち",
+        };
+        lines.push(vec![
+            r.0,
+            japan(&r.1),
+            r.2,
+            r.3,
+            japan(&r.4),
+            r.5.to_string(),
+            if r.6 != 0 { "会えた" } else { "会えず" }.to_owned(),
+            r.7,
+            r.8,
+            r.9,
+            r.10,
+            r.11,
+            r.12,
+            r.13,
+            r.14,
+            review.to_owned(),
+        ]);
+    }
+    attachment("notes.csv", csv::file(lines))
+}
+
+/// A visit as exported: pseudonym, start, end, place, status, outcome, who went.
+type VisitRow = (String, String, String, String, String, String, String);
+
+/// `/export/visits.csv`: visits starting in the period, with who went.
+async fn visits(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    Query(asked): Query<Asked>,
+) -> Response {
+    let (viewer, program, period) = match checked(&service, &headers, &asked).await {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    if let Err(answer) = audited(&service, &viewer).await {
+        return answer;
+    }
+    let rows: Result<Vec<VisitRow>, _> = sqlx::query_as(
+        "SELECT c.pseudonym, v.starts_at, v.ends_at, v.place, v.status, v.outcome, \
+           COALESCE((SELECT group_concat(s.display_name || '（' || a.name_ja || '）', '、') FROM visit_members m \
+             JOIN staff s ON s.id = m.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id WHERE m.visit_id = v.id), '') \
+         FROM visits v JOIN cases c ON c.id = v.case_id WHERE c.program = ? ORDER BY v.starts_at, v.id",
+    )
+    .bind(program.code())
+    .fetch_all(service.db())
+    .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return unavailable(e),
+    };
+    let mut lines = vec![["対象者", "開始", "終了", "場所", "状態", "結果", "訪問者"]
+        .map(String::from)
+        .to_vec()];
+    for (pseudonym, starts, ends, place, status, outcome, members) in rows {
+        let day = DateTime::parse_from_rfc3339(&starts).map(|t| local_day(t.with_timezone(&Utc)));
+        if day.is_ok_and(|d| period.holds(d)) {
+            lines.push(vec![
+                pseudonym,
+                japan(&starts),
+                japan(&ends),
+                place,
+                status,
+                outcome,
+                members,
+            ]);
+        }
+    }
+    attachment("visits.csv", csv::file(lines))
+}
+
+/// `/export/indicators.csv`: the indicators page as rows of measure and value.
+async fn figures(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    Query(asked): Query<Asked>,
+) -> Response {
+    let (viewer, _, period) = match checked(&service, &headers, &asked).await {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    let figures = match indicators::load(service.db(), &viewer, period).await {
+        Ok(f) => f,
+        Err(AppError::Forbidden) => return refused(StatusCode::FORBIDDEN, "supervisors only"),
+        Err(_) => return refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"),
+    };
+    let row = |a: &str, b: String, c: String| vec![a.to_owned(), b, c];
+    let mut lines = vec![row("指標", "項目".into(), "値".into())];
+    lines.push(row("期間", period.from.to_string(), period.to.to_string()));
+    for (channel, program, n) in &figures.cases_by_channel {
+        lines.push(row(
+            "新規対象者",
+            format!("{} → {}", channel.code(), program.code()),
+            n.to_string(),
+        ));
+    }
+    lines.push(row(
+        "初回訪問までの日数（中央値）",
+        String::new(),
+        figures
+            .median_days_to_first_visit()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    ));
+    lines.push(row(
+        "未訪問",
+        String::new(),
+        figures.not_visited_yet.to_string(),
+    ));
+    lines.push(row("訪問", String::new(), figures.visits.to_string()));
+    lines.push(row(
+        "同行訪問（複数機関）",
+        String::new(),
+        figures.joint_visits.to_string(),
+    ));
+    for (week, agency, n) in &figures.visits_per_agency_week {
+        lines.push(row(
+            "週・機関別訪問",
+            format!("{week} {agency}"),
+            n.to_string(),
+        ));
+    }
+    for c in &figures.closed {
+        lines.push(row(
+            "終結（受付時→終結時の機関数）",
+            c.pseudonym.clone(),
+            format!("{}→{}", c.at_intake, c.at_close),
+        ));
+    }
+    let (grew, closed) = figures.agencies_grew();
+    lines.push(row(
+        "機関数が増えた割合（%）",
+        format!("{grew}/{closed}"),
+        percent(grew, closed)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+    ));
+    attachment("indicators.csv", csv::file(lines))
+}
