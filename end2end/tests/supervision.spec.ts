@@ -107,7 +107,6 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await syncNow(cswPage);
   for (const count of ['1', '2', '3']) {
     await cswPage.getByTestId('agency-add-select-close').selectOption({ index: 1 });
-    await cswPage.getByTestId('agency-add-close').click();
     await expect(cswPage.getByTestId('agency-count-close')).toHaveText(count);
   }
   await cswPage.getByTestId('case-status-select').selectOption('closed');

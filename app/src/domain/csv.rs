@@ -4,8 +4,16 @@
 /// The byte order mark Excel looks for.
 pub const BOM: &str = "\u{feff}";
 
-/// One field, quoted when it holds a comma, a quote or a line break.
+/// One field, quoted when it holds a comma, a quote or a line break. Text that a spreadsheet
+/// would run as a formula (starting with `=`, `+`, `-` or `@`) is led by an apostrophe.
 pub fn field(text: &str) -> String {
+    let guarded;
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        guarded = format!("'{text}");
+        guarded.as_str()
+    } else {
+        text
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -44,5 +52,13 @@ mod tests {
             "\u{feff}記録,次回\r\n\"本人と面談, 落ち着いている\",\"\"\"様子見\"\"\n来週\"\r\n"
         );
         assert!(text.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]));
+    }
+
+    #[test]
+    fn typed_text_is_never_run_as_a_formula() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("-1"), "'-1");
+        assert_eq!(field("@x"), "'@x");
+        assert_eq!(field("来週"), "来週");
     }
 }

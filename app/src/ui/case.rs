@@ -337,7 +337,6 @@ fn AgencyList(
 ) -> impl IntoView {
     let lang = use_lang();
     let device = use_device();
-    let chosen = RwSignal::new(String::new());
     let mut choices: Vec<Agency> = device.reference.with_untracked(|r| {
         r.agencies
             .iter()
@@ -348,9 +347,10 @@ fn AgencyList(
     choices.sort_by(|a, b| a.name_ja.cmp(&b.name_ja));
     let code = phase.code();
     let select_id = format!("agency-add-{code}");
-    let add = move |_| {
-        if let Ok(agency_id) = chosen.get_untracked().parse::<AgencyId>() {
-            chosen.set(String::new());
+    // Choosing an agency records it at once: one tap, and nothing half-chosen for a sync's
+    // redraw to lose.
+    let add = move |ev: leptos::ev::Event| {
+        if let Ok(agency_id) = event_target_value(&ev).parse::<AgencyId>() {
             record(
                 Op::AddAgency {
                     case_id,
@@ -383,18 +383,13 @@ fn AgencyList(
         {editable.then(|| view! {
             <div class="inline-form">
                 <label for=select_id.clone()>{tr(T::AddAgency)}</label>
-                <select id=select_id data-testid=format!("agency-add-select-{code}")
-                    prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <select id=select_id data-testid=format!("agency-add-select-{code}") prop:value="" on:change=add>
                     <option value="">{tr(T::Choose)}</option>
                     {choices.into_iter().map(|a| {
                         let value = a.id.to_string();
                         view! { <option value=value>{move || a.name(lang.get()).to_owned()}</option> }
                     }).collect_view()}
                 </select>
-                <button type="button" class="secondary" data-testid=format!("agency-add-{code}")
-                    disabled=move || chosen.with(String::is_empty) on:click=add>
-                    {tr(T::Add)}
-                </button>
             </div>
         })}
     }
