@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 /// The export routes.
 pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
@@ -50,21 +50,18 @@ async fn checked(
     let viewer = viewer(service, headers)
         .await
         .map_err(Refusal::into_response)?;
-    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
-        (true, Some(p)) => p,
-        _ => return Err(refused(StatusCode::FORBIDDEN, "supervisors only")),
+    let Some(program) = viewer.supervised_program() else {
+        return Err(refused(StatusCode::FORBIDDEN, "supervisors only"));
     };
-    let today = local_day(Utc::now());
-    let day = |text: &Option<String>, default: NaiveDate| match text {
-        Some(t) => t.parse::<NaiveDate>().ok(),
-        None => Some(default),
-    };
-    match (
-        day(&asked.from, today - Duration::days(90)),
-        day(&asked.to, today),
-    ) {
-        (Some(from), Some(to)) if from <= to => Ok((viewer, program, Period { from, to })),
-        _ => Err(refused(
+    let recent = Period::recent(local_day(Utc::now()));
+    let from = asked
+        .from
+        .clone()
+        .unwrap_or_else(|| recent.from.to_string());
+    let to = asked.to.clone().unwrap_or_else(|| recent.to.to_string());
+    match Period::parse(&from, &to) {
+        Ok(period) => Ok((viewer, program, period)),
+        Err(_) => Err(refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "from and to must be days (YYYY-MM-DD), from not after to",
         )),

@@ -115,26 +115,9 @@ pub async fn indicators(
     from: String,
     to: String,
 ) -> Result<crate::domain::indicators::Indicators, AppError> {
-    use crate::domain::{FieldError, Problem};
     let (backend, viewer) = ssr::signed_in().await?;
-    let day = |field: &str, text: &str| {
-        text.parse::<chrono::NaiveDate>()
-            .map_err(|_| FieldError::new(field, Problem::UnknownChoice))
-    };
-    let period = match (day("from", &from), day("to", &to)) {
-        (Ok(from), Ok(to)) if from <= to => crate::domain::indicators::Period { from, to },
-        (Ok(_), Ok(_)) => {
-            return Err(ssr::status(AppError::Invalid(vec![FieldError::new(
-                "to",
-                Problem::EndsBeforeStart,
-            )])))
-        }
-        (a, b) => {
-            return Err(ssr::status(AppError::Invalid(
-                [a.err(), b.err()].into_iter().flatten().collect(),
-            )))
-        }
-    };
+    let period = crate::domain::indicators::Period::parse(&from, &to)
+        .map_err(|e| ssr::status(AppError::Invalid(e)))?;
     backend
         .indicators(&viewer, period)
         .await

@@ -25,6 +25,12 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The program this user oversees as its supervisor (see
+    /// [`crate::domain::access::supervised_program`]).
+    pub fn supervised_program(&self) -> Option<Program> {
+        crate::domain::access::supervised_program(self.role, self.supervises)
+    }
+
     /// Where the user starts after signing in.
     pub fn start_page(&self) -> &'static str {
         if self.role.is_supervisor() {

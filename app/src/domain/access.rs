@@ -18,6 +18,12 @@ pub fn may_see_case(
     }
 }
 
+/// The program whose notes, figures, devices and exports someone oversees: a supervisor's own
+/// program, and none for anyone else.
+pub fn supervised_program(role: Role, supervises: Option<Program>) -> Option<Program> {
+    supervises.filter(|_| role.is_supervisor())
+}
+
 /// Whether someone may record notes on a case they can see.
 pub fn may_write_notes(role: Role, on_team: bool) -> bool {
     role.writes_notes() && on_team

@@ -3,6 +3,7 @@
 //! evaluation measure — whether the number of agencies involved grew from intake to close.
 
 use super::case::{IntakeChannel, Program};
+use super::error::{FieldError, Problem};
 use super::ids::AgencyId;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,30 @@ pub struct Period {
 }
 
 impl Period {
+    /// How many days a period covers when nobody chooses one.
+    pub const DEFAULT_DAYS: i64 = 90;
+
+    /// The default period: the last [`Period::DEFAULT_DAYS`] days up to `today`.
+    pub fn recent(today: NaiveDate) -> Self {
+        Period {
+            from: today - chrono::Duration::days(Self::DEFAULT_DAYS),
+            to: today,
+        }
+    }
+
+    /// Reads a period from two `YYYY-MM-DD` days, the first not after the second.
+    pub fn parse(from: &str, to: &str) -> Result<Self, Vec<FieldError>> {
+        let day = |field: &str, text: &str| {
+            text.parse::<NaiveDate>()
+                .map_err(|_| FieldError::new(field, Problem::UnknownChoice))
+        };
+        match (day("from", from), day("to", to)) {
+            (Ok(from), Ok(to)) if from <= to => Ok(Period { from, to }),
+            (Ok(_), Ok(_)) => Err(vec![FieldError::new("to", Problem::EndsBeforeStart)]),
+            (a, b) => Err([a.err(), b.err()].into_iter().flatten().collect()),
+        }
+    }
+
     /// Whether a day falls in the period.
     pub fn holds(&self, day: NaiveDate) -> bool {
         self.from <= day && day <= self.to
@@ -251,5 +276,28 @@ mod tests {
         assert_eq!(percent(1, 2), Some(50));
         assert_eq!(percent(2, 3), Some(67));
         assert_eq!(percent(0, 0), None);
+    }
+
+    #[test]
+    fn a_period_is_two_days_in_order() {
+        assert_eq!(
+            Period::parse("2026-11-02", "2026-11-20"),
+            Ok(Period {
+                from: day(2),
+                to: day(20)
+            })
+        );
+        assert_eq!(
+            Period::parse("2026-11-20", "2026-11-02"),
+            Err(vec![FieldError::new("to", Problem::EndsBeforeStart)])
+        );
+        assert_eq!(
+            Period::parse("x", "2026-11-02").unwrap_err()[0].field,
+            "from"
+        );
+        assert_eq!(
+            Period::recent(day(30)).from,
+            NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()
+        );
     }
 }

@@ -37,6 +37,24 @@ impl ReviewDecision {
     }
 }
 
+impl ReviewDecision {
+    /// The stored code of the decision, as [`ReviewDecision::parse`] reads it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReviewDecision::Approved => "approve",
+            ReviewDecision::Returned { .. } => "return",
+        }
+    }
+
+    /// The comment a return carries; empty for an approval.
+    pub fn comment(&self) -> &str {
+        match self {
+            ReviewDecision::Approved => "",
+            ReviewDecision::Returned { comment } => comment,
+        }
+    }
+}
+
 /// A review of one revision of a note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {

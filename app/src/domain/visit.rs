@@ -39,6 +39,16 @@ pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&japan_time()).date_naive()
 }
 
+/// The instant of a day and a clock time (`HH:MM`) as typed in Japan.
+pub fn japan_instant(day: &str, clock: &str) -> Option<DateTime<Utc>> {
+    let day = day.parse::<NaiveDate>().ok()?;
+    let clock = chrono::NaiveTime::parse_from_str(clock, "%H:%M").ok()?;
+    day.and_time(clock)
+        .and_local_timezone(japan_time())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// When a visit is planned to take place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
@@ -101,6 +111,13 @@ impl Visit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_time_typed_in_japan_is_nine_hours_ahead_of_utc() {
+        let at = japan_instant("2026-11-25", "10:00").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-11-25T01:00:00+00:00");
+        assert_eq!(japan_instant("2026-11-25", "25:00"), None);
+    }
     use chrono::TimeZone;
 
     #[test]

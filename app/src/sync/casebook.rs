@@ -248,13 +248,8 @@ impl Replica {
             .held_of("review")
             .filter(|r| r.case_id == case_id)
             .filter_map(|r| {
-                let decision = match text(r, "decision") {
-                    "approve" => ReviewDecision::Approved,
-                    "return" => ReviewDecision::Returned {
-                        comment: text(r, "comment").to_owned(),
-                    },
-                    _ => return None,
-                };
+                let decision =
+                    ReviewDecision::parse(text(r, "decision"), text(r, "comment")).ok()?;
                 let view = ReviewView {
                     revision: r.data.get("revision").and_then(Value::as_u64)? as u32,
                     reviewer: reference.person(text(r, "reviewer_id").parse().ok()?),

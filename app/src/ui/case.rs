@@ -13,7 +13,6 @@ use crate::domain::{
     Agency, AgencyId, CaseId, CaseStatus, RiskLevel, Role, StaffId, StaffRef, Visit, VisitId,
 };
 use crate::sync::{AgencyPhase, CaseField, FieldEdit, LocalCase, Op};
-use chrono::{NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -417,16 +416,6 @@ fn VisitsOfCase(visits: Vec<Visit>) -> impl IntoView {
     }
 }
 
-/// Parses a day and a clock time typed in Japan into an instant.
-pub(super) fn japan_instant(day: &str, clock: &str) -> Option<chrono::DateTime<Utc>> {
-    let day = day.parse::<NaiveDate>().ok()?;
-    let clock = NaiveTime::parse_from_str(clock, "%H:%M").ok()?;
-    day.and_time(clock)
-        .and_local_timezone(japan_time())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// Schedules a visit: a day, a window, a place, and who goes (often two agencies together).
 #[component]
 pub(super) fn PlanVisit(
@@ -443,9 +432,13 @@ pub(super) fn PlanVisit(
     let problem = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let window = japan_instant(&day.get_untracked(), &start.get_untracked())
-            .zip(japan_instant(&day.get_untracked(), &end.get_untracked()))
-            .filter(|(s, e)| e > s);
+        let window =
+            crate::domain::visit::japan_instant(&day.get_untracked(), &start.get_untracked())
+                .zip(crate::domain::visit::japan_instant(
+                    &day.get_untracked(),
+                    &end.get_untracked(),
+                ))
+                .filter(|(s, e)| e > s);
         let chosen = members.get_untracked();
         let place_text = place.get_untracked();
         match window {

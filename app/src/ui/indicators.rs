@@ -5,10 +5,10 @@ use super::i18n::{tr, use_lang, Label, T};
 use super::visit::ErrorNote;
 use super::RequireLogin;
 use crate::client::use_device;
-use crate::domain::indicators::{percent, Indicators};
+use crate::domain::indicators::{percent, Indicators, Period};
 use crate::domain::visit::local_day;
 use crate::domain::Lang;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use leptos::prelude::*;
 
 /// `/indicators`.
@@ -23,9 +23,9 @@ pub fn IndicatorsPage() -> impl IntoView {
 
 #[component]
 fn Figures() -> impl IntoView {
-    let today = local_day(Utc::now());
-    let from = RwSignal::new((today - Duration::days(90)).to_string());
-    let to = RwSignal::new(today.to_string());
+    let recent = Period::recent(local_day(Utc::now()));
+    let from = RwSignal::new(recent.from.to_string());
+    let to = RwSignal::new(recent.to.to_string());
     let figures = Resource::new(
         move || (from.get(), to.get()),
         |(from, to)| crate::api::indicators(from, to),

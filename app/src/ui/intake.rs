@@ -2,11 +2,11 @@
 //! a welfare desk, the model program is responsible; at the public health center, the center.
 //! Works offline: the case is in the outbox and on the device at once.
 
-use super::case::japan_instant;
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::{use_session, RequireLogin};
 use crate::client::use_device;
 use crate::domain::error::required_text;
+use crate::domain::visit::japan_instant;
 use crate::domain::{AgencyId, AgencyKind, CaseId, IntakeChannel, RiskLevel, StaffId, VisitId};
 use crate::sync::Op;
 use leptos::prelude::*;

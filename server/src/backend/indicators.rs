@@ -2,7 +2,7 @@
 //! are worked out by `app::domain::indicators`, where they are unit-tested.
 
 use super::OrInternal;
-use crate::audit::{self, Action, Event};
+use crate::audit::Action;
 use app::api::{AppError, Viewer};
 use app::domain::indicators::{CaseFacts, Indicators, Period, VisitFacts};
 use app::domain::visit::local_day;
@@ -27,24 +27,8 @@ pub async fn load(
     viewer: &Viewer,
     period: Period,
 ) -> Result<Indicators, AppError> {
-    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
-        (true, Some(program)) => program,
-        _ => return Err(AppError::Forbidden),
-    };
-    let mut tx = db.begin().await.or_internal("starting a read")?;
-    // The audit row first: the transaction writes before it reads, so a writer that commits
-    // in between can never leave it holding a stale snapshot it cannot write from.
-    audit::record(
-        &mut tx,
-        Event {
-            actor: Some(viewer),
-            action: Action::ReadIndicators,
-            case_id: None,
-            record_id: None,
-        },
-    )
-    .await
-    .or_internal("auditing a read")?;
+    let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
+    let mut tx = super::audited_read(db, viewer, Action::ReadIndicators).await?;
     let rows = sqlx::query(
         "SELECT c.id, c.pseudonym, c.intake_channel, c.program, c.opened_on, c.status, c.closed_on, \
            (SELECT MIN(v.starts_at) FROM visits v WHERE v.case_id = c.id AND v.status = 'done') AS first_visit, \
@@ -113,10 +97,7 @@ pub async fn sync_health(
     db: &SqlitePool,
     viewer: &Viewer,
 ) -> Result<Vec<app::api::DeviceHealth>, AppError> {
-    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
-        (true, Some(program)) => program,
-        _ => return Err(AppError::Forbidden),
-    };
+    let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
     let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, d.pending_since \
          FROM sync_clients d JOIN staff s ON s.id = d.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id \

@@ -18,6 +18,29 @@ use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
+/// Starts a read of case data that is audited: the audit row is written first, so the
+/// transaction writes before it reads and a writer committing in between can never leave it on
+/// a stale snapshot it cannot write from (SQLite's SQLITE_BUSY_SNAPSHOT).
+pub(crate) async fn audited_read<'a>(
+    db: &'a SqlitePool,
+    viewer: &Viewer,
+    action: Action,
+) -> Result<sqlx::Transaction<'a, sqlx::Sqlite>, AppError> {
+    let mut tx = db.begin().await.or_internal("starting a read")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a read")?;
+    Ok(tx)
+}
+
 /// The database and settings behind the app's calls.
 #[derive(Clone)]
 pub struct Service {

@@ -305,23 +305,8 @@ pub async fn program_recent(
     db: &SqlitePool,
     viewer: &Viewer,
 ) -> Result<Vec<NoteListItem>, AppError> {
-    let program = match (viewer.role.is_supervisor(), viewer.supervises) {
-        (true, Some(program)) => program,
-        _ => return Err(AppError::Forbidden),
-    };
-    let mut tx = db.begin().await.or_internal("starting a read")?;
-    // Audit first: a transaction that writes before it reads never holds a stale snapshot.
-    audit::record(
-        &mut tx,
-        Event {
-            actor: Some(viewer),
-            action: Action::ListProgramNotes,
-            case_id: None,
-            record_id: None,
-        },
-    )
-    .await
-    .or_internal("auditing a read")?;
+    let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
+    let mut tx = super::audited_read(db, viewer, Action::ListProgramNotes).await?;
     let rows = sqlx::query(
         "SELECT n.id AS note_id, n.visit_id, c.pseudonym, c.program, c.risk, st.display_name, \
            a.name_ja, a.name_en, r.revision, r.next_steps, r.received_at \

@@ -150,16 +150,7 @@ pub async fn apply(
                 _ => return rejected("That person cannot join a case team."),
             }
             let changed = if matches!(mutation.op, Op::JoinTeam { .. }) {
-                sqlx::query(
-                    "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
-                     ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
-                )
-                .bind(case_id.to_string())
-                .bind(staff_id.to_string())
-                .bind(now_text())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
+                join_team(conn, *case_id, *staff_id).await?
             } else {
                 let seq = log::next_seq(conn).await?;
                 sqlx::query("UPDATE case_team SET left_at = ?, left_seq = ? WHERE case_id = ? AND staff_id = ? AND left_at IS NULL")
@@ -256,6 +247,25 @@ pub async fn apply(
 
 fn phase_code(phase: AgencyPhase) -> &'static str {
     phase.code()
+}
+
+/// Puts someone on a case team, or back on it after they left; joining never removes anyone.
+/// Returns whether the team changed.
+pub(super) async fn join_team(
+    conn: &mut SqliteConnection,
+    case_id: CaseId,
+    staff_id: app::domain::StaffId,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
+         ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
+    )
+    .bind(case_id.to_string())
+    .bind(staff_id.to_string())
+    .bind(now_text())
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Team members who write notes, and supervisors of the case's program, edit a case.

@@ -2,14 +2,13 @@
 //! supervisor's review of a note. Each checks the author's rights and the input, writes, logs
 //! the change for devices and audits, on the push's transaction.
 
-use super::apply::Failure;
+use super::apply::{join_team, Failure};
 use super::log;
 use crate::audit::{self, Action, Event};
 use crate::db::now_text;
 use app::api::{AppError, Viewer};
-use app::domain::access::may_see_case;
 use app::domain::error::required_text;
-use app::domain::review::{ReviewDecision, COMMENT_MAX};
+use app::domain::review::ReviewDecision;
 use app::domain::visit::local_day;
 use app::domain::{
     AgencyId, AgencyKind, CaseId, CaseStatus, FieldError, IntakeChannel, NoteId, Problem, Program,
@@ -123,12 +122,7 @@ pub async fn open_case(
     .bind(&now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?)")
-        .bind(&case)
-        .bind(viewer.id.to_string())
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
+    join_team(conn, case_id, viewer.id).await?;
     for agency in agencies {
         sqlx::query(
             "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, 'intake', ?)",
@@ -200,17 +194,7 @@ pub async fn plan_visit(
             .bind(member.to_string())
             .execute(&mut *conn)
             .await?;
-        let added = sqlx::query(
-            "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
-             ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
-        )
-        .bind(&case)
-        .bind(member.to_string())
-        .bind(now_text())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        joined |= added > 0;
+        joined |= join_team(conn, case_id, *member).await? > 0;
     }
     if joined {
         // Newcomers' devices hold nothing of the case yet: everything of it is logged again,
@@ -231,11 +215,9 @@ pub async fn review(
     revision: u32,
     decision: &ReviewDecision,
 ) -> Result<(), Failure> {
-    let comment = match decision {
-        ReviewDecision::Approved => String::new(),
-        ReviewDecision::Returned { comment } => required_text("comment", comment, COMMENT_MAX)
-            .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?,
-    };
+    // The same rule as the device's form: a return needs a comment.
+    let decision = ReviewDecision::parse(decision.code(), decision.comment())
+        .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?;
     let found: Option<(String, String)> = sqlx::query_as(
         "SELECT n.case_id, c.program FROM notes n JOIN cases c ON c.id = n.case_id \
          JOIN note_revisions r ON r.note_id = n.id AND r.revision = ? WHERE n.id = ?",
@@ -247,10 +229,7 @@ pub async fn review(
     let Some((case_id, program)) = found else {
         return refuse("The record does not exist, or you are not on its team.");
     };
-    let supervises = viewer.role == Role::Supervisor
-        && Program::parse(&program)
-            .is_ok_and(|p| may_see_case(viewer.role, viewer.supervises, false, p));
-    if !supervises {
+    if Program::parse(&program).ok() != viewer.supervised_program() {
         return refuse("Only a supervisor of the case's program reviews its notes.");
     }
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM reviews WHERE id = ?")
@@ -260,10 +239,6 @@ pub async fn review(
     if taken.is_some() {
         return refuse("That review id is already taken.");
     }
-    let code = match decision {
-        ReviewDecision::Approved => "approve",
-        ReviewDecision::Returned { .. } => "return",
-    };
     sqlx::query(
         "INSERT INTO reviews (id, note_id, revision, reviewer_id, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -271,8 +246,8 @@ pub async fn review(
     .bind(note_id.to_string())
     .bind(revision)
     .bind(viewer.id.to_string())
-    .bind(code)
-    .bind(&comment)
+    .bind(decision.code())
+    .bind(decision.comment())
     .bind(now_text())
     .execute(&mut *conn)
     .await?;
