@@ -44,9 +44,7 @@ async fn store() -> Result<Rc<Store>, String> {
 /// Opens the store, loads the replica and starts the loop.
 pub fn start(device: Device) {
     spawn_local(async move {
-        if let Some(navigator) = web_sys::window().map(|w| w.navigator()) {
-            device.online.set(navigator.on_line());
-        }
+        device.online.set(browser_online());
         match load(device).await {
             Ok(()) => sync_soon(device),
             Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
@@ -173,6 +171,11 @@ async fn forget(device: Device, store: &Store) -> Result<(), String> {
     Ok(())
 }
 
+/// What the browser says about the network (true when it cannot tell).
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 /// Starts a sync, or asks the running one to go again when it ends.
 pub fn sync_soon(device: Device) {
     if device.owner.get_untracked().is_none() || !device.loaded_untracked() {
@@ -188,7 +191,8 @@ pub fn sync_soon(device: Device) {
         match result {
             Ok(()) => {
                 let now = Utc::now();
-                device.online.set(true);
+                // A sync that ends after the browser went offline does not make it online again.
+                device.online.set(browser_online());
                 device.problem.set(None);
                 device.last_sync.set(Some(now));
                 if let Ok(store) = store().await {
