@@ -74,11 +74,30 @@ pub struct Event<'a> {
     pub record_id: Option<String>,
 }
 
+/// Where a synced change was made: the device and the device's own clock when it was made
+/// (offline, perhaps days before it reached the server).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The device's client id.
+    pub client_id: String,
+    /// The device's clock when the change was made, RFC 3339.
+    pub device_time: String,
+}
+
+tokio::task_local! {
+    static ORIGIN: Origin;
+}
+
+/// Runs `work` with every event it records marked as coming from `origin`.
+pub async fn from_device<F: std::future::Future>(origin: Origin, work: F) -> F::Output {
+    ORIGIN.scope(origin, work).await
+}
+
 /// The statement that appends one event; [`bind`] fills in its parameters. Writers that batch
 /// several statements into one round trip append it to theirs.
 pub const INSERT: &str =
-    "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome) \
-     VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome, client_id, device_time) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// Binds an event to the parameters of [`INSERT`], after those already bound.
 pub fn bind<'q>(
@@ -96,6 +115,8 @@ pub fn bind<'q>(
             Action::LoginFailed | Action::DeniedVisit | Action::RejectedMutation => "denied",
             _ => "ok",
         })
+        .bind(ORIGIN.try_with(|o| o.client_id.clone()).ok())
+        .bind(ORIGIN.try_with(|o| o.device_time.clone()).ok())
 }
 
 /// Appends an event on the given connection (inside the caller's transaction).

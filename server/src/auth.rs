@@ -5,6 +5,7 @@
 
 use crate::db::{now_text, time_text};
 use anyhow::Context;
+use app::domain::signin::pause_after;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -16,8 +17,16 @@ use sqlx::SqlitePool;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// Hashes `login`'s new passphrase with argon2id and a random salt, after checking it against
+/// the passphrase rule (at least 12 characters, not the login, not one character repeated).
+pub fn hash_passphrase(login: &str, passphrase: &str) -> anyhow::Result<String> {
+    app::domain::signin::check_passphrase("password", login, passphrase)
+        .map_err(|e| anyhow::anyhow!("a passphrase for {login} is refused: {:?}", e.problem))?;
+    hash_password(passphrase)
+}
+
 /// Hashes a password with argon2id and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
+fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -135,6 +144,54 @@ pub async fn session_staff(
     }
 }
 
+/// How long sign-in for `login` stays paused, if it is paused now.
+pub async fn paused_for(db: &SqlitePool, login: &str) -> anyhow::Result<Option<Duration>> {
+    let until: Option<Option<String>> =
+        sqlx::query_scalar("SELECT paused_until FROM login_failures WHERE login = ?")
+            .bind(login)
+            .fetch_optional(db)
+            .await
+            .context("reading sign-in failures")?;
+    Ok(until
+        .flatten()
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .and_then(|t| (t.with_timezone(&Utc) - Utc::now()).to_std().ok()))
+}
+
+/// Counts one more failed sign-in for `login` and returns the pause it starts, if any
+/// ([`app::domain::signin::pause_after`]).
+pub async fn count_failure(db: &SqlitePool, login: &str) -> anyhow::Result<Option<Duration>> {
+    let failures: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (login, failures) VALUES (?, 1)
+         ON CONFLICT(login) DO UPDATE SET failures = failures + 1
+         RETURNING failures",
+    )
+    .bind(login)
+    .fetch_one(db)
+    .await
+    .context("counting a failed sign-in")?;
+    let pause = pause_after(u32::try_from(failures).unwrap_or(u32::MAX));
+    if let Some(pause) = pause {
+        sqlx::query("UPDATE login_failures SET paused_until = ? WHERE login = ?")
+            .bind(time_text(Utc::now() + pause))
+            .bind(login)
+            .execute(db)
+            .await
+            .context("pausing a login")?;
+    }
+    Ok(pause)
+}
+
+/// Forgets the failures of `login` after a successful sign-in.
+pub async fn clear_failures(db: &SqlitePool, login: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE login = ?")
+        .bind(login)
+        .execute(db)
+        .await
+        .context("clearing sign-in failures")?;
+    Ok(())
+}
+
 /// Ends a session.
 pub async fn close_session(db: &SqlitePool, token: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
@@ -162,6 +219,16 @@ mod tests {
             .await
             .unwrap());
         assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn a_weak_passphrase_is_never_stored() {
+        for weak in ["short pass", "nurse.sato", "aaaaaaaaaaaaaaaa"] {
+            assert!(hash_passphrase("nurse.sato", weak).is_err(), "{weak}");
+        }
+        assert!(hash_passphrase("nurse.sato", "坂の上の団地へ自転車で行く")
+            .unwrap()
+            .starts_with("$argon2id$"));
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Log format (`DEKAPAN_LOG_FORMAT=json|pretty`, default pretty).
     pub log_format: LogFormat,
+    /// How devices guard their data: minutes without use before they lock
+    /// (`DEKAPAN_DEVICE_IDLE_LOCK_MINUTES`, default 5) and hours an online sign-in lets the
+    /// passphrase open them offline (`DEKAPAN_OFFLINE_GRANT_HOURS`, default 72).
+    pub device_policy: app::domain::device::DevicePolicy,
 }
 
 impl Config {
@@ -85,6 +89,10 @@ impl Config {
                 3600 * number(&lookup, "DEKAPAN_SESSION_MAX_HOURS", 12)?,
             ),
             secure_cookies: https || flag(&lookup, "DEKAPAN_SECURE_COOKIES", false)?,
+            device_policy: app::domain::device::DevicePolicy {
+                idle_lock_minutes: small_number(&lookup, "DEKAPAN_DEVICE_IDLE_LOCK_MINUTES", 5)?,
+                offline_grant_hours: small_number(&lookup, "DEKAPAN_OFFLINE_GRANT_HOURS", 72)?,
+            },
             log_format: match lookup("DEKAPAN_LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
@@ -133,6 +141,19 @@ fn number(
             }),
         },
     }
+}
+
+fn small_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let n = number(lookup, name, u64::from(default))?;
+    u32::try_from(n).map_err(|_| ConfigError::Invalid {
+        name,
+        value: n.to_string(),
+        why: "too large",
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! Ids are fixed and every insert is `INSERT OR IGNORE` inside one transaction, so loading twice
 //! changes nothing.
 
-use crate::auth::hash_password;
+use crate::auth::hash_passphrase;
 use crate::db::time_text;
 use anyhow::Context;
 use app::domain::staff::acting_agency;
@@ -347,7 +347,7 @@ pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
     if present.is_some() {
         return Ok(false);
     }
-    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
+    let hash = tokio::task::spawn_blocking(|| hash_passphrase(STAFF[0].0, DEMO_PASSWORD))
         .await
         .context("hashing the demo password")??;
     let mut tx = pool.begin().await.context("starting the demo load")?;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 mod export;
+mod headers;
 mod pwa;
 pub mod sync;
 pub mod telemetry;
@@ -25,6 +26,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// A server bound to its port, ready to run.
 pub struct Application {
@@ -72,20 +74,35 @@ impl Application {
     }
 }
 
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
 fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow::Result<Router> {
+    let hsts = config.secure_cookies;
     let service = backend::Service::new(db.clone(), config);
     let backend: SharedBackend = Arc::new(service.clone());
     let routes = generate_route_list(App);
+    let page_context = move || {
+        provide_context(backend.clone());
+        headers::provide_page_policy();
+    };
     Ok(Router::new()
         .route("/health", get(move || health(db.clone())))
         .merge(export::router(service.clone()))
         .merge(sync::router(service))
         .merge(pwa::router(&leptos)?)
-        .leptos_routes_with_context(&leptos, routes, move || provide_context(backend.clone()), {
+        .leptos_routes_with_context(&leptos, routes, page_context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            page_context,
+            shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(hsts, headers::secure))
+        // No request needs more (a full push batch of long notes fits): larger bodies get 413
+        // before anything reads them, server functions included.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .with_state(leptos))
 }

@@ -24,6 +24,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     let pkg = Path::new(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
     let build = build_id(&pkg, &leptos.output_name)?;
     let worker = WORKER.replace("__BUILD__", &build);
+    let shell_policy = crate::headers::inline_script(SHELL)
+        .map(crate::headers::static_page_policy)
+        .context("the offline shell has no inline script")?;
     Ok(Router::new()
         .route(
             "/sw.js",
@@ -34,6 +37,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
                         [
                             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                             (header::CACHE_CONTROL, "no-cache"),
+                            (header::CONTENT_SECURITY_POLICY, crate::headers::WORKER),
                         ],
                         worker,
                     )
@@ -42,7 +46,19 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         )
         .route(
             "/shell",
-            get(|| async { ([(header::CACHE_CONTROL, "no-cache")], Html(SHELL)).into_response() }),
+            get(move || {
+                let policy = shell_policy.clone();
+                async move {
+                    (
+                        [
+                            (header::CACHE_CONTROL, "no-cache".to_owned()),
+                            (header::CONTENT_SECURITY_POLICY, policy),
+                        ],
+                        Html(SHELL),
+                    )
+                        .into_response()
+                }
+            }),
         ))
 }
 

@@ -15,6 +15,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session; `None` if the session is unknown or has expired.
     async fn viewer(&self, token: &str) -> Result<Option<Viewer>, AppError>;
+    /// How devices are to guard the data they hold.
+    fn device_policy(&self) -> crate::domain::device::DevicePolicy;
     /// The `Set-Cookie` value that stores `token`, or clears the cookie when `None`.
     fn session_cookie(&self, token: Option<&str>) -> String;
     /// The viewer's visits from today on.

@@ -16,6 +16,12 @@ pub enum AppError {
     /// The login name or the password is wrong (never says which).
     #[error("wrong login or password")]
     BadCredentials,
+    /// Sign-in for this login is paused after repeated failures.
+    #[error("sign-in paused for {minutes} minutes")]
+    LoginPaused {
+        /// Whole minutes until it may be tried again.
+        minutes: u32,
+    },
     /// The record does not exist, or the user may not know that it exists.
     #[error("not found")]
     NotFound,
@@ -40,6 +46,7 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::LoginPaused { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::Network(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -29,6 +29,10 @@ pub async fn login(login: String, password: String) -> Result<Viewer, AppError> 
         .login(&login, &password)
         .await
         .map_err(ssr::status)?;
+    // A new session id at every sign-in: whatever session the browser held before is ended.
+    if let Some(old) = ssr::session_token() {
+        backend.logout(&old).await.map_err(ssr::status)?;
+    }
     ssr::set_cookie(&backend.session_cookie(Some(&token)));
     Ok(viewer)
 }
@@ -42,6 +46,13 @@ pub async fn logout() -> Result<(), AppError> {
     }
     ssr::set_cookie(&backend.session_cookie(None));
     Ok(())
+}
+
+/// How this server wants devices to guard the data they hold (idle lock, offline grant).
+#[server(prefix = "/api", endpoint = "device_policy")]
+pub async fn device_policy() -> Result<crate::domain::device::DevicePolicy, AppError> {
+    let (backend, _viewer) = ssr::signed_in().await?;
+    Ok(backend.device_policy())
 }
 
 /// Who is signed in, if anyone.

@@ -13,6 +13,13 @@ pub enum Problem {
         /// The limit, in characters.
         max: usize,
     },
+    /// The text is shorter than allowed.
+    TooShort {
+        /// The minimum, in characters.
+        min: usize,
+    },
+    /// The passphrase is too easy to guess.
+    TooWeak,
     /// The value is not one of the allowed choices.
     UnknownChoice,
     /// A time window ends before it starts.

@@ -7,6 +7,7 @@ pub mod agency;
 pub mod case;
 pub(crate) mod code;
 pub mod csv;
+pub mod device;
 pub mod directory;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod indicators;
 pub mod lang;
 pub mod note;
 pub mod review;
+pub mod signin;
 pub mod staff;
 pub mod visit;
 

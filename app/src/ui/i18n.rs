@@ -34,6 +34,16 @@ texts! {
     LoginName => "ログインID", "Login name";
     Password => "パスワード", "Password";
     LoggingIn => "ログイン中…", "Signing in…";
+    DeviceLocked => "この端末はロックされています", "This device is locked";
+    DevicePassphrase => "パスワード（この端末のロック解除）", "Password (to unlock this device)";
+    Unlock => "ロックを解除", "Unlock";
+    Unlocking => "解除中…", "Unlocking…";
+    WrongPassphrase => "パスワードが違います。", "Wrong password.";
+    GrantEnded => "オフラインで使える期間が終わりました。ネットワークにつないでログインしてください。未送信の変更は消えていません。", "The offline period has ended. Connect and sign in; unsent changes are not lost.";
+    LockedUnsentWork => "この端末には、別のパスワードで保護された未送信の変更があります。その変更を記録した人がロックを解除して同期するまで、この端末は使えません。", "This device holds unsent changes protected by another password. The person who made them must unlock and sync before the device can be used.";
+    DeviceStorageFailed => "端末の保存領域を開けませんでした。", "The device's storage could not be opened.";
+    SignInAsSomeoneElse => "別の人としてログイン", "Sign in as someone else";
+    LockNow => "ロック", "Lock";
     Logout => "ログアウト", "Sign out";
     MyVisits => "訪問予定", "My visits";
     Review => "記録の確認", "Review";
@@ -171,6 +181,9 @@ texts! {
     FixFields => "入力内容を確認してください。", "Please check what you entered.";
     Required => "入力してください", "This field is required";
     TooLong => "文字以内で入力してください", "characters at most";
+    TooShort => "文字以上で入力してください", "characters at least";
+    TooWeak => "推測されやすいパスフレーズです。ログインIDや同じ文字の繰り返しは使えません", "Too easy to guess: not the login name, not one character repeated";
+    LoginPaused => "ログインの失敗が続いたため、このIDでのログインを一時停止しています。しばらくしてからもう一度お試しください。", "Too many failed sign-ins: this login is paused for a while. Please try again later.";
     UnknownChoice => "選択肢から選んでください", "Choose one of the options";
     EndsBeforeStart => "終了は開始より後にしてください", "The end must be after the start";
     BadCredentials => "ログインIDまたはパスワードが違います。", "Wrong login name or password.";
@@ -229,6 +242,11 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
             Lang::Ja => format!("{max}{}", t(lang, T::TooLong)),
             Lang::En => format!("{max} {}", t(lang, T::TooLong)),
         },
+        Problem::TooShort { min } => match lang {
+            Lang::Ja => format!("{min}{}", t(lang, T::TooShort)),
+            Lang::En => format!("{min} {}", t(lang, T::TooShort)),
+        },
+        Problem::TooWeak => t(lang, T::TooWeak).to_owned(),
         Problem::UnknownChoice => t(lang, T::UnknownChoice).to_owned(),
         Problem::EndsBeforeStart => t(lang, T::EndsBeforeStart).to_owned(),
     }
@@ -249,6 +267,7 @@ pub fn error_text(lang: Lang, error: &AppError) -> &'static str {
         match error {
             AppError::Unauthenticated => T::Unauthenticated,
             AppError::BadCredentials => T::BadCredentials,
+            AppError::LoginPaused { .. } => T::LoginPaused,
             AppError::NotFound => T::NotFound,
             AppError::Forbidden => T::Forbidden,
             AppError::Invalid(_) => T::FixFields,

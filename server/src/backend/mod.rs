@@ -13,6 +13,7 @@ use crate::config::Config;
 use app::api::{
     AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
 };
+use app::domain::signin;
 use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use sqlx::SqlitePool;
@@ -98,6 +99,41 @@ impl Service {
     }
 }
 
+/// The longest login name there can be.
+const MAX_LOGIN_CHARS: usize = 100;
+
+impl Service {
+    /// Audits a refused sign-in and answers it: wrong credentials, or a pause of `pause`.
+    async fn refuse_sign_in(
+        &self,
+        pause: Option<std::time::Duration>,
+    ) -> Result<(Viewer, String), AppError> {
+        let mut conn = self
+            .db
+            .acquire()
+            .await
+            .or_internal("opening a connection")?;
+        audit::record(
+            &mut conn,
+            Event {
+                actor: None,
+                action: Action::LoginFailed,
+                case_id: None,
+                record_id: None,
+            },
+        )
+        .await
+        .or_internal("auditing a failed login")?;
+        tracing::info!(paused = pause.is_some(), "login refused");
+        Err(match pause {
+            Some(wait) => AppError::LoginPaused {
+                minutes: signin::minutes_to_wait(wait),
+            },
+            None => AppError::BadCredentials,
+        })
+    }
+}
+
 /// Turns an internal failure into [`AppError::Internal`], logging the cause (never any
 /// personal data: sqlx errors carry no bound values).
 pub(crate) trait OrInternal<T> {
@@ -126,8 +162,22 @@ impl Backend for Service {
         if password.is_empty() {
             missing.push(FieldError::new("password", Problem::Required));
         }
+        if login.chars().count() > MAX_LOGIN_CHARS {
+            missing.push(FieldError::new(
+                "login",
+                Problem::TooLong {
+                    max: MAX_LOGIN_CHARS,
+                },
+            ));
+        }
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
+        }
+        if let Some(wait) = auth::paused_for(&self.db, login)
+            .await
+            .or_internal("reading sign-in failures")?
+        {
+            return self.refuse_sign_in(Some(wait)).await;
         }
         let found: Option<(String, String)> =
             sqlx::query_as("SELECT id, password_hash FROM staff WHERE login = ? AND disabled = 0")
@@ -139,32 +189,25 @@ impl Backend for Service {
             Some((id, hash)) => (Some(id), Some(hash)),
             None => (None, None),
         };
-        let ok = auth::verify_password(password.to_owned(), hash)
+        // A passphrase longer than any that can be set is wrong without hashing it.
+        let ok = password.chars().count() <= signin::MAX_PASSPHRASE_CHARS
+            && auth::verify_password(password.to_owned(), hash)
+                .await
+                .or_internal("checking a password")?;
+        let Some(staff_id) = staff_id.filter(|_| ok) else {
+            let pause = auth::count_failure(&self.db, login)
+                .await
+                .or_internal("counting a failed sign-in")?;
+            return self.refuse_sign_in(pause).await;
+        };
+        auth::clear_failures(&self.db, login)
             .await
-            .or_internal("checking a password")?;
+            .or_internal("clearing sign-in failures")?;
         let mut conn = self
             .db
             .acquire()
             .await
             .or_internal("opening a connection")?;
-        let staff_id = match (ok, staff_id) {
-            (true, Some(id)) => id,
-            _ => {
-                audit::record(
-                    &mut conn,
-                    Event {
-                        actor: None,
-                        action: Action::LoginFailed,
-                        case_id: None,
-                        record_id: None,
-                    },
-                )
-                .await
-                .or_internal("auditing a failed login")?;
-                tracing::info!("login refused");
-                return Err(AppError::BadCredentials);
-            }
-        };
         let viewer = self
             .load_viewer(&staff_id)
             .await?
@@ -206,6 +249,10 @@ impl Backend for Service {
             Some(staff_id) => self.load_viewer(&staff_id).await,
             None => Ok(None),
         }
+    }
+
+    fn device_policy(&self) -> app::domain::device::DevicePolicy {
+        self.config.device_policy
     }
 
     fn session_cookie(&self, token: Option<&str>) -> String {

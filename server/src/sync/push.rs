@@ -75,7 +75,14 @@ pub async fn handle(
                 .await
                 .context("a savepoint")
                 .map_err(internal("push"))?;
-            let outcome = match apply::apply(&mut tx, &viewer, mutation).await {
+            let origin = crate::audit::Origin {
+                client_id: client.clone(),
+                device_time: mutation.recorded_at.to_rfc3339(),
+            };
+            let applied =
+                crate::audit::from_device(origin.clone(), apply::apply(&mut tx, &viewer, mutation))
+                    .await;
+            let outcome = match applied {
                 Ok(outcome) => outcome,
                 Err(apply::Failure::Rejected(reason)) => {
                     sqlx::query("ROLLBACK TO mutation")
@@ -83,9 +90,12 @@ pub async fn handle(
                         .await
                         .context("undoing a mutation")
                         .map_err(internal("push"))?;
-                    reject(&mut tx, &client, &viewer, mutation, &reason)
-                        .await
-                        .map_err(internal("push"))?;
+                    crate::audit::from_device(
+                        origin,
+                        reject(&mut tx, &client, &viewer, mutation, &reason),
+                    )
+                    .await
+                    .map_err(internal("push"))?;
                     MutationOutcome::Rejected {
                         id: mutation.id,
                         reason,

@@ -170,3 +170,127 @@ async fn a_disabled_account_loses_its_sessions_at_once() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn five_failed_sign_ins_pause_the_login_even_for_the_right_password() {
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        let res = app
+            .call(
+                "login",
+                &[("login", "nurse.sato"), ("password", "wrong wrong wrong")],
+            )
+            .await;
+        assert_eq!(error_of(res).await, AppError::BadCredentials);
+    }
+    // The fifth failure starts a pause of a quarter of an hour.
+    let fifth = app
+        .call(
+            "login",
+            &[("login", "nurse.sato"), ("password", "wrong wrong wrong")],
+        )
+        .await;
+    assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_of(fifth).await, AppError::LoginPaused { minutes: 15 });
+    let right = app
+        .call("login", &[("login", "nurse.sato"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(
+        error_of(right).await,
+        AppError::LoginPaused { minutes: 15 },
+        "the right password does not get through a pause"
+    );
+    // An unknown login is paused alike, so a pause tells nothing about which logins exist.
+    for _ in 0..5 {
+        app.call(
+            "login",
+            &[("login", "nobody.here"), ("password", "wrong wrong wrong")],
+        )
+        .await;
+    }
+    let unknown = app
+        .call(
+            "login",
+            &[("login", "nobody.here"), ("password", "wrong wrong wrong")],
+        )
+        .await;
+    assert!(matches!(
+        error_of(unknown).await,
+        AppError::LoginPaused { .. }
+    ));
+    // Others sign in as usual.
+    app.login("nurse.tanaka").await;
+
+    // When the pause has run out the right password works and the count starts again.
+    sqlx::query("UPDATE login_failures SET paused_until = '2000-01-01T00:00:00Z' WHERE login = 'nurse.sato'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.login("nurse.sato").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM login_failures WHERE login = 'nurse.sato'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed' AND outcome = 'denied'"
+        )
+        .await,
+        12
+    );
+}
+
+#[tokio::test]
+async fn an_overlong_login_or_passphrase_is_refused_without_work() {
+    let app = spawn_app().await;
+    let long_login = "x".repeat(101);
+    let res = app
+        .call("login", &[("login", &long_login), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(res).await.field("login").is_some());
+    let long_password = "y".repeat(100_000);
+    let res = app
+        .call(
+            "login",
+            &[("login", "nurse.sato"), ("password", &long_password)],
+        )
+        .await;
+    assert_eq!(error_of(res).await, AppError::BadCredentials);
+}
+
+#[tokio::test]
+async fn signing_in_again_ends_the_session_held_before() {
+    let app = spawn_app().await;
+    let first = app
+        .call("login", &[("login", "nurse.sato"), ("password", PASSWORD)])
+        .await;
+    let old_cookie = first
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    app.login("nurse.sato").await;
+    // The browser's new session works; the old token, replayed from elsewhere, does not.
+    let whoami: Option<Viewer> = app.call("whoami", &[]).await.json().await.unwrap();
+    assert!(whoami.is_some());
+    let replay = new_client()
+        .post(format!("{}/api/my_visits", app.base))
+        .header("Cookie", old_cookie)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions").await,
+        1,
+        "one live session"
+    );
+}

@@ -22,8 +22,17 @@ pub struct TestApp {
 
 /// Starts a server on a free port over a new database file loaded with the demo data.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server as [`spawn_app`] does, with some settings (`DEKAPAN_…` variables) given.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let (base, db, server) = start_server(&dir).await;
+    let settings: Vec<(String, String)> = settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let (base, db, server) = start_server(&dir, &settings).await;
     TestApp {
         base,
         db,
@@ -38,19 +47,25 @@ impl TestApp {
     /// after a restart. Sessions and data survive; requests in flight are cut off.
     pub async fn restart(&mut self) {
         self.server.abort();
-        let (base, db, server) = start_server(&self.dir).await;
+        let (base, db, server) = start_server(&self.dir, &[]).await;
         self.base = base;
         self.db = db;
         self.server = server;
     }
 }
 
-async fn start_server(dir: &TempDir) -> (String, SqlitePool, tokio::task::JoinHandle<()>) {
+async fn start_server(
+    dir: &TempDir,
+    settings: &[(String, String)],
+) -> (String, SqlitePool, tokio::task::JoinHandle<()>) {
     let url = format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display());
     let config = Config::from_lookup(|name| match name {
         "DEKAPAN_DATABASE_URL" => Some(url.clone()),
         "DEKAPAN_ADDR" => Some("127.0.0.1:0".to_owned()),
-        _ => None,
+        _ => settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
     })
     .expect("test configuration");
     let leptos = LeptosOptions::builder()

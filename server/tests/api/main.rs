@@ -3,8 +3,10 @@
 
 mod auth;
 mod crash;
+mod headers;
 mod helpers;
 mod notes;
+mod security;
 mod simulation;
 mod sync;
 mod team;

@@ -1,0 +1,98 @@
+//! Sign-in rules shared by the server and the device: what makes an acceptable passphrase, and
+//! how long a login is paused after repeated failures.
+
+use super::error::{FieldError, Problem};
+use std::time::Duration;
+
+/// The shortest passphrase accepted, in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+/// The longest passphrase accepted, in characters (argon2 hashes anything, but a limit keeps a
+/// request from making the server hash megabytes).
+pub const MAX_PASSPHRASE_CHARS: usize = 256;
+/// Failures in a row that a login may have before it is paused.
+pub const FREE_FAILURES: u32 = 5;
+/// How long the first pause lasts; each further failure doubles it, up to [`LONGEST_PAUSE`].
+pub const FIRST_PAUSE: Duration = Duration::from_secs(15 * 60);
+/// The longest pause.
+pub const LONGEST_PAUSE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Checks a new passphrase for `login`: long enough, not too long, not the login itself, and not
+/// one character repeated. Reports the problem on the field `field`.
+pub fn check_passphrase(field: &str, login: &str, passphrase: &str) -> Result<(), FieldError> {
+    let chars = passphrase.chars().count();
+    let problem = if chars < MIN_PASSPHRASE_CHARS {
+        Some(Problem::TooShort {
+            min: MIN_PASSPHRASE_CHARS,
+        })
+    } else if chars > MAX_PASSPHRASE_CHARS {
+        Some(Problem::TooLong {
+            max: MAX_PASSPHRASE_CHARS,
+        })
+    } else if passphrase.trim().eq_ignore_ascii_case(login.trim())
+        || passphrase.chars().all(|c| passphrase.starts_with(c))
+    {
+        Some(Problem::TooWeak)
+    } else {
+        None
+    };
+    problem.map_or(Ok(()), |p| Err(FieldError::new(field, p)))
+}
+
+/// How long a login is paused after `failures` failed sign-ins in a row: not at all for the
+/// first [`FREE_FAILURES`], then [`FIRST_PAUSE`], doubling with each further failure.
+pub fn pause_after(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(FREE_FAILURES)?;
+    let pause = FIRST_PAUSE.saturating_mul(1u32.checked_shl(over).unwrap_or(u32::MAX));
+    Some(pause.min(LONGEST_PAUSE))
+}
+
+/// Whole minutes, rounded up, for telling someone how long to wait.
+pub fn minutes_to_wait(wait: Duration) -> u32 {
+    u32::try_from(wait.as_secs().div_ceil(60)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_passphrase_needs_twelve_characters_counted_as_characters() {
+        assert_eq!(
+            check_passphrase("new", "nurse.sato", "short-one")
+                .unwrap_err()
+                .problem,
+            Problem::TooShort { min: 12 }
+        );
+        // Twelve Japanese characters are twelve, however many bytes they take.
+        assert!(check_passphrase("new", "nurse.sato", "あおぞらのしたでさんぽする").is_ok());
+        assert!(check_passphrase("new", "nurse.sato", "correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn the_login_itself_or_one_repeated_character_is_refused() {
+        for weak in ["nurse.sato.x", "aaaaaaaaaaaaaaaa"] {
+            let login = weak.trim_end_matches(".x").to_owned() + ".x";
+            let err = check_passphrase("new", &login, weak).unwrap_err();
+            assert_eq!(err.problem, Problem::TooWeak, "{weak}");
+            assert_eq!(err.field, "new");
+        }
+        assert!(matches!(
+            check_passphrase("new", "a", &"x".repeat(300))
+                .unwrap_err()
+                .problem,
+            Problem::TooLong { max: 256 }
+        ));
+    }
+
+    #[test]
+    fn pauses_start_after_five_failures_and_double_up_to_a_day() {
+        assert_eq!(pause_after(0), None);
+        assert_eq!(pause_after(4), None);
+        assert_eq!(pause_after(5), Some(Duration::from_secs(15 * 60)));
+        assert_eq!(pause_after(6), Some(Duration::from_secs(30 * 60)));
+        assert_eq!(pause_after(7), Some(Duration::from_secs(60 * 60)));
+        assert_eq!(pause_after(12), Some(LONGEST_PAUSE));
+        assert_eq!(pause_after(u32::MAX), Some(LONGEST_PAUSE));
+        assert_eq!(minutes_to_wait(Duration::from_secs(61)), 2);
+    }
+}

@@ -1,0 +1,102 @@
+//! The audit log of synced changes: who, in which role, on which device, at what server time
+//! and at what time on the device (changes made offline reach the server later).
+
+use crate::helpers::spawn_app;
+use crate::sync::note_fields;
+use app::domain::{NoteId, VisitId};
+use app::sync::{
+    ClientId, Mutation, MutationOutcome, Op, PushRequest, PushResponse, PROTOCOL_VERSION,
+};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// action, actor_role, outcome, client_id, device_time, at
+type AuditRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+#[tokio::test]
+async fn a_note_made_offline_is_audited_with_its_device_and_the_time_on_the_device() {
+    let app = spawn_app().await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let visit: VisitId = app.first_visit_of("nurse.sato").await.parse().unwrap();
+    let (device, note) = (ClientId(Uuid::new_v4()), NoteId(Uuid::new_v4()));
+    let written_offline = Utc::now() - Duration::hours(50);
+    let request = PushRequest {
+        protocol_version: PROTOCOL_VERSION,
+        client_id: device,
+        mutations: vec![
+            Mutation {
+                id: 1,
+                recorded_at: written_offline,
+                op: Op::CreateNote {
+                    note_id: note,
+                    visit_id: visit,
+                    fields: note_fields("二日前に書いた記録"),
+                },
+            },
+            // Refused (a visit that does not exist), and audited as refused, from the same device.
+            Mutation {
+                id: 2,
+                recorded_at: written_offline,
+                op: Op::CreateNote {
+                    note_id: NoteId(Uuid::new_v4()),
+                    visit_id: VisitId(Uuid::new_v4()),
+                    fields: note_fields("ない訪問への記録"),
+                },
+            },
+        ],
+    };
+    let res = app.sync_as(&nurse, "push", &request).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let outcomes = res.json::<PushResponse>().await.unwrap().outcomes;
+    assert!(
+        matches!(outcomes[0], MutationOutcome::Applied { .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1], MutationOutcome::Rejected { .. }),
+        "{outcomes:?}"
+    );
+
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT action, actor_role, outcome, client_id, device_time, at FROM audit_log \
+         WHERE client_id = ? ORDER BY id",
+    )
+    .bind(device.0.to_string())
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let actions: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create_note", "nurse", "ok"),
+            ("rejected_mutation", "nurse", "denied")
+        ]
+    );
+    for (.., device_time, at) in &rows {
+        let device_time =
+            chrono::DateTime::parse_from_rfc3339(device_time.as_deref().unwrap()).unwrap();
+        assert_eq!(device_time, written_offline, "the time on the device");
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        assert!(
+            Utc::now() - at.to_utc() < Duration::minutes(5),
+            "server time, in UTC"
+        );
+    }
+    // What the server itself saw (a sign-in) has no device time.
+    let signed_in = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'login' AND device_time IS NULL")
+        .await;
+    assert_eq!(signed_in, 1);
+}
