@@ -1,7 +1,12 @@
 //! The device store in a real browser (headless Chromium): what is committed survives closing
 //! and reopening the database, the outbox keeps its order, and a schema upgrade keeps the data.
+//! And its encryption: a wrong passphrase opens nothing, changed ciphertext or a changed grant
+//! fails to open, and a locked device neither reads nor writes.
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
+use app::client::codec;
+use app::client::crypto::CryptoError;
+use app::client::keys::Keyring;
 use app::client::store::{Store, SCHEMA};
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
 use app::sync::{Change, ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
@@ -17,6 +22,18 @@ fn name() -> String {
 
 fn latest() -> u32 {
     SCHEMA.len() as u32
+}
+
+const PASSPHRASE: &str = "団地の坂の上で 2026";
+
+/// A new keyring for a made-up owner, its key in use, as after a sign-in.
+async fn unlock() -> Keyring {
+    let grant_ends = Utc::now() + chrono::Duration::hours(72);
+    let (ring, key) = Keyring::create("staff-1", PASSPHRASE, grant_ends)
+        .await
+        .unwrap();
+    codec::use_key(Some(key));
+    ring
 }
 
 fn note(text: &str) -> Op {
@@ -52,6 +69,7 @@ fn next_steps(replica: &Replica) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn the_outbox_survives_closing_and_reopening_in_order() {
+    unlock().await;
     let name = name();
     let store = Store::open_named(&name, latest()).await.unwrap();
     assert_eq!(
@@ -88,6 +106,7 @@ async fn the_outbox_survives_closing_and_reopening_in_order() {
 
 #[wasm_bindgen_test]
 async fn acknowledged_mutations_leave_and_refused_ones_stay() {
+    unlock().await;
     let name = name();
     let store = Store::open_named(&name, latest()).await.unwrap();
     let mut replica = Replica::new(ClientId(Uuid::new_v4()));
@@ -120,6 +139,7 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
 
 #[wasm_bindgen_test]
 async fn pulled_records_are_kept_and_purged_ones_go() {
+    unlock().await;
     let name = name();
     let store = Store::open_named(&name, latest()).await.unwrap();
     let mut replica = Replica::new(ClientId(Uuid::new_v4()));
@@ -169,6 +189,7 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
 
 #[wasm_bindgen_test]
 async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
+    unlock().await;
     let name = name();
     let old = Store::open_named(&name, 1).await.unwrap();
     assert!(!old.store_names().contains(&"drafts".to_string()));
@@ -190,5 +211,94 @@ async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
     assert_eq!(store.draft::<NoteFields>(visit).await.unwrap(), Some(draft));
     store.drop_draft(visit).await.unwrap();
     assert_eq!(store.draft::<NoteFields>(visit).await.unwrap(), None);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn only_the_right_passphrase_opens_the_keyring() {
+    let ring = unlock().await;
+    assert!(ring.open(PASSPHRASE).await.is_ok());
+    for wrong in ["団地の坂の上で 2025", "", "団地の坂の上で 2026 "] {
+        assert_eq!(
+            ring.open(wrong).await.err(),
+            Some(CryptoError::CannotOpen),
+            "{wrong:?}"
+        );
+    }
+    // The grant is bound into the wrapping: moving its end on does not extend it.
+    let extended = Keyring {
+        grant_ends: ring.grant_ends + chrono::Duration::days(30),
+        ..ring.clone()
+    };
+    assert_eq!(
+        extended.open(PASSPHRASE).await.err(),
+        Some(CryptoError::CannotOpen)
+    );
+    // Renewing keeps the same data key under a new grant.
+    let store = Store::open_named(&name(), latest()).await.unwrap();
+    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
+    store.create(&replica).await.unwrap();
+    record(&store, &mut replica, &["更新前に書いた記録"]).await;
+    let (renewed, key) = ring
+        .renew(PASSPHRASE, ring.grant_ends + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_ne!(renewed.wrapped, ring.wrapped);
+    codec::use_key(Some(key));
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&loaded), ["更新前に書いた記録"]);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn changed_ciphertext_does_not_open() {
+    unlock().await;
+    let sealed = codec::seal(&"訪問の記録".to_string()).await.unwrap();
+    let bytes = js_sys::Uint8Array::new(&sealed).to_vec();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("訪問の記録"),
+        "a sealed value holds no plain text"
+    );
+    let opened: String = codec::open(sealed).await.unwrap();
+    assert_eq!(opened, "訪問の記録");
+    for at in [0, 12, bytes.len() / 2, bytes.len() - 1] {
+        let mut changed = bytes.clone();
+        changed[at] ^= 0x01;
+        let stored = js_sys::Uint8Array::from(changed.as_slice()).into();
+        assert!(
+            codec::open::<String>(stored).await.is_err(),
+            "a byte changed at {at}"
+        );
+    }
+    let cut = js_sys::Uint8Array::from(&bytes[..bytes.len() - 4]).into();
+    assert!(codec::open::<String>(cut).await.is_err(), "a cut value");
+    // Another device's key opens nothing of this one's.
+    unlock().await;
+    let again = js_sys::Uint8Array::from(bytes.as_slice()).into();
+    assert!(codec::open::<String>(again).await.is_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_locked_device_neither_reads_nor_writes() {
+    unlock().await;
+    let store = Store::open_named(&name(), latest()).await.unwrap();
+    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
+    store.create(&replica).await.unwrap();
+    record(&store, &mut replica, &["鍵をかける前の記録"]).await;
+    codec::use_key(None);
+    let mutation = replica
+        .record(note("鍵をかけた後の記録"), Utc::now())
+        .clone();
+    let refused = store.record(&replica.header(), &mutation).await;
+    assert!(refused.is_err(), "nothing is written in the clear");
+    assert!(
+        store.load().await.is_err(),
+        "nothing is read without the key"
+    );
+    assert_eq!(
+        store.outbox_len().await.unwrap(),
+        1,
+        "what waits can still be counted"
+    );
     store.close();
 }

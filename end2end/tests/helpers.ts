@@ -7,7 +7,27 @@ export const DEMO_PASSWORD = 'dekapan-demo-2026';
 /** Opens a page and waits until the app has hydrated and is interactive. */
 export async function open(page: Page, path: string) {
   await page.goto(path);
+  await ready(page);
+}
+
+/**
+ * Waits until a freshly loaded page has hydrated and its device has read its key store; when
+ * the device's data is locked (as after every reload or new tab), unlocks it with the demo
+ * passphrase, as its owner would.
+ */
+export async function ready(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor();
+  await page.locator('body[data-device]:not([data-device="opening"])').waitFor();
+  if ((await page.locator('body').getAttribute('data-device')) === 'locked') {
+    await unlock(page);
+  }
+}
+
+/** Unlocks the device's data through the lock screen. */
+export async function unlock(page: Page, passphrase = DEMO_PASSWORD) {
+  await page.getByTestId('unlock-passphrase').fill(passphrase);
+  await page.getByTestId('unlock-submit').click();
+  await page.locator('body[data-device="unlocked"]').waitFor();
 }
 
 /** Signs in through the login form and waits for the start page. */

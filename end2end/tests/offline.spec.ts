@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { device, expectAccessible, login, writeNote } from './helpers';
+import { device, expectAccessible, login, ready, writeNote } from './helpers';
 
 test('after one online login the app works offline, across reloads and closed tabs', async ({ browser }, info) => {
   const nextSteps = `電波のない団地で記録 ${info.project.name}-${Date.now()}`;
@@ -14,7 +14,7 @@ test('after one online login the app works offline, across reloads and closed ta
   // Offline: a reload still opens the app, the list and the case.
   await context.setOffline(true);
   await page.reload();
-  await page.locator('body[data-hydrated="true"]').waitFor();
+  await ready(page);
   await expect(page.getByTestId('visit-list')).toBeVisible();
   await expect(page.getByTestId('net-state')).toHaveAttribute('data-online', 'false');
   await page.getByTestId('visit-item').first().getByRole('link').click();
@@ -27,7 +27,7 @@ test('after one online login the app works offline, across reloads and closed ta
   await page.close();
   let tab = await context.newPage();
   await tab.goto(`/visits/${visitId}`);
-  await tab.locator('body[data-hydrated="true"]').waitFor();
+  await ready(tab);
   await expect(tab.getByTestId('note-mental_state')).toHaveValue('表情は硬いが会話はできた');
 
   // The note is saved on the device and waits to be sent, even across another closed tab.
@@ -36,7 +36,7 @@ test('after one online login the app works offline, across reloads and closed ta
   await tab.close();
   tab = await context.newPage();
   await tab.goto(`/visits/${visitId}`);
-  await tab.locator('body[data-hydrated="true"]').waitFor();
+  await ready(tab);
   const note = tab.getByTestId('note-item').filter({ hasText: nextSteps });
   await expect(note).toHaveAttribute('data-synced', 'false');
   await expect(tab.getByTestId('note-mental_state')).toHaveValue('');

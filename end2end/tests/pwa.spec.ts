@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, open } from './helpers';
+import { expectAccessible, open, ready } from './helpers';
 
 test('the app is installable: a valid manifest with its icons, and a service worker in control', async ({ page, request }) => {
   await open(page, '/login');
@@ -43,7 +43,7 @@ test('offline, the login page still opens from the service worker, in order for 
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
   await context.setOffline(true);
   await page.reload();
-  await page.locator('body[data-hydrated="true"]').waitFor();
+  await ready(page);
   await expect(page.getByTestId('login-form')).toBeVisible();
   await expectAccessible(page);
   await context.setOffline(false);

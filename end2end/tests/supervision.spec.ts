@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { device, expectAccessible, login, open, writeNote } from './helpers';
+import { device, expectAccessible, login, open, ready, writeNote } from './helpers';
 
 /** Tomorrow's date in Japan, as a date input wants it. */
 function tomorrowInJapan(): string {
@@ -116,7 +116,7 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
 
   // The indicators show one more closed case, and one more where the agencies grew.
   await bossPage.reload();
-  await bossPage.locator('body[data-hydrated="true"]').waitFor();
+  await ready(bossPage);
   await expect(grewLine).toHaveAttribute('data-closed', String(closedBefore + 1));
   await expect(grewLine).toHaveAttribute('data-grew', String(grewBefore + 1));
   await expect(bossPage.getByTestId('indicator-closed-cases')).toContainText(pseudonym);

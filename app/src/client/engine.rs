@@ -2,9 +2,13 @@
 //! before reporting it saved, drains the outbox and pulls, on start, when the network comes
 //! back, when the app regains focus, every half minute, and on request.
 
+use super::codec;
+use super::crypto::CryptoError;
+use super::keys::Keyring;
 use super::store::Store;
-use super::{Device, SyncProblem};
+use super::{Device, Lock, SyncProblem, UnlockError};
 use crate::api::Viewer;
+use crate::domain::device::{grant_open, idle_too_long, DevicePolicy};
 use crate::domain::{NoteFields, VisitId};
 use crate::sync::{
     Change, ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError,
@@ -22,6 +26,10 @@ use std::time::Duration;
 const OWNER: &str = "owner";
 const REFERENCE: &str = "reference";
 const LAST_SYNC: &str = "last_sync";
+const POLICY: &str = "policy";
+
+/// How often the idle lock looks at the clock.
+const IDLE_CHECK: Duration = Duration::from_secs(15);
 
 /// How often the loop syncs while the app is open.
 const EVERY: Duration = Duration::from_secs(30);
@@ -30,6 +38,7 @@ thread_local! {
     static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static LAST_USE: Cell<Option<chrono::DateTime<Utc>>> = const { Cell::new(None) };
 }
 
 async fn store() -> Result<Rc<Store>, String> {
@@ -41,12 +50,12 @@ async fn store() -> Result<Rc<Store>, String> {
     Ok(store)
 }
 
-/// Opens the store, loads the replica and starts the loop.
+/// Opens the store, finds whether the device is set up, and starts the loop and the idle lock.
 pub fn start(device: Device) {
     spawn_local(async move {
         device.online.set(browser_online());
-        match load(device).await {
-            Ok(()) => sync_soon(device),
+        match opening().await {
+            Ok(lock) => locked_as(device, lock).await,
             Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
         }
     });
@@ -57,6 +66,138 @@ pub fn start(device: Device) {
     let _ = window_event_listener(leptos::ev::offline, move |_| device.online.set(false));
     let _ = window_event_listener(leptos::ev::focus, move |_| sync_soon(device));
     let _ = set_interval_with_handle(move || sync_soon(device), EVERY);
+    // Any touch or key press counts as use; a quiet device locks itself.
+    let _ = window_event_listener(leptos::ev::pointerdown, |_| used());
+    let _ = window_event_listener(leptos::ev::keydown, |_| used());
+    let _ = set_interval_with_handle(
+        move || {
+            let idle = LAST_USE.with(Cell::get).is_some_and(|last| {
+                idle_too_long(&device.policy.get_untracked(), last, Utc::now())
+            });
+            if idle && device.lock.get_untracked() == Lock::Unlocked {
+                spawn_local(lock(device));
+            }
+        },
+        IDLE_CHECK,
+    );
+}
+
+fn used() {
+    LAST_USE.with(|l| l.set(Some(Utc::now())));
+}
+
+/// Whether the device is set up, and whether its grant still holds.
+async fn opening() -> Result<Lock, String> {
+    let store = store().await?;
+    Ok(match store.keyring().await.map_err(|e| e.to_string())? {
+        Some(ring) if grant_open(ring.grant_ends, Utc::now()) => Lock::Locked,
+        Some(_) => Lock::GrantEnded,
+        None => Lock::NotSetUp,
+    })
+}
+
+/// Shows the device as `lock`, with the count of changes waiting, readable while locked.
+async fn locked_as(device: Device, lock: Lock) {
+    if let Ok(store) = store().await {
+        device
+            .waiting_while_locked
+            .set(store.outbox_len().await.unwrap_or(0));
+    }
+    device.lock.set(lock);
+}
+
+/// Locks the device: the key and everything read with it leave memory.
+pub async fn lock(device: Device) {
+    codec::use_key(None);
+    device.replica.set(None);
+    device.reference.set(Reference::default());
+    let lock = opening().await.unwrap_or(Lock::Locked);
+    locked_as(device, lock).await;
+}
+
+fn storage(e: impl std::fmt::Display) -> UnlockError {
+    UnlockError::Storage(e.to_string())
+}
+
+/// Opens the device with its owner's passphrase, within the offline grant.
+pub async fn unlock(device: Device, passphrase: &str) -> Result<(), UnlockError> {
+    super::mark("dekapan-unlock-start");
+    let store = store().await.map_err(storage)?;
+    let ring = store
+        .keyring()
+        .await
+        .map_err(storage)?
+        .ok_or(UnlockError::Storage("the device is not set up".into()))?;
+    if !grant_open(ring.grant_ends, Utc::now()) {
+        locked_as(device, Lock::GrantEnded).await;
+        return Err(UnlockError::GrantEnded);
+    }
+    let key = ring.open(passphrase).await.map_err(|e| match e {
+        CryptoError::CannotOpen => UnlockError::WrongPassphrase,
+        other => storage(other),
+    })?;
+    codec::use_key(Some(key));
+    opened(device).await?;
+    super::measure("dekapan-unlock");
+    Ok(())
+}
+
+/// After an online sign-in with `passphrase`: renews the owner's keyring (a new offline
+/// grant), or sets the device up anew for a new owner when nobody's unsent work is on it.
+pub async fn set_up(
+    device: Device,
+    viewer: Viewer,
+    passphrase: &str,
+    policy: DevicePolicy,
+) -> Result<(), UnlockError> {
+    let store = store().await.map_err(storage)?;
+    let owner = viewer.id.to_string();
+    let grant_ends = policy.grant_ends(Utc::now());
+    let renewed = match store.keyring().await.map_err(storage)? {
+        Some(ring) if ring.owner == owner => match ring.renew(passphrase, grant_ends).await {
+            Ok(renewed) => Some(renewed),
+            // The passphrase changed since the device was set up.
+            Err(CryptoError::CannotOpen) => None,
+            Err(e) => return Err(storage(e)),
+        },
+        _ => None,
+    };
+    let (ring, key) = match renewed {
+        Some(renewed) => renewed,
+        None => {
+            let had_keyring = store.keyring().await.map_err(storage)?.is_some();
+            let waiting = store.outbox_len().await.map_err(storage)? > 0;
+            // Unsent work that this passphrase cannot open is never wiped.
+            if had_keyring && waiting {
+                locked_as(device, Lock::Locked).await;
+                return Err(UnlockError::LockedUnsentWork);
+            }
+            // A device from before encryption keeps its unsent (plain) work and seals it
+            // below; anything else held is forgotten and pulled again.
+            if had_keyring || !waiting {
+                store.wipe().await.map_err(storage)?;
+            }
+            Keyring::create(&owner, passphrase, grant_ends)
+                .await
+                .map_err(storage)?
+        }
+    };
+    store.put_keyring(&ring).await.map_err(storage)?;
+    codec::use_key(Some(key));
+    store.seal_plain_values().await.map_err(storage)?;
+    store.put_meta(OWNER, &viewer).await.map_err(storage)?;
+    store.put_meta(POLICY, &policy).await.map_err(storage)?;
+    device.owner.set(Some(viewer));
+    opened(device).await
+}
+
+/// Loads what the key opens and starts syncing.
+async fn opened(device: Device) -> Result<(), UnlockError> {
+    load(device).await.map_err(storage)?;
+    used();
+    device.lock.set(Lock::Unlocked);
+    sync_soon(device);
+    Ok(())
 }
 
 async fn load(device: Device) -> Result<(), String> {
@@ -70,6 +211,9 @@ async fn load(device: Device) -> Result<(), String> {
         .set(meta(&store, REFERENCE).await?.unwrap_or_default());
     device.last_sync.set(meta(&store, LAST_SYNC).await?);
     device.owner.set(meta(&store, OWNER).await?);
+    device
+        .policy
+        .set(meta(&store, POLICY).await?.unwrap_or_default());
     device.replica.set(Some(replica));
     Ok(())
 }
@@ -85,8 +229,18 @@ async fn fresh(store: &Store) -> Result<Replica, String> {
     Ok(replica)
 }
 
-/// The owner as stored, for when the server cannot be asked.
-pub async fn stored_owner() -> Option<Viewer> {
+/// The owner as stored, for when the server cannot be asked: waits while the device is
+/// locked, and is nobody on a device not set up.
+pub async fn stored_owner(device: Device) -> Option<Viewer> {
+    loop {
+        match device.lock.get_untracked() {
+            Lock::Unlocked => break,
+            Lock::NotSetUp => return None,
+            Lock::Opening | Lock::Locked | Lock::GrantEnded => {
+                gloo_timers::future::TimeoutFuture::new(100).await;
+            }
+        }
+    }
     let store = store().await.ok()?;
     store.meta(OWNER).await.ok().flatten()
 }
@@ -110,9 +264,7 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
         .record(&header, &mutation)
         .await
         .map_err(|e| e.to_string())?;
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.measure_with_start_mark("dekapan-save", "dekapan-save-start");
-    }
+    super::measure("dekapan-save");
     sync_soon(device);
     Ok(())
 }
@@ -133,25 +285,18 @@ pub async fn save_draft(visit: VisitId, draft: NoteFields) -> Result<(), String>
     result.map_err(|e| e.to_string())
 }
 
-/// Takes in a signed-in user. A different user's data is wiped when nothing of theirs waits
-/// to be sent.
+/// Takes in the signed-in user; the device itself is set up for them at sign-in.
 pub async fn signed_in(device: Device, viewer: Viewer) {
-    let Ok(store) = store().await else {
-        return;
-    };
-    let previous: Option<Viewer> = store.meta(OWNER).await.ok().flatten();
-    if previous.is_some_and(|p| p.id != viewer.id) && device.replica.with_untracked(empty_outbox) {
-        let _ = forget(device, &store).await;
-    }
-    let _ = store.put_meta(OWNER, &viewer).await;
     device.owner.set(Some(viewer));
     sync_soon(device);
 }
 
-/// After signing out: forgets the device's data unless something waits to be sent.
+/// After signing out: the device forgets everything, unless something waits to be sent; then
+/// it stays, locked under its owner's passphrase.
 pub async fn signed_out(device: Device) -> Result<(), String> {
     let store = store().await?;
     if !device.replica.with_untracked(empty_outbox) {
+        lock(device).await;
         return Err("unsent changes stay on this device".into());
     }
     forget(device, &store).await
@@ -163,11 +308,13 @@ fn empty_outbox(replica: &Option<Replica>) -> bool {
 
 async fn forget(device: Device, store: &Store) -> Result<(), String> {
     store.wipe().await.map_err(|e| e.to_string())?;
-    let replica = fresh(store).await?;
-    device.replica.set(Some(replica));
+    codec::use_key(None);
+    device.replica.set(None);
     device.reference.set(Reference::default());
     device.last_sync.set(None);
     device.owner.set(None);
+    device.waiting_while_locked.set(0);
+    device.lock.set(Lock::NotSetUp);
     Ok(())
 }
 

@@ -8,11 +8,16 @@
 #[cfg(feature = "hydrate")]
 pub mod codec;
 #[cfg(feature = "hydrate")]
+pub mod crypto;
+#[cfg(feature = "hydrate")]
 mod engine;
+#[cfg(feature = "hydrate")]
+pub mod keys;
 #[cfg(feature = "hydrate")]
 pub mod store;
 
 use crate::api::Viewer;
+use crate::domain::device::DevicePolicy;
 use crate::domain::{NoteFields, VisitId};
 use crate::sync::{Op, Reference, Replica};
 use chrono::{DateTime, Utc};
@@ -33,6 +38,48 @@ pub enum SyncProblem {
     Storage(String),
 }
 
+/// Whether the device's data can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The store is being opened.
+    Opening,
+    /// The device holds no key: an online sign-in sets it up.
+    NotSetUp,
+    /// Locked: the owner's passphrase opens it.
+    Locked,
+    /// The offline grant has ended: only an online sign-in opens it (unsent work is kept).
+    GrantEnded,
+    /// Open.
+    Unlocked,
+}
+
+impl Lock {
+    /// A stable name (for the page's `data-device` attribute).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lock::Opening => "opening",
+            Lock::NotSetUp => "not-set-up",
+            Lock::Locked => "locked",
+            Lock::GrantEnded => "grant-ended",
+            Lock::Unlocked => "unlocked",
+        }
+    }
+}
+
+/// Why the device could not be opened or set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlockError {
+    /// The passphrase does not open the device's key.
+    WrongPassphrase,
+    /// The offline grant has ended: sign in online.
+    GrantEnded,
+    /// Unsent work on the device is locked under another passphrase (another person's, or
+    /// one changed since): whoever holds it must unlock and sync before the device is reset.
+    LockedUnsentWork,
+    /// The device's storage or WebCrypto failed.
+    Storage(String),
+}
+
 /// The device's state, shared through context.
 #[derive(Clone, Copy)]
 pub struct Device {
@@ -50,6 +97,12 @@ pub struct Device {
     pub last_sync: RwSignal<Option<DateTime<Utc>>>,
     /// Why the last sync did not complete, if it did not.
     pub problem: RwSignal<Option<SyncProblem>>,
+    /// Whether the data can be read.
+    pub lock: RwSignal<Lock>,
+    /// Changes waiting in the outbox, counted while locked (for the lock screen).
+    pub waiting_while_locked: RwSignal<u32>,
+    /// The idle lock and offline grant in force.
+    pub policy: RwSignal<DevicePolicy>,
 }
 
 impl Device {
@@ -62,7 +115,48 @@ impl Device {
             syncing: RwSignal::new(None),
             last_sync: RwSignal::new(None),
             problem: RwSignal::new(None),
+            lock: RwSignal::new(Lock::Opening),
+            waiting_while_locked: RwSignal::new(0),
+            policy: RwSignal::new(DevicePolicy::default()),
         }
+    }
+
+    /// Opens the device with the owner's passphrase.
+    pub async fn unlock(&self, passphrase: String) -> Result<(), UnlockError> {
+        #[cfg(feature = "hydrate")]
+        {
+            engine::unlock(*self, &passphrase).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = passphrase;
+            Ok(())
+        }
+    }
+
+    /// After an online sign-in: sets the device up for `viewer` (or renews its offline grant)
+    /// under the passphrase just used, and opens it.
+    pub async fn set_up(
+        &self,
+        viewer: Viewer,
+        passphrase: String,
+        policy: DevicePolicy,
+    ) -> Result<(), UnlockError> {
+        #[cfg(feature = "hydrate")]
+        {
+            engine::set_up(*self, viewer, &passphrase, policy).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (viewer, passphrase, policy);
+            Ok(())
+        }
+    }
+
+    /// Locks the device now: the key and the data leave memory.
+    pub fn lock_now(&self) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(engine::lock(*self));
     }
 
     /// Whether the replica has been loaded (screens show a loading state until then).
@@ -127,7 +221,7 @@ impl Device {
         }
     }
 
-    /// Takes in a signed-in user: a different user's data (with nothing unsent) is wiped.
+    /// Takes in the signed-in user (the device is set up for them at sign-in, [`Self::set_up`]).
     pub fn signed_in(&self, viewer: Viewer) {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(engine::signed_in(*self, viewer));
@@ -135,7 +229,8 @@ impl Device {
         let _ = viewer;
     }
 
-    /// Forgets the device's data after signing out, if nothing waits to be sent.
+    /// After signing out: wipes the device's data if nothing waits to be sent, and locks it
+    /// otherwise.
     pub async fn signed_out(&self) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
@@ -170,13 +265,28 @@ pub fn mark(name: &str) {
     let _ = name;
 }
 
-/// The user the device's data belongs to, when the server cannot be asked.
-pub async fn stored_owner() -> Option<Viewer> {
+/// Records the time since the mark `{name}-start` as the measure `name` (read by the device
+/// benchmark).
+pub fn measure(name: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark(name, &format!("{name}-start"));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = name;
+}
+
+/// The user the device's data belongs to, when the server cannot be asked; waits while the
+/// device is locked.
+pub async fn stored_owner(device: Device) -> Option<Viewer> {
     #[cfg(feature = "hydrate")]
     {
         // The store lives on the browser's one thread; resources want futures that could move.
-        send_wrapper::SendWrapper::new(engine::stored_owner()).await
+        send_wrapper::SendWrapper::new(engine::stored_owner(device)).await
     }
     #[cfg(not(feature = "hydrate"))]
-    None
+    {
+        let _ = device;
+        None
+    }
 }

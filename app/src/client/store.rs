@@ -2,7 +2,8 @@
 //! versions; every value goes through [`super::codec`]. Each change a user makes is committed in
 //! one IndexedDB transaction together with the counters it moves, before anything says "saved".
 
-use super::codec::{open, seal, CodecError};
+use super::codec::{is_sealed, open, seal, CodecError};
+use super::keys::Keyring;
 use crate::domain::VisitId;
 use crate::sync::{Change, Mutation, Replica};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
@@ -20,6 +21,8 @@ pub const SCHEMA: &[&[&str]] = &[
     &[META, RECORDS, OUTBOX, REJECTED],
     // 2: note drafts, saved as they are typed.
     &[DRAFTS],
+    // 3: the keyring (records are encrypted from this version on).
+    &[KEYRING],
 ];
 
 const META: &str = "meta";
@@ -27,6 +30,7 @@ const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
 const DRAFTS: &str = "drafts";
+const KEYRING: &str = "keyring";
 
 /// The meta key of the replica's counters.
 const DEVICE: &str = "device";
@@ -232,7 +236,64 @@ impl Store {
         committed(tx).await
     }
 
-    /// Empties every store: the device forgets everything (used when someone else signs in).
+    /// The keyring, if the device has one. It is the one value stored unencrypted.
+    pub async fn keyring(&self) -> Result<Option<Keyring>> {
+        let tx = self.db.transaction(&[KEYRING], TransactionMode::ReadOnly)?;
+        let found = tx.store(KEYRING)?.get(JsValue::from_str(KEYRING)).await?;
+        tx.done().await?;
+        found
+            .and_then(|v| v.as_string())
+            .map(|text| serde_json::from_str(&text).map_err(|e| StoreError(e.to_string())))
+            .transpose()
+    }
+
+    /// Keeps the keyring.
+    pub async fn put_keyring(&self, keyring: &Keyring) -> Result<()> {
+        let text = serde_json::to_string(keyring).map_err(|e| StoreError(e.to_string()))?;
+        let tx = self
+            .db
+            .transaction(&[KEYRING], TransactionMode::ReadWrite)?;
+        tx.store(KEYRING)?
+            .put(&JsValue::from_str(&text), Some(&JsValue::from_str(KEYRING)))
+            .await?;
+        committed(tx).await
+    }
+
+    /// How many changes wait in the outbox; readable while locked (the keys are numbers).
+    pub async fn outbox_len(&self) -> Result<u32> {
+        let tx = self.db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let count = tx.store(OUTBOX)?.count(None).await?;
+        tx.done().await?;
+        Ok(count)
+    }
+
+    /// Encrypts every value still kept in plain text from before records were encrypted.
+    pub async fn seal_plain_values(&self) -> Result<()> {
+        for name in [META, RECORDS, OUTBOX, REJECTED, DRAFTS] {
+            let tx = self.db.transaction(&[name], TransactionMode::ReadOnly)?;
+            let pairs = tx.store(name)?.scan(None, None, None, None).await?;
+            tx.done().await?;
+            let mut sealed = Vec::new();
+            for (key, value) in pairs {
+                if !is_sealed(&value) {
+                    let plain: serde_json::Value = open(value).await?;
+                    sealed.push((key, seal(&plain).await?));
+                }
+            }
+            if sealed.is_empty() {
+                continue;
+            }
+            let tx = self.db.transaction(&[name], TransactionMode::ReadWrite)?;
+            let store = tx.store(name)?;
+            for (key, value) in &sealed {
+                store.put(value, Some(key)).await?;
+            }
+            committed(tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Empties every store, the keyring too: the device forgets everything.
     pub async fn wipe(&self) -> Result<()> {
         let names = self.db.store_names();
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite)?;

@@ -1,7 +1,9 @@
 //! The login page.
 
-use super::i18n::{error_text, tr, use_lang, T};
+use super::i18n::{error_text, t, tr, use_lang, T};
 use super::use_session;
+use crate::client::{use_device, Lock};
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate};
 
@@ -11,26 +13,61 @@ pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
     let action = session.login;
+    let device = use_device();
     let navigate = use_navigate();
+    let password = NodeRef::<Input>::new();
+    let set_up_failed = RwSignal::new(None::<T>);
+    let setting_up = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(viewer)) = action.value().get() {
             // Consumed once: a later visit to this page must not replay an old sign-in.
             action.value().set(None);
-            navigate(viewer.start_page(), Default::default());
+            // The password just accepted also locks this device's data: it is read from the
+            // field once, used to set up the device's key, and cleared.
+            let typed = password
+                .get_untracked()
+                .map(|input| {
+                    let typed = input.value();
+                    input.set_value("");
+                    typed
+                })
+                .unwrap_or_default();
+            let navigate = navigate.clone();
+            setting_up.set(true);
+            leptos::task::spawn_local(async move {
+                let policy = crate::api::device_policy().await.unwrap_or_default();
+                let start = viewer.start_page();
+                let result = device.set_up(viewer, typed, policy).await;
+                setting_up.set(false);
+                match result {
+                    Ok(()) => navigate(start, Default::default()),
+                    Err(e) => set_up_failed.set(Some(super::unlock::set_up_error(&e))),
+                }
+            });
         }
     });
     let error = move || {
+        let lang = lang.get();
         action
             .value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| error_text(lang.get(), &e))
+            .map(|e| error_text(lang, &e))
+            .or_else(|| set_up_failed.get().map(|key| t(lang, key)))
     };
+    let pending = move || action.pending().get() || setting_up.get();
     view! {
+        // Already signed in on an open device: straight to the start page.
         <Suspense>
-            {move || Suspend::new(async move {
-                session.viewer.await.map(|v| view! { <Redirect path=v.start_page()/> })
-            })}
+            {move || {
+                let open = device.lock.get() == Lock::Unlocked;
+                Suspend::new(async move {
+                    let viewer = session.viewer.await;
+                    viewer
+                        .filter(|_| open)
+                        .map(|v| view! { <Redirect path=v.start_page()/> })
+                })
+            }}
         </Suspense>
         <section class="login card">
             <h1>{tr(T::AppName)}</h1>
@@ -54,12 +91,13 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="current-password"
                     required
                     data-testid="login-password"
+                    node_ref=password
                 />
                 <p class="form-error" role="alert" data-testid="login-error">
                     {error}
                 </p>
-                <button type="submit" class="primary" data-testid="login-submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { tr(T::LoggingIn)() } else { tr(T::Login)() }}
+                <button type="submit" class="primary" data-testid="login-submit" disabled=pending>
+                    {move || if pending() { tr(T::LoggingIn)() } else { tr(T::Login)() }}
                 </button>
             </ActionForm>
         </section>

@@ -8,6 +8,7 @@ mod login;
 mod pwa;
 mod review;
 mod sync_status;
+mod unlock;
 mod visit;
 mod visits;
 
@@ -151,19 +152,19 @@ pub fn App() -> impl IntoView {
 
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
+    let device = crate::client::provide_device();
     // The server says who is signed in; when it cannot be reached, the device remembers whom
     // its data belongs to, so the app opens offline after one online login.
     let viewer = Resource::new(
         move || (login.version().get(), logout.version().get()),
-        |_| async {
+        move |_| async move {
             match crate::api::whoami().await {
                 Ok(viewer) => viewer,
-                Err(crate::api::AppError::Network(_)) => crate::client::stored_owner().await,
+                Err(crate::api::AppError::Network(_)) => crate::client::stored_owner(device).await,
                 Err(_) => None,
             }
         },
     );
-    let device = crate::client::provide_device();
     Effect::new(move |_| {
         if let Some(Some(viewer)) = viewer.get() {
             device.signed_in(viewer);
@@ -196,6 +197,7 @@ pub fn App() -> impl IntoView {
             <pwa::UpdateBanner/>
             <pwa::StorageWarning/>
             <main id="main" tabindex="-1">
+                <unlock::DeviceGate>
                 <Routes fallback=|| view! { <p class="empty">{tr(T::PageNotFound)}</p> }>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=login::LoginPage/>
@@ -209,6 +211,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/intake") view=intake::IntakePage/>
                     <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
                 </Routes>
+                </unlock::DeviceGate>
             </main>
         </Router>
     }

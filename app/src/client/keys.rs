@@ -1,0 +1,97 @@
+//! The device's keyring: the data key wrapped under the owner's passphrase, with the end of the
+//! offline grant bound to it. It holds no personal data (the owner is an opaque id) and is the
+//! only thing the store keeps unencrypted.
+
+use super::crypto::{
+    self, passphrase_key, random_bytes, CryptoError, NONCE_BYTES, PBKDF2_ITERATIONS, SALT_BYTES,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use web_sys::CryptoKey;
+
+/// What unlocks the device's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keyring {
+    /// The staff id whose passphrase wraps the key.
+    pub owner: String,
+    /// PBKDF2 salt.
+    pub salt: Vec<u8>,
+    /// PBKDF2 iterations.
+    pub iterations: u32,
+    /// The nonce of the wrapping.
+    pub nonce: Vec<u8>,
+    /// The data key, wrapped with AES-GCM.
+    pub wrapped: Vec<u8>,
+    /// Until when the passphrase unlocks the device without an online sign-in. Bound into the
+    /// wrapping, so that changing it breaks the keyring rather than extending the grant.
+    pub grant_ends: DateTime<Utc>,
+}
+
+impl Keyring {
+    /// What the wrapping authenticates beside the key.
+    fn bound(owner: &str, iterations: u32, grant_ends: DateTime<Utc>) -> Vec<u8> {
+        format!(
+            "dekapan-keyring-v1|{owner}|{iterations}|{}",
+            grant_ends.to_rfc3339()
+        )
+        .into_bytes()
+    }
+
+    /// A new keyring around a new random data key; returns the key for use.
+    pub async fn create(
+        owner: &str,
+        passphrase: &str,
+        grant_ends: DateTime<Utc>,
+    ) -> Result<(Keyring, CryptoKey), CryptoError> {
+        let salt = random_bytes(SALT_BYTES)?;
+        let nonce = random_bytes(NONCE_BYTES)?;
+        let kek = passphrase_key(passphrase, &salt, PBKDF2_ITERATIONS).await?;
+        let bound = Self::bound(owner, PBKDF2_ITERATIONS, grant_ends);
+        let (wrapped, key) = crypto::new_data_key(&kek, &nonce, &bound).await?;
+        let keyring = Keyring {
+            owner: owner.to_owned(),
+            salt,
+            iterations: PBKDF2_ITERATIONS,
+            nonce,
+            wrapped,
+            grant_ends,
+        };
+        Ok((keyring, key))
+    }
+
+    /// The data key, for use (never extractable); a wrong passphrase or a changed keyring
+    /// fails with [`CryptoError::CannotOpen`].
+    pub async fn open(&self, passphrase: &str) -> Result<CryptoKey, CryptoError> {
+        self.unwrap(passphrase, false).await
+    }
+
+    async fn unwrap(&self, passphrase: &str, extractable: bool) -> Result<CryptoKey, CryptoError> {
+        let kek = passphrase_key(passphrase, &self.salt, self.iterations).await?;
+        let bound = Self::bound(&self.owner, self.iterations, self.grant_ends);
+        crypto::unwrap(&self.wrapped, &kek, &self.nonce, &bound, extractable).await
+    }
+
+    /// The same data key under a new grant (after an online sign-in), with the key for use.
+    pub async fn renew(
+        &self,
+        passphrase: &str,
+        grant_ends: DateTime<Utc>,
+    ) -> Result<(Keyring, CryptoKey), CryptoError> {
+        let key = self.unwrap(passphrase, true).await?;
+        let salt = random_bytes(SALT_BYTES)?;
+        let nonce = random_bytes(NONCE_BYTES)?;
+        let kek = passphrase_key(passphrase, &salt, PBKDF2_ITERATIONS).await?;
+        let bound = Self::bound(&self.owner, PBKDF2_ITERATIONS, grant_ends);
+        let wrapped = crypto::wrap(&key, &kek, &nonce, &bound).await?;
+        let renewed = Keyring {
+            owner: self.owner.clone(),
+            salt,
+            iterations: PBKDF2_ITERATIONS,
+            nonce,
+            wrapped,
+            grant_ends,
+        };
+        let key = renewed.open(passphrase).await?;
+        Ok((renewed, key))
+    }
+}

@@ -1,0 +1,150 @@
+import { expect, Page, test } from '@playwright/test';
+import { DEMO_PASSWORD, device, login, unlock, writeNote } from './helpers';
+
+/**
+ * Everything in the device's IndexedDB, keys and values, as text: strings as they are, binary
+ * values decoded as UTF-8 (so that any plain text inside them would show).
+ */
+async function dumpDeviceStorage(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const done = <T,>(request: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const text = (value: unknown): string => {
+      if (value instanceof ArrayBuffer) return new TextDecoder().decode(value);
+      if (ArrayBuffer.isView(value)) return new TextDecoder().decode(value);
+      if (typeof value === 'string') return value;
+      if (value && typeof value === 'object') {
+        return Object.entries(value as Record<string, unknown>)
+          .map(([k, v]) => `${k}=${text(v)}`)
+          .join(' ');
+      }
+      return String(value);
+    };
+    const db = await done(indexedDB.open('dekapan'));
+    const dump: Record<string, string> = {};
+    for (const name of Array.from(db.objectStoreNames)) {
+      const store = db.transaction(name, 'readonly').objectStore(name);
+      const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+      dump[name] = [...keys.map(text), ...values.map(text)].join('\n');
+    }
+    db.close();
+    return dump;
+  });
+}
+
+/** Types into a note field and waits until the device's store of drafts has taken it in. */
+async function typeDraft(page: Page, field: string, text: string) {
+  const before = (await dumpDeviceStorage(page)).drafts;
+  await page.getByTestId(field).fill(text);
+  await expect.poll(async () => (await dumpDeviceStorage(page)).drafts).not.toBe(before);
+}
+
+/** Opens the nurse's first visit and says which it is. */
+async function firstVisit(page: Page): Promise<string> {
+  await expect(page.getByTestId('visit-list')).toBeVisible();
+  const item = page.getByTestId('visit-item').first();
+  const visitId = (await item.getAttribute('data-visit-id'))!;
+  await item.getByRole('link').click();
+  await expect(page.getByTestId('visit-detail')).toBeVisible();
+  return visitId;
+}
+
+test('the device keeps only opaque ids and ciphertext, and signing out wipes it', async ({ browser }, info) => {
+  const tag = `${info.project.name}-${Date.now()}`;
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.sato', /\/visits$/);
+  await firstVisit(page);
+  const goal = (await page.getByTestId('life-goal').locator('p').textContent())?.trim() ?? '';
+
+  // A saved note and a half-typed draft, offline, so both sit on the device only.
+  await context.setOffline(true);
+  await writeNote(page, `植えた記録 ${tag}`);
+  await typeDraft(page, 'note-mental_state', `書きかけの下書き ${tag}`);
+
+  const dump = await dumpDeviceStorage(page);
+  expect(dump.outbox.length).toBeGreaterThan(0);
+  expect(dump.drafts.length).toBeGreaterThan(0);
+  expect(dump.records.length).toBeGreaterThan(0);
+  const everything = Object.values(dump).join('\n');
+  for (const planted of [`植えた記録 ${tag}`, `書きかけの下書き ${tag}`, '落ち着いて話せた', DEMO_PASSWORD]) {
+    expect(everything).not.toContain(planted);
+  }
+  if (goal.length > 3) expect(everything).not.toContain(goal);
+  // The same data reads back on screen: it is encrypted, not lost.
+  await expect(page.getByTestId('note-item').filter({ hasText: `植えた記録 ${tag}` })).toBeVisible();
+
+  // Signing out on a shared device sends what waits, then leaves nothing behind.
+  await context.setOffline(false);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator('body[data-device="not-set-up"]')).toBeAttached();
+  const after = await dumpDeviceStorage(page);
+  expect(Object.values(after).join('')).toBe('');
+  await context.close();
+});
+
+test('a quiet device locks itself offline and opens again with the passphrase only', async ({ browser }, info) => {
+  const [context, page] = await device(browser, info);
+  await page.clock.install();
+  await login(page, 'nurse.sato', /\/visits$/);
+  await firstVisit(page);
+  await context.setOffline(true);
+  const draft = `鍵のかかる前の下書き ${info.project.name}`;
+  await typeDraft(page, 'note-mental_state', draft);
+
+  // Five minutes untouched (the default): the lock screen stands in for the case.
+  await page.clock.fastForward('05:30');
+  await expect(page.getByTestId('device-lock')).toBeVisible();
+  await expect(page.getByTestId('visit-detail')).toHaveCount(0);
+
+  // A wrong passphrase says so and opens nothing.
+  await page.getByTestId('unlock-passphrase').fill('まちがった合言葉のままです');
+  await page.getByTestId('unlock-submit').click();
+  await expect(page.getByTestId('unlock-error')).not.toBeEmpty();
+  await expect(page.locator('body')).toHaveAttribute('data-device', 'locked');
+
+  // The right one opens the device, offline, where the nurse left off.
+  await unlock(page);
+  await expect(page.getByTestId('visit-detail')).toBeVisible();
+  await expect(page.getByTestId('note-mental_state')).toHaveValue(draft);
+  await context.close();
+});
+
+test('after the offline grant ends, unsent notes wait for an online sign-in and go first', async ({ browser }, info) => {
+  const tag = `${info.project.name}-${Date.now()}`;
+  const [context, page] = await device(browser, info);
+  await page.clock.install();
+  await login(page, 'nurse.sato', /\/visits$/);
+  const visitId = await firstVisit(page);
+  await context.setOffline(true);
+  await writeNote(page, `期限切れ前の記録 ${tag}`);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+
+  // Three days later (the default grant is 72 hours) the passphrase no longer opens the device.
+  await page.clock.fastForward('73:00:00');
+  await expect(page.locator('body')).toHaveAttribute('data-device', 'grant-ended');
+  await expect(page.getByTestId('grant-ended')).toBeVisible();
+  await expect(page.getByTestId('lock-waiting')).toHaveAttribute('data-count', '1');
+  await expect(page.getByTestId('unlock-form')).toHaveCount(0);
+
+  // Online again, the nurse signs in; the note waiting on the device is sent before anything else.
+  await context.setOffline(false);
+  await page.getByTestId('lock-sign-in').click();
+  await expect(page.getByTestId('login-form')).toBeVisible();
+  await page.getByTestId('login-name').fill('nurse.sato');
+  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await expect(page).toHaveURL(/\/visits$/);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await page.goto(`/visits/${visitId}`);
+  await unlock(page);
+  await expect(page.getByTestId('note-item').filter({ hasText: `期限切れ前の記録 ${tag}` })).toHaveAttribute(
+    'data-synced',
+    'true',
+  );
+  await context.close();
+});
