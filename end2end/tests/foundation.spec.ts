@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, login, logout, open } from './helpers';
+import { expectAccessible, login, logout, open, ready } from './helpers';
 
 test('a nurse records a note on a visit and the supervisor sees it', async ({ page }, info) => {
   // 1. The nurse signs in and sees her visits for today and the coming days.
@@ -55,7 +55,9 @@ test('a nurse records a note on a visit and the supervisor sees it', async ({ pa
   await expect(page.getByTestId('note-item').filter({ hasText: nextSteps })).toBeVisible();
   await expect(form.getByTestId('note-free_text')).toHaveValue('');
 
-  // 4. The supervisor of the case's program sees the new note among the recent notes.
+  // 4. The supervisor of the case's program sees the new note among the recent notes (on the
+  //    same device, once the nurse's note has gone).
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
   await logout(page);
   const supervisor = program === 'model_program' ? 'supervisor.kobayashi' : 'supervisor.kato';
   await login(page, supervisor, /\/review$/);
@@ -85,6 +87,7 @@ test('the interface is Japanese by default and English on request, remembered', 
   await page.getByTestId('lang-switch').click();
   await expect(page.getByRole('heading', { level: 1, name: '訪問予定' })).toBeVisible();
   await page.reload();
+  await ready(page);
   await expect(page.getByRole('heading', { level: 1, name: '訪問予定' })).toBeVisible();
 });
 

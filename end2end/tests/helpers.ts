@@ -12,13 +12,14 @@ export async function open(page: Page, path: string) {
 
 /**
  * Waits until a freshly loaded page has hydrated and its device has read its key store; when
- * the device's data is locked (as after every reload or new tab), unlocks it with the demo
- * passphrase, as its owner would.
+ * the lock screen stands in for the page (as after every reload or new tab), unlocks the device
+ * with the demo passphrase, as its owner would.
  */
 export async function ready(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor();
   await page.locator('body[data-device]:not([data-device="opening"])').waitFor();
-  if ((await page.locator('body').getAttribute('data-device')) === 'locked') {
+  // The login page stands open on a locked device; every other page shows the lock screen.
+  if ((await page.getByTestId('unlock-form').count()) > 0) {
     await unlock(page);
   }
 }

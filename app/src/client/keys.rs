@@ -91,7 +91,8 @@ impl Keyring {
             wrapped,
             grant_ends,
         };
-        let key = renewed.open(passphrase).await?;
+        // The key for use, non-extractable, from the wrapping just made (no third derivation).
+        let key = crypto::unwrap(&renewed.wrapped, &kek, &renewed.nonce, &bound, false).await?;
         Ok((renewed, key))
     }
 }
