@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, login, unlock, writeNote } from './helpers';
+import { DEMO_PASSWORD, device, login, open, unlock, writeNote } from './helpers';
 
 /**
  * Everything in the device's IndexedDB, keys and values, as text: strings as they are, binary
@@ -147,4 +147,42 @@ test('after the offline grant ends, unsent notes wait for an online sign-in and 
     'true',
   );
   await context.close();
+});
+
+test('a revoked device first sends what waits, then wipes itself', async ({ browser }, info) => {
+  const tag = `${info.project.name}-${Date.now()}`;
+  const [phone, page] = await device(browser, info);
+  await login(page, 'nurse.sato', /\/visits$/);
+  await firstVisit(page);
+  const program = await page.getByTestId('case-program').getAttribute('data-program');
+  const client = await page.getByTestId('sync-status').getAttribute('data-client');
+  expect(client).toMatch(/^[0-9a-f-]{36}$/);
+  await phone.setOffline(true);
+  await writeNote(page, `失くす前の記録 ${tag}`);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+
+  // The phone is reported lost; the supervisor of the case's program revokes it.
+  const [office, boss] = await device(browser, info);
+  const supervisor = program === 'model_program' ? 'supervisor.kobayashi' : 'supervisor.kato';
+  await login(boss, supervisor, /\/review$/);
+  await open(boss, '/indicators');
+  const row = boss.locator(`[data-testid="sync-health-row"][data-client="${client}"]`);
+  await row.getByTestId('revoke-device').click();
+  await expect(row).toHaveAttribute('data-revoked', 'true');
+
+  // Back online, the phone sends its note first, then wipes its data, caches and worker.
+  await phone.setOffline(false);
+  await expect(page.getByTestId('device-revoked')).toBeVisible();
+  await expect(page.getByTestId('note-form')).toHaveCount(0);
+  await expect.poll(async () => Object.values(await dumpDeviceStorage(page)).join('')).toBe('');
+  await expect.poll(() => page.evaluate(async () => (await caches.keys()).length)).toBe(0);
+  await expect
+    .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length))
+    .toBe(0);
+
+  // The note it carried reached the supervisor.
+  await open(boss, '/review');
+  await expect(boss.getByTestId('review-item').filter({ hasText: `失くす前の記録 ${tag}` })).toBeVisible();
+  await phone.close();
+  await office.close();
 });

@@ -39,6 +39,8 @@ pub enum Action {
     ReadIndicators,
     /// Downloaded a CSV export.
     Export,
+    /// Revoked a device (the record is the device's id).
+    RevokeDevice,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
             Action::ReviewNote => "review_note",
             Action::ReadIndicators => "read_indicators",
             Action::Export => "export",
+            Action::RevokeDevice => "revoke_device",
         }
     }
 }

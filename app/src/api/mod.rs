@@ -120,6 +120,16 @@ pub async fn sync_health() -> Result<Vec<DeviceHealth>, AppError> {
     backend.sync_health(&viewer).await.map_err(ssr::status)
 }
 
+/// Revokes a lost device: it still sends what it holds, then erases itself at its next sync.
+#[server(prefix = "/api", endpoint = "revoke_device")]
+pub async fn revoke_device(client_id: String) -> Result<(), AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .revoke_device(&viewer, &client_id)
+        .await
+        .map_err(ssr::status)
+}
+
 /// The indicators of the signed-in supervisor's program from `from` to `to` (days, included).
 #[server(prefix = "/api", endpoint = "indicators")]
 pub async fn indicators(

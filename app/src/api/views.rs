@@ -74,6 +74,8 @@ pub struct DeviceHealth {
     pub last_contact_at: chrono::DateTime<chrono::Utc>,
     /// When its oldest unsent change was made, as it last reported (none: nothing waiting).
     pub pending_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether it has been revoked.
+    pub revoked: bool,
 }
 
 /// A note as a supervisor lists it.

@@ -22,6 +22,8 @@ use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 const OWNER: &str = "owner";
 const REFERENCE: &str = "reference";
@@ -194,6 +196,7 @@ pub async fn set_up(
 /// Loads what the key opens and starts syncing.
 async fn opened(device: Device) -> Result<(), UnlockError> {
     load(device).await.map_err(storage)?;
+    device.problem.set(None);
     used();
     device.lock.set(Lock::Unlocked);
     sync_soon(device);
@@ -306,6 +309,46 @@ fn empty_outbox(replica: &Option<Replica>) -> bool {
     replica.as_ref().is_none_or(|r| r.outbox.is_empty())
 }
 
+/// A revoked device, after it has pushed what it held: erases its data, its caches and its
+/// service worker. The server's `Clear-Site-Data` may have erased them already (and closed the
+/// database under us), so each step goes on whatever the one before it met.
+async fn erase(device: Device) {
+    if let Ok(store) = store().await {
+        let _ = forget(device, &store).await;
+    }
+    // The connection may be dead: the next use opens the database anew.
+    if let Some(store) = STORE.with(|s| s.borrow_mut().take()) {
+        if let Ok(store) = Rc::try_unwrap(store) {
+            store.close();
+        }
+    }
+    codec::use_key(None);
+    device.replica.set(None);
+    device.owner.set(None);
+    device.lock.set(Lock::NotSetUp);
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(caches) = window.caches() {
+        if let Ok(names) = JsFuture::from(caches.keys()).await {
+            for name in js_sys::Array::from(&names).iter() {
+                if let Some(name) = name.as_string() {
+                    let _ = JsFuture::from(caches.delete(&name)).await;
+                }
+            }
+        }
+    }
+    let workers = window.navigator().service_worker();
+    if let Ok(registrations) = JsFuture::from(workers.get_registrations()).await {
+        for registration in js_sys::Array::from(&registrations).iter() {
+            let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
+            if let Ok(done) = registration.unregister() {
+                let _ = JsFuture::from(done).await;
+            }
+        }
+    }
+}
+
 async fn forget(device: Device, store: &Store) -> Result<(), String> {
     store.wipe().await.map_err(|e| e.to_string())?;
     codec::use_key(None);
@@ -349,6 +392,9 @@ pub fn sync_soon(device: Device) {
             Err(problem) => {
                 if problem == SyncProblem::Offline {
                     device.online.set(false);
+                }
+                if problem == SyncProblem::Revoked {
+                    erase(device).await;
                 }
                 device.problem.set(Some(problem));
             }
@@ -416,6 +462,7 @@ async fn post<Req: Serialize, Res: DeserializeOwned>(
         Some(SyncError::Gap { resend_from }) => Failure::Gap(resend_from),
         Some(SyncError::Unauthenticated) => SyncProblem::SignedOut.into(),
         Some(SyncError::UpdateRequired { .. }) => SyncProblem::UpdateRequired.into(),
+        Some(SyncError::DeviceRevoked) => SyncProblem::Revoked.into(),
         Some(other) => SyncProblem::Server(other.to_string()).into(),
         None => SyncProblem::Server(format!("HTTP {}", response.status())).into(),
     })

@@ -36,6 +36,8 @@ pub enum SyncProblem {
     Server(String),
     /// The device's storage failed.
     Storage(String),
+    /// The device was revoked: what it held was sent, and its data has been erased.
+    Revoked,
 }
 
 /// Whether the device's data can be read.

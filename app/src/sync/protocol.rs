@@ -358,6 +358,10 @@ pub enum SyncError {
     /// A failure on the server; the device keeps its outbox and retries.
     #[error("the server had a problem; nothing was lost, please retry")]
     Internal,
+    /// The device was revoked (reported lost): it may still push what it holds, but it pulls
+    /// nothing more and must erase its data.
+    #[error("this device has been revoked; its data is to be erased")]
+    DeviceRevoked,
 }
 
 impl PushRequest {

@@ -44,6 +44,11 @@ texts! {
     DeviceStorageFailed => "端末の保存領域を開けませんでした。", "The device's storage could not be opened.";
     SignInAsSomeoneElse => "別の人としてログイン", "Sign in as someone else";
     LockNow => "ロック", "Lock";
+    DeviceRevokedTitle => "この端末は使用停止になりました", "This device has been revoked";
+    DeviceRevoked => "この端末は使用停止になりました。送れる記録は送信し、端末内のデータは消去しました。続けるには、もう一度ログインしてください。", "This device has been revoked. What it held was sent, and its data has been erased. Sign in again to go on.";
+    RevokeDevice => "使用停止", "Revoke";
+    DeviceRevokedMark => "使用停止済み", "Revoked";
+    DeviceActions => "端末の操作", "Device";
     Logout => "ログアウト", "Sign out";
     MyVisits => "訪問予定", "My visits";
     Review => "記録の確認", "Review";

@@ -88,6 +88,7 @@ fn SyncHealth() -> impl IntoView {
                                     <th scope="col">{tr(T::Person)}</th>
                                     <th scope="col">{tr(T::OldestUnsent)}</th>
                                     <th scope="col">{tr(T::LastContact)}</th>
+                                    <th scope="col">{tr(T::DeviceActions)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|d| {
@@ -95,14 +96,37 @@ fn SyncHealth() -> impl IntoView {
                                         let contact = hours(d.last_contact_at);
                                         let agency = d.agency.clone();
                                         let short = d.client_id.chars().take(8).collect::<String>();
+                                        let label = format!("{} {} ({})", tr(T::RevokeDevice)(), d.staff, short);
+                                        let client = d.client_id.clone();
+                                        let revoke = move |_| {
+                                            let client = client.clone();
+                                            leptos::task::spawn_local(async move {
+                                                if crate::api::revoke_device(client).await.is_ok() {
+                                                    devices.refetch();
+                                                }
+                                            });
+                                        };
                                         view! {
                                             <tr data-testid="sync-health-row" data-client=d.client_id.clone()
+                                                data-revoked=d.revoked.to_string()
                                                 data-pending-hours=waiting.map(|h| h.to_string()).unwrap_or_default()
                                                 class:stale=waiting.is_some_and(|h| h >= 24)>
                                                 <td>{d.staff.clone()} " · " {move || match lang.get() { Lang::Ja => agency.0.clone(), Lang::En => agency.1.clone() }}
                                                     <small>" " {short}</small></td>
                                                 <td>{move || waiting.map(age).unwrap_or_else(|| tr(T::NothingWaiting)().to_owned())}</td>
                                                 <td>{move || age(contact)}</td>
+                                                <td>
+                                                    {if d.revoked {
+                                                        view! { <span class="badge">{tr(T::DeviceRevokedMark)}</span> }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <button type="button" class="link-button" data-testid="revoke-device"
+                                                                aria-label=label on:click=revoke>
+                                                                {tr(T::RevokeDevice)}
+                                                            </button>
+                                                        }.into_any()
+                                                    }}
+                                                </td>
                                             </tr>
                                         }
                                     }).collect_view()}

@@ -39,13 +39,18 @@ pub fn SyncStatus() -> impl IntoView {
                 SyncProblem::UpdateRequired => T::ProblemUpdate,
                 SyncProblem::Server(_) => T::ProblemServer,
                 SyncProblem::Storage(_) => T::ProblemStorage,
+                SyncProblem::Revoked => T::DeviceRevoked,
             };
             view! { <p class="sync-problem" data-testid="sync-problem">{tr(key)}</p> }
         })
     };
     view! {
         <Show when=signed_in>
-            <div class="sync-status" data-testid="sync-status">
+            <div
+                class="sync-status"
+                data-testid="sync-status"
+                data-client=move || device.replica.with(|r| r.as_ref().map(|r| r.client_id.0.to_string()))
+            >
                 <span
                     class="net"
                     class:offline=move || !online()

@@ -3,7 +3,7 @@
 //! grant has ended, or it is not set up.
 
 use super::i18n::{tr, use_lang, T};
-use crate::client::{use_device, Lock, UnlockError};
+use crate::client::{use_device, Lock, SyncProblem, UnlockError};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -19,15 +19,27 @@ pub fn DeviceGate(children: ChildrenFn) -> impl IntoView {
             let _ = body.set_attribute("data-device", device.lock.get().code());
         }
     });
-    let gated = move || {
-        let lock = device.lock.get();
-        let on_login = location.pathname.get() == "/login";
-        !on_login && matches!(lock, Lock::Locked | Lock::GrantEnded)
-    };
+    let on_login = move || location.pathname.get() == "/login";
+    let gated = move || !on_login() && matches!(device.lock.get(), Lock::Locked | Lock::GrantEnded);
+    let revoked = move || !on_login() && device.problem.get() == Some(SyncProblem::Revoked);
     view! {
-        <Show when=gated fallback=move || children.with_value(|c| c())>
-            <LockScreen/>
+        <Show when=move || !revoked() fallback=RevokedScreen>
+            <Show when=gated fallback=move || children.with_value(|c| c())>
+                <LockScreen/>
+            </Show>
         </Show>
+    }
+}
+
+/// What a revoked device shows once it has erased itself.
+#[component]
+fn RevokedScreen() -> impl IntoView {
+    view! {
+        <section class="card lock-screen" data-testid="device-revoked">
+            <h1>{tr(T::DeviceRevokedTitle)}</h1>
+            <p role="alert">{tr(T::DeviceRevoked)}</p>
+            <a class="button primary" href="/login">{tr(T::Login)}</a>
+        </section>
     }
 }
 

@@ -98,8 +98,10 @@ pub async fn sync_health(
     viewer: &Viewer,
 ) -> Result<Vec<app::api::DeviceHealth>, AppError> {
     let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
-    let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, d.pending_since \
+    type DeviceRow = (String, String, String, String, String, Option<String>, bool);
+    let rows: Vec<DeviceRow> = sqlx::query_as(
+        "SELECT d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, d.pending_since, \
+           d.revoked_at IS NOT NULL \
          FROM sync_clients d JOIN staff s ON s.id = d.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id \
          WHERE d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
            WHERE c.program = ? AND t.left_at IS NULL) \
@@ -113,13 +115,14 @@ pub async fn sync_health(
         Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
     };
     rows.into_iter()
-        .map(|(client_id, staff, ja, en, contact, pending)| {
+        .map(|(client_id, staff, ja, en, contact, pending, revoked)| {
             Ok(app::api::DeviceHealth {
                 client_id,
                 staff,
                 agency: (ja, en),
                 last_contact_at: time(&contact)?,
                 pending_since: pending.as_deref().map(time).transpose()?,
+                revoked,
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()

@@ -1,6 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
+mod devices;
 pub(crate) mod indicators;
 pub(crate) mod notes;
 mod reference;
@@ -299,6 +300,11 @@ impl Backend for Service {
 
     async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<app::api::DeviceHealth>, AppError> {
         indicators::sync_health(&self.db, viewer).await
+    }
+
+    async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError> {
+        let _turn = self.write_turn().await;
+        devices::revoke(&self.db, viewer, client_id).await
     }
 
     async fn indicators(

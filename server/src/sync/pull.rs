@@ -5,7 +5,7 @@ use super::{decode, internal, viewer, Refusal};
 use crate::backend::Service;
 use anyhow::Context;
 use app::domain::Role;
-use app::sync::{Change, PullRequest, PullResponse, MAX_PULL_PAGE};
+use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -26,7 +26,11 @@ pub async fn handle(
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
     let last = last_mutation_id(&service, &client, &viewer).await?;
-    super::push::report_contact(&service, &client, request.pending_since).await?;
+    // A revoked device has pushed what it held (pushes are still taken); it pulls nothing more.
+    let revoked = super::push::report_contact(&service, &client, request.pending_since).await?;
+    if revoked {
+        return Err(Refusal(SyncError::DeviceRevoked));
+    }
     let me = viewer.id.to_string();
     let role = viewer.role.code();
     let program = viewer.supervises.map(|p| p.code()).unwrap_or("");

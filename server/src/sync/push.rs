@@ -153,28 +153,31 @@ pub(super) async fn last_mutation_id(
         .ok_or_else(|| internal("device")(anyhow::anyhow!("a device vanished")))
 }
 
-/// Records a device's contact and what it reports waiting. Writes only when the report changed
-/// or a minute has passed, so frequent pulls stay reads.
+/// Records a device's contact and what it reports waiting, and says whether the device has
+/// been revoked. Writes only when the report changed or a minute has passed, so frequent pulls
+/// stay reads.
 pub(super) async fn report_contact(
     service: &Service,
     client: &str,
     pending_since: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<(), Refusal> {
+) -> Result<bool, Refusal> {
     let pending = pending_since.map(crate::db::time_text);
-    let held: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT last_contact_at, pending_since FROM sync_clients WHERE client_id = ?",
+    let held: Option<(String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT last_contact_at, pending_since, revoked_at IS NOT NULL FROM sync_clients \
+         WHERE client_id = ?",
     )
     .bind(client)
     .fetch_optional(service.db())
     .await
     .context("reading a device's contact")
     .map_err(internal("device"))?;
+    let revoked = held.as_ref().is_some_and(|(.., revoked)| *revoked);
     let a_minute_ago = crate::db::time_text(chrono::Utc::now() - chrono::Duration::minutes(1));
     let fresh = held
         .as_ref()
-        .is_some_and(|(contact, held)| *held == pending && *contact > a_minute_ago);
+        .is_some_and(|(contact, held, _)| *held == pending && *contact > a_minute_ago);
     if fresh {
-        return Ok(());
+        return Ok(revoked);
     }
     let _turn = service.write_turn().await;
     sqlx::query(
@@ -187,7 +190,7 @@ pub(super) async fn report_contact(
     .await
     .context("recording a device's contact")
     .map_err(internal("device"))?;
-    Ok(())
+    Ok(revoked)
 }
 
 /// The counter of a device already registered to this user; none for a new device.

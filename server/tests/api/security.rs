@@ -1,7 +1,8 @@
 //! Security: the need-to-know rule checked cell by cell over every role and every endpoint
-//! that touches case data, the audit trail of synced changes, and the request decoders fed
-//! random and mangled bodies.
+//! that touches case data, the audit trail of synced changes, revoking lost devices, and the
+//! request decoders fed random and mangled bodies.
 
 mod audit;
 mod decoders;
+mod devices;
 mod need_to_know;
