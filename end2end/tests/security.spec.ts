@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, login, open, unlock, writeNote } from './helpers';
+import { DEMO_PASSWORD, device, expectAccessible, login, open, unlock, writeNote } from './helpers';
 
 /**
  * Everything in the device's IndexedDB, keys and values, as text: strings as they are, binary
@@ -100,6 +100,7 @@ test('a quiet device locks itself offline and opens again with the passphrase on
   await page.clock.fastForward('05:30');
   await expect(page.getByTestId('device-lock')).toBeVisible();
   await expect(page.getByTestId('visit-detail')).toHaveCount(0);
+  await expectAccessible(page);
 
   // A wrong passphrase says so and opens nothing.
   await page.getByTestId('unlock-passphrase').fill('まちがった合言葉のままです');
@@ -125,7 +126,7 @@ test('after the offline grant ends, unsent notes wait for an online sign-in and 
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
 
   // Three days later (the default grant is 72 hours) the passphrase no longer opens the device.
-  await page.clock.fastForward('73:00:00');
+  await page.clock.fastForward(73 * 60 * 60 * 1000);
   await expect(page.locator('body')).toHaveAttribute('data-device', 'grant-ended');
   await expect(page.getByTestId('grant-ended')).toBeVisible();
   await expect(page.getByTestId('lock-waiting')).toHaveAttribute('data-count', '1');
@@ -174,6 +175,7 @@ test('a revoked device first sends what waits, then wipes itself', async ({ brow
   await phone.setOffline(false);
   await expect(page.getByTestId('device-revoked')).toBeVisible();
   await expect(page.getByTestId('note-form')).toHaveCount(0);
+  await expectAccessible(page);
   await expect.poll(async () => Object.values(await dumpDeviceStorage(page)).join('')).toBe('');
   await expect.poll(() => page.evaluate(async () => (await caches.keys()).length)).toBe(0);
   await expect
