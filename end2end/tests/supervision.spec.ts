@@ -124,6 +124,13 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   const csv = await bossPage.request.get((await bossPage.getByTestId('export-notes').getAttribute('href'))!);
   expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
   expect(await csv.text()).toContain(`nurse.sato の記録 ${tag}`);
+  // The audit log shows who wrote and who reviewed on the case, and exports with the devices.
+  const trail = bossPage.getByTestId('audit-row').filter({ hasText: pseudonym });
+  for (const action of ['open_case', 'create_note', 'amend_note', 'review_note']) {
+    await expect(trail.and(bossPage.locator(`[data-action="${action}"]`)).first()).toBeVisible();
+  }
+  const audit = await bossPage.request.get((await bossPage.getByTestId('export-audit').getAttribute('href'))!);
+  expect(await audit.text()).toContain(pseudonym);
   await expectAccessible(bossPage);
 
   for (const context of [csw, nurse, psw, boss]) {

@@ -41,6 +41,8 @@ pub enum Action {
     Export,
     /// Revoked a device (the record is the device's id).
     RevokeDevice,
+    /// Read the audit log.
+    ReadAudit,
 }
 
 impl Action {
@@ -61,6 +63,7 @@ impl Action {
             Action::ReadIndicators => "read_indicators",
             Action::Export => "export",
             Action::RevokeDevice => "revoke_device",
+            Action::ReadAudit => "read_audit",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the indicators, over a period. UTF-8 with a BOM for Excel in Japanese; never cached; audited.
 
 use crate::audit::{self, Action, Event};
-use crate::backend::{indicators, Service};
+use crate::backend::{audit_trail, indicators, Service};
 use crate::sync::{viewer, Refusal};
 use app::api::{AppError, Viewer};
 use app::domain::csv;
@@ -22,6 +22,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
         .route("/export/notes.csv", get(notes))
         .route("/export/visits.csv", get(visits))
         .route("/export/indicators.csv", get(figures))
+        .route("/export/audit.csv", get(audit_log))
         .with_state(service)
 }
 
@@ -333,4 +334,49 @@ async fn figures(
             .unwrap_or_default(),
     ));
     attachment("indicators.csv", csv::file(lines))
+}
+
+/// `/export/audit.csv`: every audit event about the program's cases in the period, newest
+/// first, times in UTC as recorded. Reading it is audited as a read of the audit log.
+async fn audit_log(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    Query(asked): Query<Asked>,
+) -> Response {
+    let (viewer, _, period) = match checked(&service, &headers, &asked).await {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    let entries = match audit_trail::entries(service.db(), &viewer, period, None).await {
+        Ok(entries) => entries,
+        Err(_) => return refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"),
+    };
+    let header = [
+        "日時(UTC)",
+        "実行者",
+        "役割",
+        "操作",
+        "対象者",
+        "記録ID",
+        "結果",
+        "端末",
+        "端末の時刻(UTC)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let lines = std::iter::once(header).chain(entries.into_iter().map(|e| {
+        vec![
+            utc(e.at),
+            e.actor.unwrap_or_default(),
+            e.role.unwrap_or_default(),
+            e.action,
+            e.pseudonym.unwrap_or_default(),
+            e.record_id.unwrap_or_default(),
+            e.outcome,
+            e.client_id.unwrap_or_default(),
+            e.device_time.map(utc).unwrap_or_default(),
+        ]
+    }));
+    attachment("audit.csv", csv::file(lines))
 }

@@ -37,6 +37,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The devices of the people on the viewer's program's teams, the longest silent first:
     /// supervisors only.
     async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<super::DeviceHealth>, AppError>;
+    /// The audit log of the viewer's program's cases over a period, newest first, at most
+    /// `limit` events: supervisors only.
+    async fn audit_trail(
+        &self,
+        viewer: &Viewer,
+        period: crate::domain::indicators::Period,
+        limit: Option<u32>,
+    ) -> Result<Vec<super::AuditEntry>, AppError>;
     /// Revokes a lost device: administrators any, supervisors those of their program's teams.
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError>;
     /// The indicators of the viewer's program over a period: supervisors only.

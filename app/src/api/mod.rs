@@ -10,7 +10,7 @@ mod backend;
 pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
-pub use views::{DeviceHealth, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
+pub use views::{AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
 
 use crate::domain::{NoteFields, Visit};
 use leptos::prelude::*;
@@ -119,6 +119,22 @@ pub async fn sync_health() -> Result<Vec<DeviceHealth>, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     backend.sync_health(&viewer).await.map_err(ssr::status)
 }
+
+/// The audit log of the signed-in supervisor's program's cases from `from` to `to` (days,
+/// included), newest first, at most [`AUDIT_ON_SCREEN`] events (the CSV export has them all).
+#[server(prefix = "/api", endpoint = "audit_trail")]
+pub async fn audit_trail(from: String, to: String) -> Result<Vec<AuditEntry>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let period = crate::domain::indicators::Period::parse(&from, &to)
+        .map_err(|e| ssr::status(AppError::Invalid(e)))?;
+    backend
+        .audit_trail(&viewer, period, Some(AUDIT_ON_SCREEN))
+        .await
+        .map_err(ssr::status)
+}
+
+/// How many audit events the screen shows.
+pub const AUDIT_ON_SCREEN: u32 = 200;
 
 /// Revokes a lost device: it still sends what it holds, then erases itself at its next sync.
 #[server(prefix = "/api", endpoint = "revoke_device")]

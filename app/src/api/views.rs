@@ -78,6 +78,29 @@ pub struct DeviceHealth {
     pub revoked: bool,
 }
 
+/// One event of the audit log about a case of the supervisor's program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When the server recorded it (UTC).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who acted (their name), when known.
+    pub actor: Option<String>,
+    /// Their role's code, when known.
+    pub role: Option<String>,
+    /// What happened (the action's code, such as `create_note`).
+    pub action: String,
+    /// The case's pseudonym.
+    pub pseudonym: Option<String>,
+    /// The record (a visit or note id), when there is one.
+    pub record_id: Option<String>,
+    /// `ok`, or `denied` for a refusal.
+    pub outcome: String,
+    /// The device a synced change came from.
+    pub client_id: Option<String>,
+    /// The device's clock when the change was made (offline, perhaps long before `at`).
+    pub device_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A note as a supervisor lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteListItem {

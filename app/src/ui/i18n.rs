@@ -162,6 +162,14 @@ texts! {
     ExportNotes => "記録をCSVで保存", "Notes as CSV";
     ExportVisits => "訪問をCSVで保存", "Visits as CSV";
     ExportIndicators => "指標をCSVで保存", "Indicators as CSV";
+    AuditTrail => "監査記録", "Audit log";
+    ExportAudit => "監査記録をCSVで保存", "Audit log as CSV";
+    AuditWhen => "日時", "When";
+    AuditWho => "実行者", "Who";
+    AuditWhat => "操作", "What";
+    AuditDevice => "端末での時刻", "Time on the device";
+    AuditDenied => "拒否", "refused";
+    AuditNone => "この期間の記録はありません。", "Nothing recorded in this period.";
     Person => "職員", "Person";
     OldestUnsent => "最も古い未送信", "Oldest unsent change";
     LastContact => "最終接続", "Last contact";

@@ -59,6 +59,7 @@ fn Figures() -> impl IntoView {
                 })}
             </Transition>
             <SyncHealth/>
+            <AuditTrail from to/>
         </section>
     }
 }
@@ -138,6 +139,90 @@ fn SyncHealth() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The audit log of the program's cases over the chosen period, newest first: who did what to
+/// which case, when, and for changes made offline, when on the device.
+#[component]
+fn AuditTrail(from: RwSignal<String>, to: RwSignal<String>) -> impl IntoView {
+    let lang = use_lang();
+    let events = Resource::new(
+        move || (from.get(), to.get()),
+        |(from, to)| crate::api::audit_trail(from, to),
+    );
+    let when = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&crate::domain::visit::japan_time())
+            .format("%m/%d %H:%M")
+            .to_string()
+    };
+    view! {
+        <section class="card" data-testid="audit-trail" aria-labelledby="audit-title">
+            <h2 id="audit-title">{tr(T::AuditTrail)}</h2>
+            <p class="exports">
+                <a class="export-link" data-testid="export-audit" download="audit.csv"
+                    href=move || format!("/export/audit.csv?from={}&to={}", from.get(), to.get())>
+                    {tr(T::ExportAudit)}
+                </a>
+            </p>
+            <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">{tr(T::AuditNone)}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-scroll" tabindex="0" role="region" aria-labelledby="audit-title">
+                            <table class="health">
+                                <thead><tr>
+                                    <th scope="col">{tr(T::AuditWhen)}</th>
+                                    <th scope="col">{tr(T::AuditWho)}</th>
+                                    <th scope="col">{tr(T::AuditWhat)}</th>
+                                    <th scope="col">{tr(T::AuditDevice)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|e| {
+                                        let denied = e.outcome != "ok";
+                                        let action = e.action.clone();
+                                        view! {
+                                            <tr data-testid="audit-row" data-action=e.action.clone() data-outcome=e.outcome.clone()>
+                                                <td>{when(e.at)}</td>
+                                                <td>{e.actor.clone().unwrap_or_default()}</td>
+                                                <td>
+                                                    {move || audit_action(lang.get(), &action)} " · " {e.pseudonym.clone().unwrap_or_default()}
+                                                    {denied.then(|| view! { " " <span class="badge">{tr(T::AuditDenied)}</span> })}
+                                                </td>
+                                                <td>{e.device_time.map(when).unwrap_or_default()}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// What an audited action is called on screen.
+fn audit_action(lang: Lang, code: &str) -> String {
+    let (ja, en) = match code {
+        "read_visit" => ("閲覧", "read"),
+        "denied_visit" => ("閲覧の拒否", "read refused"),
+        "create_note" => ("記録の作成", "note written"),
+        "amend_note" => ("記録の修正", "note amended"),
+        "edit_case" => ("ケースの変更", "case changed"),
+        "rejected_mutation" => ("変更の拒否", "change refused"),
+        "open_case" => ("相談の登録", "consultation registered"),
+        "plan_visit" => ("訪問の予定", "visit planned"),
+        "review_note" => ("記録の確認", "note reviewed"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Ja => ja.to_owned(),
+        Lang::En => en.to_owned(),
     }
 }
 

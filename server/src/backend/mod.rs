@@ -1,6 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
+pub(crate) mod audit_trail;
 mod devices;
 pub(crate) mod indicators;
 pub(crate) mod notes;
@@ -300,6 +301,15 @@ impl Backend for Service {
 
     async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<app::api::DeviceHealth>, AppError> {
         indicators::sync_health(&self.db, viewer).await
+    }
+
+    async fn audit_trail(
+        &self,
+        viewer: &Viewer,
+        period: app::domain::indicators::Period,
+        limit: Option<u32>,
+    ) -> Result<Vec<app::api::AuditEntry>, AppError> {
+        audit_trail::entries(&self.db, viewer, period, limit).await
     }
 
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError> {

@@ -9,7 +9,7 @@
 
 use crate::helpers::{complete_note, fields, new_client, spawn_app, TestApp};
 use crate::sync::note_fields;
-use app::api::{AppError, DeviceHealth, NoteListItem, VisitDetail};
+use app::api::{AppError, AuditEntry, DeviceHealth, NoteListItem, VisitDetail};
 use app::domain::indicators::Indicators;
 use app::domain::visit::local_day;
 use app::domain::{CaseId, NoteId, RiskLevel, StaffId, Visit, VisitId};
@@ -83,6 +83,8 @@ enum Endpoint {
     NotesCsv,
     VisitsCsv,
     IndicatorsCsv,
+    AuditTrail,
+    AuditCsv,
 }
 
 /// Whose case the request is about.
@@ -209,6 +211,24 @@ const MATRIX: &[(Endpoint, [Cell; 7])] = &[
         (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
     ]),
     (Endpoint::IndicatorsCsv, [
+        (Role::Nurse,            FORBIDDEN,       FORBIDDEN),
+        (Role::Psw,              FORBIDDEN,       FORBIDDEN),
+        (Role::Csw,              FORBIDDEN,       FORBIDDEN),
+        (Role::ModelSupervisor,  Shown,           Hidden),
+        (Role::CenterSupervisor, Shown,           Hidden),
+        (Role::Admin,            FORBIDDEN,       FORBIDDEN),
+        (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
+    ]),
+    (Endpoint::AuditTrail, [
+        (Role::Nurse,            FORBIDDEN,       FORBIDDEN),
+        (Role::Psw,              FORBIDDEN,       FORBIDDEN),
+        (Role::Csw,              FORBIDDEN,       FORBIDDEN),
+        (Role::ModelSupervisor,  Shown,           Hidden),
+        (Role::CenterSupervisor, Shown,           Hidden),
+        (Role::Admin,            FORBIDDEN,       FORBIDDEN),
+        (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
+    ]),
+    (Endpoint::AuditCsv, [
         (Role::Nurse,            FORBIDDEN,       FORBIDDEN),
         (Role::Psw,              FORBIDDEN,       FORBIDDEN),
         (Role::Csw,              FORBIDDEN,       FORBIDDEN),
@@ -583,10 +603,27 @@ impl Matrix {
                 }
                 Err("the pull never ended".into())
             }
-            Endpoint::NotesCsv | Endpoint::VisitsCsv | Endpoint::IndicatorsCsv => {
+            Endpoint::AuditTrail => {
+                let res = app
+                    .call_as(client, "audit_trail", &[("from", &today), ("to", &today)])
+                    .await;
+                Ok(match server_fn::<Vec<AuditEntry>>(res).await? {
+                    Ok(events) => shown(
+                        events
+                            .iter()
+                            .any(|e| e.pseudonym.as_deref() == Some(case.pseudonym)),
+                    ),
+                    Err(refused) => refused,
+                })
+            }
+            Endpoint::NotesCsv
+            | Endpoint::VisitsCsv
+            | Endpoint::IndicatorsCsv
+            | Endpoint::AuditCsv => {
                 let file = match endpoint {
                     Endpoint::NotesCsv => "notes.csv",
                     Endpoint::VisitsCsv => "visits.csv",
+                    Endpoint::AuditCsv => "audit.csv",
                     _ => "indicators.csv",
                 };
                 let res = client

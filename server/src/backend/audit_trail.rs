@@ -1,0 +1,71 @@
+//! The audit log as a supervisor reads it: the events about the cases of the supervised
+//! program over a period (Japan days), newest first. Reading it is itself audited.
+
+use super::OrInternal;
+use crate::audit::Action;
+use app::api::{AppError, AuditEntry, Viewer};
+use app::domain::indicators::Period;
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+
+/// The first instant of a Japan day, as stored (UTC text): 15:00Z the day before.
+fn day_starts(day: chrono::NaiveDate) -> String {
+    format!("{}T15:00:00Z", day.pred_opt().unwrap_or(day))
+}
+
+type Row = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// The events of the viewer's program's cases in `period`, newest first, at most `limit`.
+/// Supervisors only.
+pub async fn entries(
+    db: &SqlitePool,
+    viewer: &Viewer,
+    period: Period,
+    limit: Option<u32>,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
+    let mut tx = super::audited_read(db, viewer, Action::ReadAudit).await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT l.at, s.display_name, l.actor_role, l.action, c.pseudonym, l.record_id, l.outcome, \
+           l.client_id, l.device_time \
+         FROM audit_log l JOIN cases c ON c.id = l.case_id LEFT JOIN staff s ON s.id = l.actor_id \
+         WHERE c.program = ? AND l.at >= ? AND l.at < ? ORDER BY l.id DESC LIMIT ?",
+    )
+    .bind(program.code())
+    .bind(day_starts(period.from))
+    .bind(day_starts(period.to.succ_opt().unwrap_or(period.to)))
+    .bind(limit.map_or(-1, i64::from))
+    .fetch_all(&mut *tx)
+    .await
+    .or_internal("reading the audit log")?;
+    tx.commit().await.or_internal("ending an audited read")?;
+    let time = |t: &str| -> anyhow::Result<DateTime<Utc>> {
+        Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
+    };
+    rows.into_iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                at: time(&r.0)?,
+                actor: r.1,
+                role: r.2,
+                action: r.3,
+                pseudonym: r.4,
+                record_id: r.5,
+                outcome: r.6,
+                client_id: r.7,
+                device_time: r.8.as_deref().map(time).transpose()?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading the audit log")
+}
