@@ -43,6 +43,8 @@ pub enum Action {
     RevokeDevice,
     /// Read the audit log.
     ReadAudit,
+    /// Turned a second factor on.
+    SecondFactorOn,
 }
 
 impl Action {
@@ -64,6 +66,7 @@ impl Action {
             Action::Export => "export",
             Action::RevokeDevice => "revoke_device",
             Action::ReadAudit => "read_audit",
+            Action::SecondFactorOn => "second_factor_on",
         }
     }
 }

@@ -10,8 +10,10 @@ pub mod demo;
 mod export;
 mod headers;
 mod pwa;
+pub mod second_factor;
 pub mod sync;
 pub mod telemetry;
+pub mod totp;
 
 use anyhow::Context;
 use app::api::SharedBackend;

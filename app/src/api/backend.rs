@@ -9,8 +9,30 @@ use std::sync::Arc;
 /// checks that viewer's rights on the records it touches.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// Checks a password; on success opens a session and returns its secret token.
-    async fn login(&self, login: &str, password: &str) -> Result<(Viewer, String), AppError>;
+    /// Checks a password, and the one-time code when the user has a second factor; on success
+    /// opens a session and returns its secret token.
+    async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(Viewer, String), AppError>;
+    /// Whether the viewer has a second factor in force.
+    async fn second_factor_on(&self, viewer: &Viewer) -> Result<bool, AppError>;
+    /// Starts setting up a second factor (a new secret, returned with its `otpauth://`
+    /// address); replacing one in force needs a code from it.
+    async fn start_second_factor(
+        &self,
+        viewer: &Viewer,
+        code: Option<&str>,
+    ) -> Result<super::SecondFactorSetup, AppError>;
+    /// Puts the secret being set up in force with a first code from it; returns the recovery
+    /// codes, shown once.
+    async fn confirm_second_factor(
+        &self,
+        viewer: &Viewer,
+        code: &str,
+    ) -> Result<Vec<String>, AppError>;
     /// Ends a session.
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session; `None` if the session is unknown or has expired.

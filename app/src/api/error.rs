@@ -16,6 +16,12 @@ pub enum AppError {
     /// The login name or the password is wrong (never says which).
     #[error("wrong login or password")]
     BadCredentials,
+    /// The password was right; the code from the authenticator app is needed too.
+    #[error("a one-time code is needed")]
+    SecondFactorNeeded,
+    /// The one-time code (or recovery code) is wrong, stale or used already.
+    #[error("wrong one-time code")]
+    BadSecondFactor,
     /// Sign-in for this login is paused after repeated failures.
     #[error("sign-in paused for {minutes} minutes")]
     LoginPaused {
@@ -45,7 +51,10 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated
+            | AppError::BadCredentials
+            | AppError::SecondFactorNeeded
+            | AppError::BadSecondFactor => StatusCode::UNAUTHORIZED,
             AppError::LoginPaused { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,

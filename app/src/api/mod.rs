@@ -10,7 +10,9 @@ mod backend;
 pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
-pub use views::{AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
+pub use views::{
+    AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, SecondFactorSetup, Viewer, VisitDetail,
+};
 
 use crate::domain::{NoteFields, Visit};
 use leptos::prelude::*;
@@ -23,10 +25,14 @@ pub const LANG_COOKIE: &str = "dekapan_lang";
 /// Signs in with a login name and password. Sets the session cookie and sends the browser to
 /// its start page.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(login: String, password: String) -> Result<Viewer, AppError> {
+pub async fn login(
+    login: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<Viewer, AppError> {
     let backend = ssr::backend()?;
     let (viewer, token) = backend
-        .login(&login, &password)
+        .login(&login, &password, code.as_deref())
         .await
         .map_err(ssr::status)?;
     // A new session id at every sign-in: whatever session the browser held before is ended.
@@ -35,6 +41,36 @@ pub async fn login(login: String, password: String) -> Result<Viewer, AppError> 
     }
     ssr::set_cookie(&backend.session_cookie(Some(&token)));
     Ok(viewer)
+}
+
+/// Whether the signed-in user has a second factor in force.
+#[server(prefix = "/api", endpoint = "second_factor_on")]
+pub async fn second_factor_on() -> Result<bool, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend.second_factor_on(&viewer).await.map_err(ssr::status)
+}
+
+/// Starts setting up a second factor; replacing one in force needs a code from it.
+#[server(prefix = "/api", endpoint = "start_second_factor")]
+pub async fn start_second_factor(
+    #[server(default)] code: Option<String>,
+) -> Result<SecondFactorSetup, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .start_second_factor(&viewer, code.as_deref())
+        .await
+        .map_err(ssr::status)
+}
+
+/// Puts the second factor being set up in force with a first code from the authenticator app;
+/// answers with the recovery codes, shown once.
+#[server(prefix = "/api", endpoint = "confirm_second_factor")]
+pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .confirm_second_factor(&viewer, &code)
+        .await
+        .map_err(ssr::status)
 }
 
 /// Ends the session and clears its cookie.

@@ -78,6 +78,15 @@ pub struct DeviceHealth {
     pub revoked: bool,
 }
 
+/// A second factor being set up: the secret for the authenticator app, typed or scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorSetup {
+    /// The secret, base32.
+    pub secret: String,
+    /// The `otpauth://` address holding it.
+    pub uri: String,
+}
+
 /// One event of the audit log about a case of the supervisor's program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

@@ -200,6 +200,16 @@ texts! {
     UnknownChoice => "選択肢から選んでください", "Choose one of the options";
     EndsBeforeStart => "終了は開始より後にしてください", "The end must be after the start";
     BadCredentials => "ログインIDまたはパスワードが違います。", "Wrong login name or password.";
+    SecondFactorNeeded => "認証アプリに表示されている6桁のコードを入力してください。", "Enter the 6-digit code your authenticator app shows.";
+    BadSecondFactor => "コードが違うか、使用済みです。新しいコードか回復コードを入力してください。", "The code is wrong or used already. Enter a new code or a recovery code.";
+    OneTimeCode => "確認コード（6桁、または回復コード）", "Code (6 digits, or a recovery code)";
+    SecondFactor => "二段階認証", "Two-step sign-in";
+    SecondFactorOn => "二段階認証は有効です。ログインのたびに認証アプリのコードを入力します。", "Two-step sign-in is on: each sign-in asks for your authenticator app's code.";
+    SecondFactorOff => "二段階認証はまだ設定されていません。", "Two-step sign-in is not set up yet.";
+    SecondFactorStart => "設定を始める", "Set it up";
+    SecondFactorSecret => "認証アプリにこのキーを登録してください", "Add this key to your authenticator app";
+    SecondFactorConfirm => "コードを確認して有効にする", "Check the code and turn it on";
+    RecoveryCodes => "回復コード（一度だけ表示します。安全な場所に控えてください。各コードは一度だけ使えます）", "Recovery codes (shown once: keep them somewhere safe; each works once)";
     Unauthenticated => "ログインしてください。", "Please sign in.";
     NotFound => "見つからないか、閲覧する権限がありません。", "Not found, or you may not see it.";
     Forbidden => "この操作は許可されていません。", "You may not do this.";
@@ -280,6 +290,8 @@ pub fn error_text(lang: Lang, error: &AppError) -> &'static str {
         match error {
             AppError::Unauthenticated => T::Unauthenticated,
             AppError::BadCredentials => T::BadCredentials,
+            AppError::SecondFactorNeeded => T::SecondFactorNeeded,
+            AppError::BadSecondFactor => T::BadSecondFactor,
             AppError::LoginPaused { .. } => T::LoginPaused,
             AppError::NotFound => T::NotFound,
             AppError::Forbidden => T::Forbidden,

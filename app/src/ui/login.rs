@@ -2,6 +2,7 @@
 
 use super::i18n::{error_text, t, tr, use_lang, T};
 use super::use_session;
+use crate::api::AppError;
 use crate::client::{use_device, Lock};
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -56,6 +57,13 @@ pub fn LoginPage() -> impl IntoView {
             .or_else(|| set_up_failed.get().map(|key| t(lang, key)))
     };
     let pending = move || action.pending().get() || setting_up.get();
+    // The password was right and a one-time code is wanted (or the one typed was wrong).
+    let asks_code = move || {
+        matches!(
+            action.value().get(),
+            Some(Err(AppError::SecondFactorNeeded | AppError::BadSecondFactor))
+        )
+    };
     view! {
         // Already signed in on an open device: straight to the start page.
         <Suspense>
@@ -93,6 +101,18 @@ pub fn LoginPage() -> impl IntoView {
                     data-testid="login-password"
                     node_ref=password
                 />
+                {move || asks_code().then(|| view! {
+                    <label for="login-code">{tr(T::OneTimeCode)}</label>
+                    <input
+                        id="login-code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        required
+                        data-testid="login-code"
+                    />
+                })}
                 <p class="form-error" role="alert" data-testid="login-error">
                     {error}
                 </p>

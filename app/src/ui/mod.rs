@@ -7,6 +7,7 @@ mod intake;
 mod login;
 mod pwa;
 mod review;
+mod second_factor;
 mod sync_status;
 mod unlock;
 mod visit;
@@ -210,6 +211,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases/:id") view=case::CasePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
                     <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
+                    <Route path=path!("/security") view=second_factor::SecondFactorPage/>
                 </Routes>
                 </unlock::DeviceGate>
             </main>
@@ -296,6 +298,7 @@ fn Header() -> impl IntoView {
                                     <A href="/indicators">{tr(T::Indicators)}</A>
                                 })}
                                 {viewer.role.writes_notes().then(|| view! { <A href="/intake">{tr(T::Intake)}</A> })}
+                                <A href="/security">{tr(T::SecondFactor)}</A>
                             </nav>
                             <span class="whoami" data-testid="whoami">
                                 {viewer.display_name.clone()}

@@ -12,6 +12,7 @@ pub(crate) mod visits;
 use crate::audit::{self, Action, Event};
 use crate::auth;
 use crate::config::Config;
+use crate::second_factor;
 use app::api::{
     AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
 };
@@ -154,8 +155,13 @@ impl<T, E: Into<anyhow::Error>> OrInternal<T> for Result<T, E> {
 
 #[async_trait::async_trait]
 impl Backend for Service {
-    #[tracing::instrument(skip(self, password))]
-    async fn login(&self, login: &str, password: &str) -> Result<(Viewer, String), AppError> {
+    #[tracing::instrument(skip(self, password, code))]
+    async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(Viewer, String), AppError> {
         let login = login.trim();
         let mut missing = Vec::new();
         if login.is_empty() {
@@ -202,6 +208,24 @@ impl Backend for Service {
                 .or_internal("counting a failed sign-in")?;
             return self.refuse_sign_in(pause).await;
         };
+        // The password is right; a user with a second factor also needs its code. A wrong code
+        // counts as a failed sign-in, so codes cannot be guessed either.
+        match second_factor::check(&self.db, &staff_id, code, chrono::Utc::now().timestamp())
+            .await
+            .or_internal("checking a second factor")?
+        {
+            second_factor::Check::NotSetUp | second_factor::Check::Passed => {}
+            second_factor::Check::Needed => return Err(AppError::SecondFactorNeeded),
+            second_factor::Check::Failed => {
+                let pause = auth::count_failure(&self.db, login)
+                    .await
+                    .or_internal("counting a failed sign-in")?;
+                return match self.refuse_sign_in(pause).await {
+                    Err(AppError::BadCredentials) => Err(AppError::BadSecondFactor),
+                    other => other,
+                };
+            }
+        }
         auth::clear_failures(&self.db, login)
             .await
             .or_internal("clearing sign-in failures")?;
@@ -310,6 +334,75 @@ impl Backend for Service {
         limit: Option<u32>,
     ) -> Result<Vec<app::api::AuditEntry>, AppError> {
         audit_trail::entries(&self.db, viewer, period, limit).await
+    }
+
+    async fn second_factor_on(&self, viewer: &Viewer) -> Result<bool, AppError> {
+        second_factor::in_force(&self.db, &viewer.id.to_string())
+            .await
+            .or_internal("reading a second factor")
+    }
+
+    async fn start_second_factor(
+        &self,
+        viewer: &Viewer,
+        code: Option<&str>,
+    ) -> Result<app::api::SecondFactorSetup, AppError> {
+        let staff = viewer.id.to_string();
+        // Replacing a factor in force takes a code from it: a borrowed session cannot swap it.
+        let now = chrono::Utc::now().timestamp();
+        match second_factor::check(&self.db, &staff, code, now)
+            .await
+            .or_internal("checking a second factor")?
+        {
+            second_factor::Check::NotSetUp | second_factor::Check::Passed => {}
+            second_factor::Check::Needed => return Err(AppError::SecondFactorNeeded),
+            second_factor::Check::Failed => return Err(AppError::BadSecondFactor),
+        }
+        let secret = second_factor::start(&self.db, &staff)
+            .await
+            .or_internal("starting a second factor")?;
+        let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = ?")
+            .bind(&staff)
+            .fetch_one(&self.db)
+            .await
+            .or_internal("reading a login")?;
+        Ok(app::api::SecondFactorSetup {
+            uri: crate::totp::uri("Dekapan", &login, &secret),
+            secret,
+        })
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        viewer: &Viewer,
+        code: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let codes = second_factor::confirm(
+            &self.db,
+            &viewer.id.to_string(),
+            code,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .or_internal("confirming a second factor")?;
+        let codes = codes.ok_or(AppError::BadSecondFactor)?;
+        let mut conn = self
+            .db
+            .acquire()
+            .await
+            .or_internal("opening a connection")?;
+        audit::record(
+            &mut conn,
+            Event {
+                actor: Some(viewer),
+                action: Action::SecondFactorOn,
+                case_id: None,
+                record_id: None,
+            },
+        )
+        .await
+        .or_internal("auditing a second factor")?;
+        Ok(codes)
     }
 
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError> {

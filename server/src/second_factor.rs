@@ -1,0 +1,154 @@
+//! The second factor as stored: setting it up (a secret, confirmed by a first code, with
+//! recovery codes shown once) and checking it at sign-in (a TOTP code good once, or an unused
+//! recovery code).
+
+use crate::db::now_text;
+use crate::totp;
+use anyhow::Context;
+use sqlx::SqlitePool;
+
+/// What a sign-in's code came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The user has no second factor.
+    NotSetUp,
+    /// None was typed, and one is needed.
+    Needed,
+    /// A good code (or recovery code), now used up.
+    Passed,
+    /// A wrong, stale or reused code.
+    Failed,
+}
+
+/// Checks `typed` for `staff_id` at `now` (Unix seconds).
+pub async fn check(
+    db: &SqlitePool,
+    staff_id: &str,
+    typed: Option<&str>,
+    now: i64,
+) -> anyhow::Result<Check> {
+    let held: Option<(String, i64)> = sqlx::query_as(
+        "SELECT secret, last_step FROM second_factors WHERE staff_id = ? AND secret IS NOT NULL",
+    )
+    .bind(staff_id)
+    .fetch_optional(db)
+    .await
+    .context("reading a second factor")?;
+    let Some((secret, last_step)) = held else {
+        return Ok(Check::NotSetUp);
+    };
+    let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Check::Needed);
+    };
+    let secret = totp::secret_bytes(&secret).context("a stored secret")?;
+    if let Some(step) = totp::matching_step(&secret, typed, totp::step_of(now), last_step) {
+        // Only the first sign-in with this code moves the step on; a replay finds it moved.
+        let moved = sqlx::query(
+            "UPDATE second_factors SET last_step = ? WHERE staff_id = ? AND last_step < ?",
+        )
+        .bind(step)
+        .bind(staff_id)
+        .bind(step)
+        .execute(db)
+        .await
+        .context("using a code")?;
+        return Ok(if moved.rows_affected() == 1 {
+            Check::Passed
+        } else {
+            Check::Failed
+        });
+    }
+    let used = sqlx::query(
+        "UPDATE recovery_codes SET used_at = ? WHERE staff_id = ? AND code_hash = ? AND used_at IS NULL",
+    )
+    .bind(now_text())
+    .bind(staff_id)
+    .bind(totp::recovery_hash(typed))
+    .execute(db)
+    .await
+    .context("using a recovery code")?;
+    Ok(if used.rows_affected() == 1 {
+        Check::Passed
+    } else {
+        Check::Failed
+    })
+}
+
+/// Starts setting up a second factor: a new secret, waiting beside the one in force (if any)
+/// until confirmed. Returns it (base32).
+pub async fn start(db: &SqlitePool, staff_id: &str) -> anyhow::Result<String> {
+    let secret = totp::new_secret();
+    sqlx::query(
+        "INSERT INTO second_factors (staff_id, pending_secret) VALUES (?, ?) \
+         ON CONFLICT (staff_id) DO UPDATE SET pending_secret = excluded.pending_secret",
+    )
+    .bind(staff_id)
+    .bind(&secret)
+    .execute(db)
+    .await
+    .context("starting a second factor")?;
+    Ok(secret)
+}
+
+/// Puts the secret being set up in force once `typed` is a code from it, with new recovery
+/// codes (returned, to show once; the old ones stop working). `None` when the code is wrong or
+/// nothing is being set up.
+pub async fn confirm(
+    db: &SqlitePool,
+    staff_id: &str,
+    typed: &str,
+    now: i64,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let pending: Option<(String,)> = sqlx::query_as(
+        "SELECT pending_secret FROM second_factors WHERE staff_id = ? AND pending_secret IS NOT NULL",
+    )
+    .bind(staff_id)
+    .fetch_optional(db)
+    .await
+    .context("reading a second factor being set up")?;
+    let Some((secret,)) = pending else {
+        return Ok(None);
+    };
+    let bytes = totp::secret_bytes(&secret).context("a stored secret")?;
+    let Some(step) = totp::matching_step(&bytes, typed, totp::step_of(now), 0) else {
+        return Ok(None);
+    };
+    let codes = totp::new_recovery_codes();
+    let mut tx = db.begin().await.context("confirming a second factor")?;
+    sqlx::query(
+        "UPDATE second_factors SET secret = pending_secret, pending_secret = NULL, confirmed_at = ?, \
+         last_step = ? WHERE staff_id = ?",
+    )
+        .bind(now_text())
+        .bind(step)
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await
+        .context("confirming a second factor")?;
+    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = ?")
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await
+        .context("replacing recovery codes")?;
+    for code in &codes {
+        sqlx::query("INSERT INTO recovery_codes (staff_id, code_hash) VALUES (?, ?)")
+            .bind(staff_id)
+            .bind(totp::recovery_hash(code))
+            .execute(&mut *tx)
+            .await
+            .context("storing a recovery code")?;
+    }
+    tx.commit().await.context("confirming a second factor")?;
+    Ok(Some(codes))
+}
+
+/// Whether the user has a second factor in force.
+pub async fn in_force(db: &SqlitePool, staff_id: &str) -> anyhow::Result<bool> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM second_factors WHERE staff_id = ? AND secret IS NOT NULL")
+            .bind(staff_id)
+            .fetch_optional(db)
+            .await
+            .context("reading a second factor")?;
+    Ok(found.is_some())
+}
