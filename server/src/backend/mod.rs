@@ -106,27 +106,30 @@ impl Service {
 const MAX_LOGIN_CHARS: usize = 100;
 
 impl Service {
-    /// Audits a refused sign-in and answers it: wrong credentials, or a pause of `pause`.
-    async fn refuse_sign_in(
-        &self,
-        pause: Option<std::time::Duration>,
-    ) -> Result<(Viewer, String), AppError> {
+    /// Appends an event about no case (a sign-in, a setting) on its own.
+    async fn audit_alone(&self, actor: Option<&Viewer>, action: Action) -> Result<(), AppError> {
         let mut conn = self
             .db
             .acquire()
             .await
             .or_internal("opening a connection")?;
-        audit::record(
-            &mut conn,
-            Event {
-                actor: None,
-                action: Action::LoginFailed,
-                case_id: None,
-                record_id: None,
-            },
-        )
-        .await
-        .or_internal("auditing a failed login")?;
+        let event = Event {
+            actor,
+            action,
+            case_id: None,
+            record_id: None,
+        };
+        audit::record(&mut conn, event)
+            .await
+            .or_internal("writing the audit log")
+    }
+
+    /// Audits a refused sign-in and answers it: wrong credentials, or a pause of `pause`.
+    async fn refuse_sign_in(
+        &self,
+        pause: Option<std::time::Duration>,
+    ) -> Result<(Viewer, String), AppError> {
+        self.audit_alone(None, Action::LoginFailed).await?;
         tracing::info!(paused = pause.is_some(), "login refused");
         Err(match pause {
             Some(wait) => AppError::LoginPaused {
@@ -229,11 +232,6 @@ impl Backend for Service {
         auth::clear_failures(&self.db, login)
             .await
             .or_internal("clearing sign-in failures")?;
-        let mut conn = self
-            .db
-            .acquire()
-            .await
-            .or_internal("opening a connection")?;
         let viewer = self
             .load_viewer(&staff_id)
             .await?
@@ -246,17 +244,7 @@ impl Backend for Service {
         )
         .await
         .or_internal("opening a session")?;
-        audit::record(
-            &mut conn,
-            Event {
-                actor: Some(&viewer),
-                action: Action::Login,
-                case_id: None,
-                record_id: None,
-            },
-        )
-        .await
-        .or_internal("auditing a login")?;
+        self.audit_alone(Some(&viewer), Action::Login).await?;
         tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
         Ok((viewer, token))
     }
@@ -386,22 +374,8 @@ impl Backend for Service {
         .await
         .or_internal("confirming a second factor")?;
         let codes = codes.ok_or(AppError::BadSecondFactor)?;
-        let mut conn = self
-            .db
-            .acquire()
-            .await
-            .or_internal("opening a connection")?;
-        audit::record(
-            &mut conn,
-            Event {
-                actor: Some(viewer),
-                action: Action::SecondFactorOn,
-                case_id: None,
-                record_id: None,
-            },
-        )
-        .await
-        .or_internal("auditing a second factor")?;
+        self.audit_alone(Some(viewer), Action::SecondFactorOn)
+            .await?;
         Ok(codes)
     }
 
