@@ -188,3 +188,41 @@ test('a revoked device first sends what waits, then wipes itself', async ({ brow
   await phone.close();
   await office.close();
 });
+
+test('a supervisor opens a case outside the program only with a stated reason, and it is audited', async ({ browser }, info) => {
+  const [nurseDevice, nurse] = await device(browser, info);
+  await login(nurse, 'nurse.sato', /\/visits$/);
+  const visitId = await firstVisit(nurse);
+  const program = await nurse.getByTestId('case-program').getAttribute('data-program');
+  const pseudonym = (await nurse.getByRole('heading', { level: 1 }).textContent())!.trim();
+  await nurseDevice.close();
+  const [outsider, owner] =
+    program === 'model_program' ? ['supervisor.kato', 'supervisor.kobayashi'] : ['supervisor.kobayashi', 'supervisor.kato'];
+
+  // Outside the program the case is not there, unless the glass is broken with a reason.
+  const [office, boss] = await device(browser, info);
+  await login(boss, outsider, /\/review$/);
+  await open(boss, `/visits/${visitId}`);
+  await expect(boss.getByTestId('page-error')).toBeVisible();
+  await boss.getByTestId('break-glass-reason').fill('急ぎ');
+  await boss.getByTestId('break-glass-submit').click();
+  await expect(boss.getByTestId('break-glass-error')).toContainText('10');
+  await expect(boss.getByTestId('visit-detail')).toHaveCount(0);
+  const reason = `夜間に本人から緊急の電話があり、服薬状況を確認する ${info.project.name}`;
+  await boss.getByTestId('break-glass-reason').fill(reason);
+  await boss.getByTestId('break-glass-submit').click();
+  const opened = boss.locator('[data-testid="visit-detail"][data-access="break-glass"]');
+  await expect(opened.getByRole('heading', { level: 1 })).toHaveText(pseudonym);
+  await expect(boss.getByTestId('break-glass-notice')).toBeVisible();
+  await expect(opened.getByTestId('case-summary')).toBeVisible();
+  await expectAccessible(boss);
+  await office.close();
+
+  // The case's own supervisor sees who opened it, and why, in the audit log.
+  const [home, ownerPage] = await device(browser, info);
+  await login(ownerPage, owner, /\/review$/);
+  await open(ownerPage, '/indicators');
+  const row = ownerPage.locator('[data-testid="audit-row"][data-action="break_glass"]').filter({ hasText: reason });
+  await expect(row).toBeVisible();
+  await home.close();
+});

@@ -45,6 +45,9 @@ pub enum Action {
     ReadAudit,
     /// Turned a second factor on.
     SecondFactorOn,
+    /// Opened a case outside the supervised program in an emergency (the record is the
+    /// opening, with its reason).
+    BreakGlass,
 }
 
 impl Action {
@@ -67,6 +70,7 @@ impl Action {
             Action::RevokeDevice => "revoke_device",
             Action::ReadAudit => "read_audit",
             Action::SecondFactorOn => "second_factor_on",
+            Action::BreakGlass => "break_glass",
         }
     }
 }

@@ -361,6 +361,7 @@ async fn audit_log(
         "結果",
         "端末",
         "端末の時刻(UTC)",
+        "理由",
     ]
     .map(String::from)
     .to_vec();
@@ -376,6 +377,7 @@ async fn audit_log(
             e.outcome,
             e.client_id.unwrap_or_default(),
             e.device_time.map(utc).unwrap_or_default(),
+            e.reason.unwrap_or_default(),
         ]
     }));
     attachment("audit.csv", csv::file(lines))

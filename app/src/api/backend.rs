@@ -67,6 +67,14 @@ pub trait Backend: Send + Sync + 'static {
         period: crate::domain::indicators::Period,
         limit: Option<u32>,
     ) -> Result<Vec<super::AuditEntry>, AppError>;
+    /// Opens a case outside the supervisor's program for [`crate::domain::access::BREAK_GLASS_MINUTES`]
+    /// with a stated reason (audited), and answers with the visit as [`Backend::visit_detail`].
+    async fn break_glass(
+        &self,
+        viewer: &Viewer,
+        visit: VisitId,
+        reason: &str,
+    ) -> Result<VisitDetail, AppError>;
     /// Revokes a lost device: administrators any, supervisors those of their program's teams.
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError>;
     /// The indicators of the viewer's program over a period: supervisors only.

@@ -172,6 +172,20 @@ pub async fn audit_trail(from: String, to: String) -> Result<Vec<AuditEntry>, Ap
 /// How many audit events the screen shows.
 pub const AUDIT_ON_SCREEN: u32 = 200;
 
+/// Opens, in an emergency, a visit's case outside the supervisor's program: with a stated
+/// reason, for an hour, audited where the case's own supervisor reads the audit log.
+#[server(prefix = "/api", endpoint = "break_glass")]
+pub async fn break_glass(visit_id: String, reason: String) -> Result<VisitDetail, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let visit = visit_id
+        .parse()
+        .map_err(|_| ssr::status(AppError::NotFound))?;
+    backend
+        .break_glass(&viewer, visit, &reason)
+        .await
+        .map_err(ssr::status)
+}
+
 /// Revokes a lost device: it still sends what it holds, then erases itself at its next sync.
 #[server(prefix = "/api", endpoint = "revoke_device")]
 pub async fn revoke_device(client_id: String) -> Result<(), AppError> {

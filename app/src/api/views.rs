@@ -108,6 +108,8 @@ pub struct AuditEntry {
     pub client_id: Option<String>,
     /// The device's clock when the change was made (offline, perhaps long before `at`).
     pub device_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// For a break-glass opening, the reason given.
+    pub reason: Option<String>,
 }
 
 /// A note as a supervisor lists it.

@@ -163,6 +163,11 @@ texts! {
     ExportVisits => "訪問をCSVで保存", "Visits as CSV";
     ExportIndicators => "指標をCSVで保存", "Indicators as CSV";
     AuditTrail => "監査記録", "Audit log";
+    BreakGlass => "緊急時の閲覧", "Emergency access";
+    BreakGlassWhy => "担当外のケースです。緊急に必要な場合に限り、理由を記録して1時間だけ閲覧できます。閲覧は監査記録に残り、ケースの担当スーパーバイザーに見えます。", "This case is outside your program. In an emergency you may read it for one hour, with a stated reason; the access is audited and shown to the case's own supervisor.";
+    BreakGlassReason => "理由（10文字以上）", "Reason (10 characters or more)";
+    BreakGlassOpen => "理由を記録して閲覧する", "Record the reason and open";
+    BreakGlassOpened => "緊急時の閲覧中です（1時間で終了します。閲覧は監査記録に残ります）。", "Emergency access: ends in one hour; audited.";
     ExportAudit => "監査記録をCSVで保存", "Audit log as CSV";
     AuditWhen => "日時", "When";
     AuditWho => "実行者", "Who";

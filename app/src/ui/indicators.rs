@@ -189,6 +189,7 @@ fn AuditTrail(from: RwSignal<String>, to: RwSignal<String>) -> impl IntoView {
                                                 <td>
                                                     {move || audit_action(lang.get(), &action)} " · " {e.pseudonym.clone().unwrap_or_default()}
                                                     {denied.then(|| view! { " " <span class="badge">{tr(T::AuditDenied)}</span> })}
+                                                    {e.reason.clone().map(|why| view! { <br/><small data-testid="audit-reason">{why}</small> })}
                                                 </td>
                                                 <td>{e.device_time.map(when).unwrap_or_default()}</td>
                                             </tr>
@@ -218,6 +219,7 @@ fn audit_action(lang: Lang, code: &str) -> String {
         "open_case" => ("相談の登録", "consultation registered"),
         "plan_visit" => ("訪問の予定", "visit planned"),
         "review_note" => ("記録の確認", "note reviewed"),
+        "break_glass" => ("緊急時の閲覧", "emergency access"),
         other => (other, other),
     };
     match lang {

@@ -74,7 +74,18 @@ pub fn VisitPage() -> impl IntoView {
         <A href="/visits" attr:class="back-link">{tr(T::BackToList)}</A>
         {move || match state.get() {
             PageState::Loading => view! { <p class="loading">{tr(T::Loading)}</p> }.into_any(),
-            PageState::Missing => view! { <ErrorNote error=AppError::NotFound/> }.into_any(),
+            PageState::Missing => {
+                let supervisor = session
+                    .viewer
+                    .get_untracked()
+                    .flatten()
+                    .is_some_and(|v| crate::domain::access::may_break_glass(v.role));
+                view! {
+                    <ErrorNote error=AppError::NotFound/>
+                    {visit_id.get_untracked().filter(|_| supervisor).map(|visit_id| view! { <BreakGlass visit_id/> })}
+                }
+                .into_any()
+            }
             PageState::Found(local) => view! { <VisitView local=*local/> }.into_any(),
         }}
         {move || {
@@ -152,6 +163,66 @@ fn VisitView(local: LocalVisit) -> impl IntoView {
             <CaseSummaryView case/>
             <NotesView notes unsynced reviews/>
         </article>
+    }
+}
+
+/// For a supervisor, a visit outside the program: opened only with a stated reason, for an
+/// hour, audited where the case's own supervisor reads the audit log. Read from the server
+/// (it is not on the device) and shown read-only.
+#[component]
+fn BreakGlass(visit_id: VisitId) -> impl IntoView {
+    let lang = use_lang();
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let opened = RwSignal::new(None::<crate::api::VisitDetail>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let why = reason.get_untracked();
+        leptos::task::spawn_local(async move {
+            match crate::api::break_glass(visit_id.to_string(), why).await {
+                Ok(detail) => {
+                    error.set(None);
+                    opened.set(Some(detail));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || opened.with(Option::is_some)
+            fallback=move || view! {
+                <form class="card break-glass" on:submit=submit data-testid="break-glass-form">
+                    <h2>{tr(T::BreakGlass)}</h2>
+                    <p>{tr(T::BreakGlassWhy)}</p>
+                    <label for="break-glass-reason">{tr(T::BreakGlassReason)}</label>
+                    <textarea id="break-glass-reason" required data-testid="break-glass-reason"
+                        prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                    <p class="form-error" role="alert" data-testid="break-glass-error">
+                        {move || error.get().map(|e| super::i18n::error_text(lang.get(), &e))}
+                    </p>
+                    <button type="submit" class="primary" data-testid="break-glass-submit">{tr(T::BreakGlassOpen)}</button>
+                </form>
+            }
+        >
+            {move || opened.get().map(|detail| {
+                let crate::api::VisitDetail { visit, case, notes } = detail;
+                view! {
+                    <article class="visit" data-testid="visit-detail" data-access="break-glass">
+                        <header class="visit-title">
+                            <h1>{case.pseudonym.clone()}</h1>
+                            <p>
+                                {visit.window.starts_at.with_timezone(&japan_time()).format("%Y-%m-%d").to_string()}
+                                " " {visit.window.clock_range()} " · " {visit.place.clone()}
+                            </p>
+                            <p class="notice" role="status" data-testid="break-glass-notice">{tr(T::BreakGlassOpened)}</p>
+                        </header>
+                        <CaseSummaryView case/>
+                        <NotesView notes unsynced=BTreeSet::new() reviews=BTreeMap::new()/>
+                    </article>
+                }
+            })}
+        </Show>
     }
 }
 

@@ -23,6 +23,7 @@ type Row = (
     String,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// The events of the viewer's program's cases in `period`, newest first, at most `limit`.
@@ -37,8 +38,9 @@ pub async fn entries(
     let mut tx = super::audited_read(db, viewer, Action::ReadAudit).await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT l.at, s.display_name, l.actor_role, l.action, c.pseudonym, l.record_id, l.outcome, \
-           l.client_id, l.device_time \
+           l.client_id, l.device_time, g.reason \
          FROM audit_log l JOIN cases c ON c.id = l.case_id LEFT JOIN staff s ON s.id = l.actor_id \
+         LEFT JOIN break_glass g ON l.action = 'break_glass' AND g.id = l.record_id \
          WHERE c.program = ? AND l.at >= ? AND l.at < ? ORDER BY l.id DESC LIMIT ?",
     )
     .bind(program.code())
@@ -64,6 +66,7 @@ pub async fn entries(
                 outcome: r.6,
                 client_id: r.7,
                 device_time: r.8.as_deref().map(time).transpose()?,
+                reason: r.9,
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()

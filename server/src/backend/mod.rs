@@ -379,6 +379,16 @@ impl Backend for Service {
         Ok(codes)
     }
 
+    async fn break_glass(
+        &self,
+        viewer: &Viewer,
+        visit: VisitId,
+        reason: &str,
+    ) -> Result<VisitDetail, AppError> {
+        let _turn = self.write_turn().await;
+        visits::break_glass(&self.db, viewer, visit, reason).await
+    }
+
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError> {
         let _turn = self.write_turn().await;
         devices::revoke(&self.db, viewer, client_id).await

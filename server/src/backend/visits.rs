@@ -3,9 +3,11 @@
 use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::{notes, OrInternal};
 use crate::audit::{self, Action, Event};
-use crate::db::time_text;
+use crate::db::{now_text, time_text};
 use app::api::{AppError, Viewer, VisitDetail};
-use app::domain::access::may_see_case;
+use app::domain::access::{
+    check_break_glass_reason, may_break_glass, may_read_case, BREAK_GLASS_MINUTES,
+};
 use app::domain::visit::{japan_time, local_day};
 use app::domain::{
     CaseId, CaseStatus, CaseSummary, IntakeChannel, LifeGoal, Program, RiskLevel, StaffRef,
@@ -105,20 +107,22 @@ pub async fn visible(
     viewer: &Viewer,
     visit: VisitId,
 ) -> Result<VisibleVisit, AppError> {
-    let found: Option<(String, String, String, i64)> = sqlx::query_as(
+    let found: Option<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT v.case_id, v.status, c.program, \
-           EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ? AND t.left_at IS NULL) \
-         FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?",
+           EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ?1 AND t.left_at IS NULL), \
+           EXISTS (SELECT 1 FROM break_glass g WHERE g.case_id = c.id AND g.staff_id = ?1 AND g.expires_at > ?3) \
+         FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?2",
     )
     .bind(viewer.id.to_string())
     .bind(visit.to_string())
+    .bind(now_text())
     .fetch_optional(&mut *conn)
     .await
     .or_internal("loading a visit")?;
-    let allowed = found.and_then(|(case_id, status, program, on_team)| {
+    let allowed = found.and_then(|(case_id, status, program, on_team, glass)| {
         let program = Program::parse(&program).ok()?;
         let on_team = on_team != 0;
-        may_see_case(viewer.role, viewer.supervises, on_team, program)
+        may_read_case(viewer.role, viewer.supervises, on_team, program, glass != 0)
             .then_some((case_id, status, on_team))
     });
     match allowed {
@@ -262,4 +266,64 @@ async fn case_summary(
         })
     })();
     summary.or_internal("reading a case")
+}
+
+/// Opens a visit's case to a supervisor outside its program, with a stated reason, for
+/// [`BREAK_GLASS_MINUTES`]; audited on the case, so its own supervisor sees it. Answers with
+/// the visit (its read audited too).
+pub async fn break_glass(
+    db: &SqlitePool,
+    viewer: &Viewer,
+    visit_id: VisitId,
+    reason: &str,
+) -> Result<VisitDetail, AppError> {
+    if !may_break_glass(viewer.role) {
+        return Err(AppError::Forbidden);
+    }
+    check_break_glass_reason(reason).map_err(|e| AppError::Invalid(vec![e]))?;
+    let mut tx = db
+        .begin()
+        .await
+        .or_internal("starting a break-glass opening")?;
+    let case_id: Option<String> = sqlx::query_scalar("SELECT case_id FROM visits WHERE id = ?")
+        .bind(visit_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .or_internal("finding a visit")?;
+    let Some(case_id) = case_id else {
+        return Err(AppError::NotFound);
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = chrono::Utc::now();
+    sqlx::query(
+        "INSERT INTO break_glass (id, staff_id, case_id, reason, opened_at, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(viewer.id.to_string())
+    .bind(&case_id)
+    .bind(reason.trim())
+    .bind(time_text(now))
+    .bind(time_text(
+        now + chrono::Duration::minutes(BREAK_GLASS_MINUTES),
+    ))
+    .execute(&mut *tx)
+    .await
+    .or_internal("opening a case by break-glass")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::BreakGlass,
+            case_id: Some(case_id),
+            record_id: Some(id),
+        },
+    )
+    .await
+    .or_internal("auditing a break-glass opening")?;
+    tx.commit()
+        .await
+        .or_internal("opening a case by break-glass")?;
+    tracing::warn!(staff = %viewer.id, visit = %visit_id, "break-glass opening");
+    detail(db, viewer, visit_id).await
 }
