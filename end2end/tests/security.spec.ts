@@ -194,7 +194,7 @@ test('a supervisor opens a case outside the program only with a stated reason, a
   await login(nurse, 'nurse.sato', /\/visits$/);
   const visitId = await firstVisit(nurse);
   const program = await nurse.getByTestId('case-program').getAttribute('data-program');
-  const pseudonym = (await nurse.getByRole('heading', { level: 1 }).textContent())!.trim();
+  const pseudonym = (await nurse.getByTestId('visit-detail').getByRole('heading', { level: 1 }).textContent())!.trim();
   await nurseDevice.close();
   const [outsider, owner] =
     program === 'model_program' ? ['supervisor.kato', 'supervisor.kobayashi'] : ['supervisor.kobayashi', 'supervisor.kato'];

@@ -199,7 +199,10 @@ fn BreakGlass(visit_id: VisitId) -> impl IntoView {
                     <textarea id="break-glass-reason" required data-testid="break-glass-reason"
                         prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
                     <p class="form-error" role="alert" data-testid="break-glass-error">
-                        {move || error.get().map(|e| super::i18n::error_text(lang.get(), &e))}
+                        {move || error.get().map(|e| match e.field("reason") {
+                            Some(field) => super::i18n::problem_text(lang.get(), &field.problem),
+                            None => super::i18n::error_text(lang.get(), &e).to_owned(),
+                        })}
                     </p>
                     <button type="submit" class="primary" data-testid="break-glass-submit">{tr(T::BreakGlassOpen)}</button>
                 </form>
