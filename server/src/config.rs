@@ -49,6 +49,9 @@ pub struct Config {
     /// How devices guard their data: minutes without use before they lock
     /// (`DEKAPAN_DEVICE_IDLE_LOCK_MINUTES`, default 5) and hours an online sign-in lets the
     /// passphrase open them offline (`DEKAPAN_OFFLINE_GRANT_HOURS`, default 72).
+    /// Whether every account must set up two-step sign-in before doing anything else
+    /// (`DEKAPAN_REQUIRE_SECOND_FACTOR`, default false so that the demo signs in with a password).
+    pub second_factor_required: bool,
     pub device_policy: app::domain::device::DevicePolicy,
 }
 
@@ -89,6 +92,7 @@ impl Config {
                 3600 * number(&lookup, "DEKAPAN_SESSION_MAX_HOURS", 12)?,
             ),
             secure_cookies: https || flag(&lookup, "DEKAPAN_SECURE_COOKIES", false)?,
+            second_factor_required: flag(&lookup, "DEKAPAN_REQUIRE_SECOND_FACTOR", false)?,
             device_policy: app::domain::device::DevicePolicy {
                 idle_lock_minutes: small_number(&lookup, "DEKAPAN_DEVICE_IDLE_LOCK_MINUTES", 5)?,
                 offline_grant_hours: small_number(&lookup, "DEKAPAN_OFFLINE_GRANT_HOURS", 72)?,

@@ -22,6 +22,9 @@ pub enum AppError {
     /// The one-time code (or recovery code) is wrong, stale or used already.
     #[error("wrong one-time code")]
     BadSecondFactor,
+    /// Two-step sign-in is required and not set up yet: nothing else until it is.
+    #[error("two-step sign-in must be set up first")]
+    SecondFactorSetupNeeded,
     /// Sign-in for this login is paused after repeated failures.
     #[error("sign-in paused for {minutes} minutes")]
     LoginPaused {
@@ -57,7 +60,7 @@ impl AppError {
             | AppError::BadSecondFactor => StatusCode::UNAUTHORIZED,
             AppError::LoginPaused { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::SecondFactorSetupNeeded => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::Network(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -46,7 +46,7 @@ pub async fn login(
 /// Whether the signed-in user has a second factor in force.
 #[server(prefix = "/api", endpoint = "second_factor_on")]
 pub async fn second_factor_on() -> Result<bool, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
+    let (backend, viewer) = ssr::signed_in_to_set_up().await?;
     backend.second_factor_on(&viewer).await.map_err(ssr::status)
 }
 
@@ -55,7 +55,7 @@ pub async fn second_factor_on() -> Result<bool, AppError> {
 pub async fn start_second_factor(
     #[server(default)] code: Option<String>,
 ) -> Result<SecondFactorSetup, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
+    let (backend, viewer) = ssr::signed_in_to_set_up().await?;
     backend
         .start_second_factor(&viewer, code.as_deref())
         .await
@@ -66,7 +66,7 @@ pub async fn start_second_factor(
 /// answers with the recovery codes, shown once.
 #[server(prefix = "/api", endpoint = "confirm_second_factor")]
 pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
+    let (backend, viewer) = ssr::signed_in_to_set_up().await?;
     backend
         .confirm_second_factor(&viewer, &code)
         .await
@@ -264,6 +264,16 @@ pub(crate) mod ssr {
 
     /// The backend and the signed-in user, or `Unauthenticated`.
     pub async fn signed_in() -> Result<(SharedBackend, Viewer), AppError> {
+        let (backend, viewer) = signed_in_to_set_up().await?;
+        if viewer.must_set_up_second_factor {
+            return Err(status(AppError::SecondFactorSetupNeeded));
+        }
+        Ok((backend, viewer))
+    }
+
+    /// The signed-in user and the backend, also when two-step sign-in is still to be set up
+    /// (for setting it up, and nothing else).
+    pub async fn signed_in_to_set_up() -> Result<(SharedBackend, Viewer), AppError> {
         let backend = backend()?;
         let token = session_token().ok_or_else(|| status(AppError::Unauthenticated))?;
         match backend.viewer(&token).await.map_err(status)? {

@@ -22,6 +22,10 @@ pub struct Viewer {
     pub acts_for: Option<(String, String)>,
     /// The program a supervisor oversees.
     pub supervises: Option<Program>,
+    /// Two-step sign-in is required and this user has not set it up yet: until they do, they
+    /// may do nothing else.
+    #[serde(default)]
+    pub must_set_up_second_factor: bool,
 }
 
 impl Viewer {
@@ -33,7 +37,9 @@ impl Viewer {
 
     /// Where the user starts after signing in.
     pub fn start_page(&self) -> &'static str {
-        if self.role.is_supervisor() {
+        if self.must_set_up_second_factor {
+            "/security"
+        } else if self.role.is_supervisor() {
             "/review"
         } else {
             "/visits"

@@ -207,6 +207,7 @@ texts! {
     BadCredentials => "ログインIDまたはパスワードが違います。", "Wrong login name or password.";
     SecondFactorNeeded => "認証アプリに表示されている6桁のコードを入力してください。", "Enter the 6-digit code your authenticator app shows.";
     BadSecondFactor => "コードが違うか、使用済みです。新しいコードか回復コードを入力してください。", "The code is wrong or used already. Enter a new code or a recovery code.";
+    SecondFactorSetupNeeded => "二段階認証の設定が必要です。設定が済むまで、ほかの操作はできません。", "Two-step sign-in must be set up first; nothing else works until it is.";
     OneTimeCode => "確認コード（6桁、または回復コード）", "Code (6 digits, or a recovery code)";
     SecondFactor => "二段階認証", "Two-step sign-in";
     SecondFactorOn => "二段階認証は有効です。ログインのたびに認証アプリのコードを入力します。", "Two-step sign-in is on: each sign-in asks for your authenticator app's code.";
@@ -297,6 +298,7 @@ pub fn error_text(lang: Lang, error: &AppError) -> &'static str {
             AppError::BadCredentials => T::BadCredentials,
             AppError::SecondFactorNeeded => T::SecondFactorNeeded,
             AppError::BadSecondFactor => T::BadSecondFactor,
+            AppError::SecondFactorSetupNeeded => T::SecondFactorSetupNeeded,
             AppError::LoginPaused { .. } => T::LoginPaused,
             AppError::NotFound => T::NotFound,
             AppError::Forbidden => T::Forbidden,

@@ -268,6 +268,19 @@ fn Header() -> impl IntoView {
             navigate("/login", Default::default());
         }
     });
+    // Where two-step sign-in is required, a user without it sets it up before anything else.
+    let location = leptos_router::hooks::use_location();
+    let to_security = use_navigate();
+    Effect::new(move |_| {
+        let must = session
+            .viewer
+            .get()
+            .flatten()
+            .is_some_and(|v| v.must_set_up_second_factor);
+        if must && location.pathname.get() != "/security" {
+            to_security("/security", Default::default());
+        }
+    });
     // Signing out first sends what waits, so nothing typed stays behind unsent if it can go.
     let sign_out = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -20,6 +20,14 @@ pub fn SecondFactorPage() -> impl IntoView {
 #[component]
 fn Settings() -> impl IntoView {
     let lang = use_lang();
+    let session = super::use_session();
+    let required = move || {
+        session
+            .viewer
+            .get()
+            .flatten()
+            .is_some_and(|v| v.must_set_up_second_factor)
+    };
     let on = Resource::new(|| (), |_| crate::api::second_factor_on());
     let setup = RwSignal::new(None::<SecondFactorSetup>);
     let codes = RwSignal::new(None::<Vec<String>>);
@@ -47,6 +55,7 @@ fn Settings() -> impl IntoView {
                     typed.set(String::new());
                     codes.set(Some(list));
                     on.refetch();
+                    session.viewer.refetch();
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -55,6 +64,9 @@ fn Settings() -> impl IntoView {
     view! {
         <section class="card" data-testid="second-factor" aria-labelledby="tfa-title">
             <h1 id="tfa-title">{tr(T::SecondFactor)}</h1>
+            <Show when=required>
+                <p class="notice" role="status" data-testid="tfa-required">{tr(T::SecondFactorSetupNeeded)}</p>
+            </Show>
             <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match on.await {

@@ -91,7 +91,12 @@ impl Service {
             .transpose()
             .map_err(|_| anyhow::anyhow!("unknown program"))
             .or_internal("reading a viewer")?;
+        let must_set_up_second_factor = self.config.second_factor_required
+            && !second_factor::in_force(&self.db, staff_id)
+                .await
+                .or_internal("reading a second factor")?;
         Ok(Some(Viewer {
+            must_set_up_second_factor,
             id: staff.id,
             display_name: staff.display_name,
             role: staff.role,

@@ -80,6 +80,10 @@ pub(crate) async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Vie
         .map(|(_, v)| v.to_owned())
         .ok_or(Refusal(SyncError::Unauthenticated))?;
     match service.viewer(&token).await {
+        // Until a required second factor is set up, nothing syncs.
+        Ok(Some(viewer)) if viewer.must_set_up_second_factor => {
+            Err(Refusal(SyncError::Unauthenticated))
+        }
         Ok(Some(viewer)) => Ok(viewer),
         Ok(None) => Err(Refusal(SyncError::Unauthenticated)),
         Err(_) => Err(Refusal(SyncError::Internal)),

@@ -1,8 +1,8 @@
 //! Two-step sign-in: a TOTP secret set up with a first code, then every sign-in needs a code
 //! good once, or a recovery code good once; a wrong code counts as a failed sign-in.
 
-use crate::helpers::{error_of, new_client, spawn_app, TestApp, PASSWORD};
-use app::api::{AppError, SecondFactorSetup};
+use crate::helpers::{error_of, new_client, spawn_app, spawn_app_with, TestApp, PASSWORD};
+use app::api::{AppError, SecondFactorSetup, Viewer};
 use reqwest::{Client, StatusCode};
 use server::totp;
 
@@ -108,4 +108,44 @@ async fn with_a_second_factor_each_sign_in_needs_a_fresh_code_or_a_recovery_code
     }
     let (_, res) = sign_in(&app, Some(&code(&setup.secret, 0))).await;
     assert!(matches!(error_of(res).await, AppError::LoginPaused { .. }));
+}
+
+#[tokio::test]
+async fn where_two_step_sign_in_is_required_nothing_works_until_it_is_set_up() {
+    let app = spawn_app_with(&[("DEKAPAN_REQUIRE_SECOND_FACTOR", "true")]).await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let res = app.call_as(&nurse, "whoami", &[]).await;
+    let viewer: Option<Viewer> = res.json().await.unwrap();
+    let viewer = viewer.expect("signed in");
+    assert!(viewer.must_set_up_second_factor);
+    assert_eq!(viewer.start_page(), "/security");
+
+    // Nothing of the cases: server functions, sync, exports.
+    let res = app.call_as(&nurse, "my_visits", &[]).await;
+    assert_eq!(error_of(res).await, AppError::SecondFactorSetupNeeded);
+    let pull = serde_json::json!({
+        "protocol_version": app::sync::PROTOCOL_VERSION,
+        "client_id": uuid::Uuid::new_v4(),
+        "cursor": 0,
+    });
+    let res = app.sync_as(&nurse, "pull", &pull).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Setting it up is allowed, and then everything is.
+    let res = app.call_as(&nurse, "start_second_factor", &[]).await;
+    let setup: SecondFactorSetup = res.json().await.unwrap();
+    let res = app
+        .call_as(
+            &nurse,
+            "confirm_second_factor",
+            &[("code", &code(&setup.secret, 0))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.call_as(&nurse, "my_visits", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.sync_as(&nurse, "pull", &pull).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, res) = sign_in(&app, None).await;
+    assert_eq!(error_of(res).await, AppError::SecondFactorNeeded);
 }
