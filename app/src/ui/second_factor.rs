@@ -10,15 +10,18 @@ use leptos::prelude::*;
 /// `/security`.
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
+    // Held out here: turning the factor on refreshes who is signed in, which draws the settings
+    // anew, and the recovery codes must survive that to be read.
+    let codes = RwSignal::new(None::<Vec<String>>);
     view! {
         <RequireLogin>
-            <Settings/>
+            <Settings codes/>
         </RequireLogin>
     }
 }
 
 #[component]
-fn Settings() -> impl IntoView {
+fn Settings(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     let lang = use_lang();
     let session = super::use_session();
     let required = move || {
@@ -30,7 +33,6 @@ fn Settings() -> impl IntoView {
     };
     let on = Resource::new(|| (), |_| crate::api::second_factor_on());
     let setup = RwSignal::new(None::<SecondFactorSetup>);
-    let codes = RwSignal::new(None::<Vec<String>>);
     let error = RwSignal::new(None::<AppError>);
     let typed = RwSignal::new(String::new());
     let start = move |_| {
