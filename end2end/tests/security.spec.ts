@@ -132,9 +132,12 @@ test('after the offline grant ends, unsent notes wait for an online sign-in and 
   await expect(page.getByTestId('lock-waiting')).toHaveAttribute('data-count', '1');
   await expect(page.getByTestId('unlock-form')).toHaveCount(0);
 
-  // Online again, the nurse signs in; the note waiting on the device is sent before anything else.
+  // Online again: signing out keeps what waits (it cannot be sent while locked); the nurse signs
+  // in and the note waiting on the device is sent before anything else.
   await context.setOffline(false);
-  await page.getByTestId('lock-sign-in').click();
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator('body')).not.toHaveAttribute('data-device', 'not-set-up');
   await expect(page.getByTestId('login-form')).toBeVisible();
   await page.getByTestId('login-name').fill('nurse.sato');
   await page.getByTestId('login-password').fill(DEMO_PASSWORD);

@@ -298,7 +298,10 @@ pub async fn signed_in(device: Device, viewer: Viewer) {
 /// it stays, locked under its owner's passphrase.
 pub async fn signed_out(device: Device) -> Result<(), String> {
     let store = store().await?;
-    if !device.replica.with_untracked(empty_outbox) {
+    // Asked of the store, not of memory: a locked device holds nothing in memory, yet its
+    // outbox may be full.
+    let waiting = store.outbox_len().await.map_err(|e| e.to_string())? > 0;
+    if waiting || !device.replica.with_untracked(empty_outbox) {
         lock(device).await;
         return Err("unsent changes stay on this device".into());
     }

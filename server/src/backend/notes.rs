@@ -1,7 +1,7 @@
 //! Outreach notes: recording them, reading a case's notes, the program's recent notes.
 
 use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
-use super::visits::visible;
+use super::visits::{visible, Purpose};
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::db::now_text;
@@ -63,7 +63,7 @@ pub async fn create(
     fields: &NoteFields,
     recorded_at: &str,
 ) -> Result<VisitStatus, AppError> {
-    let visit = visible(conn, viewer, visit_id).await?;
+    let visit = visible(conn, viewer, visit_id, Purpose::Write).await?;
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }
@@ -117,7 +117,7 @@ pub async fn amend(
         return Err(AppError::NotFound);
     };
     let visit_id: VisitId = visit_id.parse().map_err(|_| AppError::Internal)?;
-    let visit = visible(conn, viewer, visit_id).await?;
+    let visit = visible(conn, viewer, visit_id, Purpose::Write).await?;
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }

@@ -99,13 +99,22 @@ pub struct VisibleVisit {
     pub status: VisitStatus,
 }
 
-/// Loads a visit and checks that the viewer may see its case. A visit that does not exist and
-/// one the viewer may not see get the same answer, so ids cannot be probed. A refusal is
-/// audited on `conn`.
+/// How a visit is reached: to read it (a supervisor's open break-glass counts) or to change
+/// it (only the team and the program's supervisor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Read,
+    Write,
+}
+
+/// Loads a visit and checks that the viewer may see its case for `purpose`. A visit that does
+/// not exist and one the viewer may not see get the same answer, so ids cannot be probed. A
+/// refusal is audited on `conn`.
 pub async fn visible(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     visit: VisitId,
+    purpose: Purpose,
 ) -> Result<VisibleVisit, AppError> {
     let found: Option<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT v.case_id, v.status, c.program, \
@@ -122,7 +131,8 @@ pub async fn visible(
     let allowed = found.and_then(|(case_id, status, program, on_team, glass)| {
         let program = Program::parse(&program).ok()?;
         let on_team = on_team != 0;
-        may_read_case(viewer.role, viewer.supervises, on_team, program, glass != 0)
+        let glass = glass != 0 && purpose == Purpose::Read;
+        may_read_case(viewer.role, viewer.supervises, on_team, program, glass)
             .then_some((case_id, status, on_team))
     });
     match allowed {
@@ -161,7 +171,7 @@ pub async fn detail(
     visit_id: VisitId,
 ) -> Result<VisitDetail, AppError> {
     let mut tx = db.begin().await.or_internal("starting a read")?;
-    let visible = visible(&mut tx, viewer, visit_id).await;
+    let visible = visible(&mut tx, viewer, visit_id, Purpose::Read).await;
     let visible = match visible {
         Ok(v) => v,
         Err(e) => {

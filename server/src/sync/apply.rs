@@ -4,7 +4,7 @@
 use super::{intake, log};
 use crate::audit::{self, Action, Event};
 use crate::backend::notes;
-use crate::backend::visits::visible;
+use crate::backend::visits::{visible, Purpose};
 use crate::db::now_text;
 use anyhow::{anyhow, Context};
 use app::api::{AppError, Viewer};
@@ -115,7 +115,7 @@ pub async fn apply(
             .await
         }
         Op::EditVisit { visit_id, edit } => {
-            let visit = visible(conn, viewer, *visit_id).await?;
+            let visit = visible(conn, viewer, *visit_id, Purpose::Write).await?;
             if !(visit.on_team && viewer.role.writes_notes() || viewer.role == Role::Supervisor) {
                 return rejected("You may not make this change.");
             }

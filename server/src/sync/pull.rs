@@ -26,8 +26,18 @@ pub async fn handle(
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
     let last = last_mutation_id(&service, &client, &viewer).await?;
-    // A revoked device has pushed what it held (pushes are still taken); it pulls nothing more.
+    // A revoked device pulls nothing more. Its pushes are still taken: while it reports changes
+    // waiting it gets an empty page, and only once nothing waits is it told to erase itself.
     let revoked = super::push::report_contact(&service, &client, request.pending_since).await?;
+    if revoked && request.pending_since.is_some() {
+        return Ok(Json(PullResponse {
+            changes: vec![],
+            removed_cases: vec![],
+            cursor: request.cursor,
+            more: false,
+            last_mutation_id: last,
+        }));
+    }
     if revoked {
         return Err(Refusal(SyncError::DeviceRevoked));
     }

@@ -4,6 +4,10 @@
 use crate::helpers::{complete_note, error_of, fields, spawn_app, TestApp};
 use app::api::{AppError, AuditEntry, VisitDetail};
 use app::domain::error::Problem;
+use app::sync::{
+    ClientId, FieldEdit, Mutation, MutationOutcome, Op, PushRequest, PushResponse, VisitField,
+    PROTOCOL_VERSION,
+};
 use reqwest::StatusCode;
 
 /// A visit of a model-program case, and its case.
@@ -86,10 +90,42 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
         load(kato.clone(), visit.clone()).await.status(),
         StatusCode::OK
     );
-    // Read-only: no notes from outside the team.
+    // Read-only: no notes, no visit changes from outside the program.
     let form = complete_note(&visit);
     let res = app.call_as(&kato, "submit_note", &fields(&form)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let status = format!("SELECT status FROM visits WHERE id = '{visit}'");
+    let before: String = sqlx::query_scalar(&status)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let push = PushRequest {
+        protocol_version: PROTOCOL_VERSION,
+        client_id: ClientId(uuid::Uuid::new_v4()),
+        mutations: vec![Mutation {
+            id: 1,
+            recorded_at: chrono::Utc::now(),
+            op: Op::EditVisit {
+                visit_id: visit.parse().unwrap(),
+                edit: FieldEdit {
+                    field: VisitField::Status,
+                    value: "cancelled".into(),
+                    base_version: 0,
+                },
+            },
+        }],
+    };
+    let res = app.sync_as(&kato, "push", &push).await;
+    let outcomes = res.json::<PushResponse>().await.unwrap().outcomes;
+    assert!(
+        matches!(outcomes[..], [MutationOutcome::Rejected { .. }]),
+        "{outcomes:?}"
+    );
+    let after: String = sqlx::query_scalar(&status)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(after, before);
 
     // The case's own supervisor sees who opened it and why.
     let today = app::domain::visit::local_day(chrono::Utc::now()).to_string();

@@ -111,7 +111,17 @@ async fn a_revoked_device_still_sends_its_notes_then_is_told_to_erase_itself() {
         "{outcomes:?}"
     );
 
-    // Its pull is refused with word to erase everything of the site.
+    // While it says changes still wait, it pulls nothing and is not yet told to erase.
+    let waiting = PullRequest {
+        pending_since: Some(Utc::now()),
+        ..pull(phone)
+    };
+    let res = app.sync_as(&takahashi, "pull", &waiting).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: app::sync::PullResponse = res.json().await.unwrap();
+    assert!(page.changes.is_empty() && !page.more);
+
+    // Once nothing waits, its pull is refused with word to erase everything of the site.
     let res = app.sync_as(&takahashi, "pull", &pull(phone)).await;
     assert_eq!(res.status(), StatusCode::GONE);
     let clear = res.headers()["clear-site-data"]
