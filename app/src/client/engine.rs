@@ -317,18 +317,15 @@ fn empty_outbox(replica: &Option<Replica>) -> bool {
 /// database under us), so each step goes on whatever the one before it met.
 async fn erase(device: Device) {
     if let Ok(store) = store().await {
-        let _ = forget(device, &store).await;
+        let _ = store.wipe().await;
     }
+    forget_in_memory(device);
     // The connection may be dead: the next use opens the database anew.
     if let Some(store) = STORE.with(|s| s.borrow_mut().take()) {
         if let Ok(store) = Rc::try_unwrap(store) {
             store.close();
         }
     }
-    codec::use_key(None);
-    device.replica.set(None);
-    device.owner.set(None);
-    device.lock.set(Lock::NotSetUp);
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -354,6 +351,12 @@ async fn erase(device: Device) {
 
 async fn forget(device: Device, store: &Store) -> Result<(), String> {
     store.wipe().await.map_err(|e| e.to_string())?;
+    forget_in_memory(device);
+    Ok(())
+}
+
+/// Drops the key and everything read with it, and shows the device as not set up.
+fn forget_in_memory(device: Device) {
     codec::use_key(None);
     device.replica.set(None);
     device.reference.set(Reference::default());
@@ -361,7 +364,6 @@ async fn forget(device: Device, store: &Store) -> Result<(), String> {
     device.owner.set(None);
     device.waiting_while_locked.set(0);
     device.lock.set(Lock::NotSetUp);
-    Ok(())
 }
 
 /// What the browser says about the network (true when it cannot tell).

@@ -39,6 +39,14 @@ pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&japan_time()).date_naive()
 }
 
+/// The first instant of a calendar day in Japan.
+pub fn day_starts(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(japan_time()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .expect("Japan has no daylight saving, so every midnight exists once")
+}
+
 /// The instant of a day and a clock time (`HH:MM`) as typed in Japan.
 pub fn japan_instant(day: &str, clock: &str) -> Option<DateTime<Utc>> {
     let day = day.parse::<NaiveDate>().ok()?;
@@ -111,6 +119,13 @@ impl Visit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_japan_day_starts_at_fifteen_hundred_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(day_starts(day).to_rfc3339(), "2026-11-29T15:00:00+00:00");
+        assert_eq!(local_day(day_starts(day)), day);
+    }
 
     #[test]
     fn a_clock_time_typed_in_japan_is_nine_hours_ahead_of_utc() {

@@ -317,6 +317,19 @@ pub struct PullResponse {
     pub last_mutation_id: u64,
 }
 
+impl PullResponse {
+    /// A page with nothing in it: the device stays where it is.
+    pub fn nothing(cursor: u64, last_mutation_id: u64) -> Self {
+        PullResponse {
+            changes: vec![],
+            removed_cases: vec![],
+            cursor,
+            more: false,
+            last_mutation_id,
+        }
+    }
+}
+
 /// Why a whole push or pull was refused (each mutation's own fate is a [`MutationOutcome`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]

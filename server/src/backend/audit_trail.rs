@@ -3,15 +3,12 @@
 
 use super::OrInternal;
 use crate::audit::Action;
+use crate::db::time_text;
 use app::api::{AppError, AuditEntry, Viewer};
 use app::domain::indicators::Period;
+use app::domain::visit::day_starts;
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
-
-/// The first instant of a Japan day, as stored (UTC text): 15:00Z the day before.
-fn day_starts(day: chrono::NaiveDate) -> String {
-    format!("{}T15:00:00Z", day.pred_opt().unwrap_or(day))
-}
 
 type Row = (
     String,
@@ -44,8 +41,8 @@ pub async fn entries(
          WHERE c.program = ? AND l.at >= ? AND l.at < ? ORDER BY l.id DESC LIMIT ?",
     )
     .bind(program.code())
-    .bind(day_starts(period.from))
-    .bind(day_starts(period.to.succ_opt().unwrap_or(period.to)))
+    .bind(time_text(day_starts(period.from)))
+    .bind(time_text(day_starts(period.to.succ_opt().unwrap_or(period.to))))
     .bind(limit.map_or(-1, i64::from))
     .fetch_all(&mut *tx)
     .await

@@ -30,13 +30,7 @@ pub async fn handle(
     // waiting it gets an empty page, and only once nothing waits is it told to erase itself.
     let revoked = super::push::report_contact(&service, &client, request.pending_since).await?;
     if revoked && request.pending_since.is_some() {
-        return Ok(Json(PullResponse {
-            changes: vec![],
-            removed_cases: vec![],
-            cursor: request.cursor,
-            more: false,
-            last_mutation_id: last,
-        }));
+        return Ok(Json(PullResponse::nothing(request.cursor, last)));
     }
     if revoked {
         return Err(Refusal(SyncError::DeviceRevoked));
@@ -45,13 +39,7 @@ pub async fn handle(
     let role = viewer.role.code();
     let program = viewer.supervises.map(|p| p.code()).unwrap_or("");
     if viewer.role == Role::Admin {
-        return Ok(Json(PullResponse {
-            changes: vec![],
-            removed_cases: vec![],
-            cursor: request.cursor,
-            more: false,
-            last_mutation_id: last,
-        }));
+        return Ok(Json(PullResponse::nothing(request.cursor, last)));
     }
     // One read transaction, so the changes and the cursor describe the same moment.
     let mut tx = service
