@@ -1,17 +1,21 @@
 //! The device store in a real browser (headless Chromium): what is committed survives closing
 //! and reopening the database, the outbox keeps its order, and a schema upgrade keeps the data.
 //! And its encryption: a wrong passphrase opens nothing, changed ciphertext or a changed grant
-//! fails to open, and a locked device neither reads nor writes.
+//! fails to open, a record moved, copied or planted in storage does not open, a device from
+//! before records were bound to their places is migrated, and a locked device neither reads
+//! nor writes.
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
-use app::client::codec;
-use app::client::crypto::CryptoError;
-use app::client::keys::Keyring;
+use app::client::codec::{self, Place};
+use app::client::crypto::{self, CryptoError};
+use app::client::keys::{Keyring, KEYRING_FORMAT};
 use app::client::store::{Store, SCHEMA};
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
 use app::sync::{Change, ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
 use chrono::Utc;
+use rexie::{ObjectStore, Rexie, TransactionMode};
 use uuid::Uuid;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -48,6 +52,13 @@ fn note(text: &str) -> Op {
     }
 }
 
+/// A new device's counters, committed.
+async fn new_device(store: &Store) -> Replica {
+    let replica = Replica::new(ClientId(Uuid::new_v4()));
+    store.create(&replica).await.unwrap();
+    replica
+}
+
 /// Records mutations the way the app does: one committed write per mutation.
 async fn record(store: &Store, replica: &mut Replica, texts: &[&str]) {
     for text in texts {
@@ -77,8 +88,7 @@ async fn the_outbox_survives_closing_and_reopening_in_order() {
         None,
         "a new device holds nothing"
     );
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    store.create(&replica).await.unwrap();
+    let mut replica = new_device(&store).await;
     let texts: Vec<String> = (0..12).map(|n| format!("記録{n}")).collect();
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     record(&store, &mut replica, &texts).await;
@@ -109,8 +119,7 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
     unlock().await;
     let name = name();
     let store = Store::open_named(&name, latest()).await.unwrap();
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    store.create(&replica).await.unwrap();
+    let mut replica = new_device(&store).await;
     record(&store, &mut replica, &["一", "二", "三"]).await;
     replica.on_push(&PushResponse {
         last_mutation_id: 2,
@@ -142,8 +151,7 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
     unlock().await;
     let name = name();
     let store = Store::open_named(&name, latest()).await.unwrap();
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    store.create(&replica).await.unwrap();
+    let mut replica = new_device(&store).await;
     let case = |n: u128, seq: u64| Change {
         seq,
         case_id: CaseId(Uuid::from_u128(n)),
@@ -193,8 +201,7 @@ async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
     let name = name();
     let old = Store::open_named(&name, 1).await.unwrap();
     assert!(!old.store_names().contains(&"drafts".to_string()));
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    old.create(&replica).await.unwrap();
+    let mut replica = new_device(&old).await;
     record(&old, &mut replica, &["更新前の記録"]).await;
     old.close();
 
@@ -236,8 +243,7 @@ async fn only_the_right_passphrase_opens_the_keyring() {
     );
     // Renewing keeps the same data key under a new grant.
     let store = Store::open_named(&name(), latest()).await.unwrap();
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    store.create(&replica).await.unwrap();
+    let mut replica = new_device(&store).await;
     record(&store, &mut replica, &["更新前に書いた記録"]).await;
     let (renewed, key) = ring
         .renew(PASSPHRASE, ring.grant_ends + chrono::Duration::hours(1))
@@ -253,37 +259,44 @@ async fn only_the_right_passphrase_opens_the_keyring() {
 #[wasm_bindgen_test]
 async fn changed_ciphertext_does_not_open() {
     unlock().await;
-    let sealed = codec::seal(&"訪問の記録".to_string()).await.unwrap();
+    let key = JsValue::from_str("visit/1");
+    let here = Place {
+        store: "drafts",
+        key: &key,
+    };
+    let sealed = codec::seal(&"訪問の記録".to_string(), here).await.unwrap();
     let bytes = js_sys::Uint8Array::new(&sealed).to_vec();
     assert!(
         !String::from_utf8_lossy(&bytes).contains("訪問の記録"),
         "a sealed value holds no plain text"
     );
-    let opened: String = codec::open(sealed).await.unwrap();
+    let opened: String = codec::open(sealed, here).await.unwrap();
     assert_eq!(opened, "訪問の記録");
     for at in [0, 12, bytes.len() / 2, bytes.len() - 1] {
         let mut changed = bytes.clone();
         changed[at] ^= 0x01;
         let stored = js_sys::Uint8Array::from(changed.as_slice()).into();
         assert!(
-            codec::open::<String>(stored).await.is_err(),
+            codec::open::<String>(stored, here).await.is_err(),
             "a byte changed at {at}"
         );
     }
     let cut = js_sys::Uint8Array::from(&bytes[..bytes.len() - 4]).into();
-    assert!(codec::open::<String>(cut).await.is_err(), "a cut value");
+    assert!(
+        codec::open::<String>(cut, here).await.is_err(),
+        "a cut value"
+    );
     // Another device's key opens nothing of this one's.
     unlock().await;
     let again = js_sys::Uint8Array::from(bytes.as_slice()).into();
-    assert!(codec::open::<String>(again).await.is_err());
+    assert!(codec::open::<String>(again, here).await.is_err());
 }
 
 #[wasm_bindgen_test]
 async fn a_locked_device_neither_reads_nor_writes() {
     unlock().await;
     let store = Store::open_named(&name(), latest()).await.unwrap();
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    store.create(&replica).await.unwrap();
+    let mut replica = new_device(&store).await;
     record(&store, &mut replica, &["鍵をかける前の記録"]).await;
     codec::use_key(None);
     let mutation = replica
@@ -300,5 +313,186 @@ async fn a_locked_device_neither_reads_nor_writes() {
         1,
         "what waits can still be counted"
     );
+    store.close();
+}
+
+/// The database as any script on the page could reach it, below the store's seam.
+async fn raw(name: &str) -> Rexie {
+    let mut builder = Rexie::builder(name).version(latest());
+    for stores in SCHEMA {
+        for store in stores.iter() {
+            builder = builder.add_object_store(ObjectStore::new(store));
+        }
+    }
+    builder.build().await.unwrap()
+}
+
+async fn raw_get(db: &Rexie, store: &str, key: &JsValue) -> JsValue {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly).unwrap();
+    let value = tx.store(store).unwrap().get(key.clone()).await.unwrap();
+    tx.done().await.unwrap();
+    value.expect("a stored value")
+}
+
+async fn raw_put(db: &Rexie, store: &str, key: &JsValue, value: &JsValue) {
+    let tx = db
+        .transaction(&[store], TransactionMode::ReadWrite)
+        .unwrap();
+    tx.store(store)
+        .unwrap()
+        .put(value, Some(key))
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_record_moved_copied_or_planted_in_storage_does_not_open() {
+    unlock().await;
+    let name = name();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let mut replica = new_device(&store).await;
+    record(&store, &mut replica, &["一件目", "二件目"]).await;
+    let visit = VisitId(Uuid::from_u128(2));
+    store.put_draft(visit, &"下書き".to_string()).await.unwrap();
+    store.close();
+
+    // Two queued changes swapped: each is sealed for its own place.
+    let db = raw(&name).await;
+    let (one, two) = (JsValue::from_f64(1.0), JsValue::from_f64(2.0));
+    let first = raw_get(&db, "outbox", &one).await;
+    let second = raw_get(&db, "outbox", &two).await;
+    raw_put(&db, "outbox", &one, &second).await;
+    raw_put(&db, "outbox", &two, &first).await;
+    db.close();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    assert!(store.load().await.is_err(), "swapped changes do not open");
+    store.close();
+
+    // Put back, everything opens again.
+    let db = raw(&name).await;
+    raw_put(&db, "outbox", &one, &first).await;
+    raw_put(&db, "outbox", &two, &second).await;
+    // A queued change copied over the draft of another visit.
+    let draft_key = JsValue::from_str(&visit.to_string());
+    raw_put(&db, "drafts", &draft_key, &first).await;
+    db.close();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&loaded), ["一件目", "二件目"]);
+    assert!(
+        store.draft::<serde_json::Value>(visit).await.is_err(),
+        "a value copied from the outbox does not open as a draft"
+    );
+    store.close();
+
+    // A plain value planted where a sealed one belongs.
+    let db = raw(&name).await;
+    let planted = JsValue::from_str(r#"{"mental_state":"書き換え"}"#);
+    raw_put(&db, "drafts", &draft_key, &planted).await;
+    db.close();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let refused = store.draft::<NoteFields>(visit).await;
+    assert!(
+        refused.is_err(),
+        "a planted plain value is refused: {refused:?}"
+    );
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_device_from_before_records_were_bound_is_migrated_once() {
+    codec::use_key(None);
+    let grant_ends = Utc::now() + chrono::Duration::hours(72);
+    let (legacy, key) = Keyring::create_legacy("staff-1", PASSPHRASE, grant_ends)
+        .await
+        .unwrap();
+    assert!(legacy.holds_legacy_records());
+    // Its format is bound into the wrapping: it cannot be turned up (or down) by editing.
+    let edited = Keyring {
+        format: KEYRING_FORMAT,
+        ..legacy.clone()
+    };
+    assert_eq!(
+        edited.open(PASSPHRASE).await.err(),
+        Some(CryptoError::CannotOpen)
+    );
+
+    // What such a device held: changes sealed without their place, and plain values.
+    let name = name();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    store.put_keyring(&legacy).await.unwrap();
+    store.close();
+    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
+    let first = replica.record(note("移行前の記録"), Utc::now()).clone();
+    let second = replica.record(note("平文の記録"), Utc::now()).clone();
+    let sealed_first = crypto::encrypt(
+        &key,
+        &serde_json::to_vec(&first).unwrap(),
+        b"dekapan-record-v1",
+    )
+    .await
+    .unwrap();
+    let sealed_header = crypto::encrypt(
+        &key,
+        &serde_json::to_vec(&replica.header()).unwrap(),
+        b"dekapan-record-v1",
+    )
+    .await
+    .unwrap();
+    let db = raw(&name).await;
+    let as_bytes = |b: &[u8]| JsValue::from(js_sys::Uint8Array::from(b));
+    let (one, old_first) = (JsValue::from_f64(1.0), as_bytes(&sealed_first));
+    raw_put(
+        &db,
+        "meta",
+        &JsValue::from_str("device"),
+        &as_bytes(&sealed_header),
+    )
+    .await;
+    raw_put(&db, "outbox", &one, &old_first).await;
+    let plain = JsValue::from_str(&serde_json::to_string(&second).unwrap());
+    raw_put(&db, "outbox", &JsValue::from_f64(2.0), &plain).await;
+    db.close();
+
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    assert_eq!(
+        store
+            .current_keyring(legacy.clone(), "違う合言葉です")
+            .await,
+        Ok(None),
+        "a wrong passphrase migrates nothing"
+    );
+    assert_eq!(store.keyring().await.unwrap(), Some(legacy.clone()));
+    let current = store
+        .current_keyring(legacy.clone(), PASSPHRASE)
+        .await
+        .unwrap()
+        .expect("the passphrase opens it");
+    assert!(!current.holds_legacy_records());
+    assert_eq!(
+        current.grant_ends, legacy.grant_ends,
+        "the grant is not extended"
+    );
+    assert_eq!(store.keyring().await.unwrap(), Some(current.clone()));
+    assert!(!codec::unlocked(), "the migration leaves the device locked");
+
+    codec::use_key(Some(current.open(PASSPHRASE).await.unwrap()));
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&loaded), ["移行前の記録", "平文の記録"]);
+    assert_eq!(loaded.client_id, replica.client_id);
+    assert_eq!(
+        store.current_keyring(current.clone(), PASSPHRASE).await,
+        Ok(Some(current)),
+        "a current keyring is left as it is"
+    );
+    store.close();
+
+    // Once bound, a value sealed the old way no longer opens.
+    let db = raw(&name).await;
+    raw_put(&db, "outbox", &one, &old_first).await;
+    db.close();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    assert!(store.load().await.is_err());
     store.close();
 }

@@ -134,6 +134,11 @@ pub async fn unlock(device: Device, passphrase: &str) -> Result<(), UnlockError>
         locked_as(device, Lock::GrantEnded).await;
         return Err(UnlockError::GrantEnded);
     }
+    let ring = store
+        .current_keyring(ring, passphrase)
+        .await
+        .map_err(storage)?
+        .ok_or(UnlockError::WrongPassphrase)?;
     let key = ring.open(passphrase).await.map_err(|e| match e {
         CryptoError::CannotOpen => UnlockError::WrongPassphrase,
         other => storage(other),
@@ -155,14 +160,22 @@ pub async fn set_up(
     let store = store().await.map_err(storage)?;
     let owner = viewer.id.to_string();
     let grant_ends = policy.grant_ends(Utc::now());
-    let renewed = match store.keyring().await.map_err(storage)? {
-        Some(ring) if ring.owner == owner => match ring.renew(passphrase, grant_ends).await {
+    let current = match store.keyring().await.map_err(storage)? {
+        Some(ring) if ring.owner == owner => store
+            .current_keyring(ring, passphrase)
+            .await
+            .map_err(storage)?,
+        _ => None,
+    };
+    let renewed = match current {
+        Some(ring) => match ring.renew(passphrase, grant_ends).await {
             Ok(renewed) => Some(renewed),
             // The passphrase changed since the device was set up.
             Err(CryptoError::CannotOpen) => None,
             Err(e) => return Err(storage(e)),
         },
-        _ => None,
+        // The passphrase changed since the device was set up, or another person's device.
+        None => None,
     };
     let (ring, key) = match renewed {
         Some(renewed) => renewed,
@@ -174,19 +187,31 @@ pub async fn set_up(
                 locked_as(device, Lock::Locked).await;
                 return Err(UnlockError::LockedUnsentWork);
             }
-            // A device from before encryption keeps its unsent (plain) work and seals it
-            // below; anything else held is forgotten and pulled again.
             if had_keyring || !waiting {
+                // Anything held is forgotten and pulled again.
                 store.wipe().await.map_err(storage)?;
+                Keyring::create(&owner, passphrase, grant_ends)
+                    .await
+                    .map_err(storage)?
+            } else {
+                // A device from before encryption keeps its unsent (plain) work: a keyring of
+                // the first format is kept first, then the work is sealed under it.
+                let (legacy, _) = Keyring::create_legacy(&owner, passphrase, grant_ends)
+                    .await
+                    .map_err(storage)?;
+                store.put_keyring(&legacy).await.map_err(storage)?;
+                let ring = store
+                    .current_keyring(legacy, passphrase)
+                    .await
+                    .map_err(storage)?
+                    .ok_or(UnlockError::WrongPassphrase)?;
+                let key = ring.open(passphrase).await.map_err(storage)?;
+                (ring, key)
             }
-            Keyring::create(&owner, passphrase, grant_ends)
-                .await
-                .map_err(storage)?
         }
     };
     store.put_keyring(&ring).await.map_err(storage)?;
     codec::use_key(Some(key));
-    store.seal_plain_values().await.map_err(storage)?;
     store.put_meta(OWNER, &viewer).await.map_err(storage)?;
     store.put_meta(POLICY, &policy).await.map_err(storage)?;
     device.owner.set(Some(viewer));

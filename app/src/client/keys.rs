@@ -9,9 +9,21 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use web_sys::CryptoKey;
 
+/// The keyring format written now: 2 says every record is sealed bound to its place, so that
+/// nothing else opens. Keyrings without the field are format 1 (records not yet bound).
+pub const KEYRING_FORMAT: u8 = 2;
+
+fn format_one() -> u8 {
+    1
+}
+
 /// What unlocks the device's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Keyring {
+    /// The format; bound into the wrapping, so that it cannot be turned back to accept
+    /// legacy records.
+    #[serde(default = "format_one")]
+    pub format: u8,
     /// The staff id whose passphrase wraps the key.
     pub owner: String,
     /// PBKDF2 salt.
@@ -29,12 +41,18 @@ pub struct Keyring {
 
 impl Keyring {
     /// What the wrapping authenticates beside the key.
-    fn bound(owner: &str, iterations: u32, grant_ends: DateTime<Utc>) -> Vec<u8> {
+    fn bound(format: u8, owner: &str, iterations: u32, grant_ends: DateTime<Utc>) -> Vec<u8> {
         format!(
-            "dekapan-keyring-v1|{owner}|{iterations}|{}",
+            "dekapan-keyring-v{format}|{owner}|{iterations}|{}",
             grant_ends.to_rfc3339()
         )
         .into_bytes()
+    }
+
+    /// Whether the device's records may still include legacy ones (plain, or sealed without
+    /// their place) that need sealing again.
+    pub fn holds_legacy_records(&self) -> bool {
+        self.format < KEYRING_FORMAT
     }
 
     /// A new keyring around a new random data key; returns the key for use.
@@ -43,12 +61,33 @@ impl Keyring {
         passphrase: &str,
         grant_ends: DateTime<Utc>,
     ) -> Result<(Keyring, CryptoKey), CryptoError> {
+        Self::create_in(KEYRING_FORMAT, owner, passphrase, grant_ends).await
+    }
+
+    /// A new keyring of the first format, for a device whose records are still plain (from
+    /// before encryption): they are sealed under it, and it is brought up to date with them
+    /// ([`super::store::Store::current_keyring`]).
+    pub async fn create_legacy(
+        owner: &str,
+        passphrase: &str,
+        grant_ends: DateTime<Utc>,
+    ) -> Result<(Keyring, CryptoKey), CryptoError> {
+        Self::create_in(1, owner, passphrase, grant_ends).await
+    }
+
+    async fn create_in(
+        format: u8,
+        owner: &str,
+        passphrase: &str,
+        grant_ends: DateTime<Utc>,
+    ) -> Result<(Keyring, CryptoKey), CryptoError> {
         let salt = random_bytes(SALT_BYTES)?;
         let nonce = random_bytes(NONCE_BYTES)?;
         let kek = passphrase_key(passphrase, &salt, PBKDF2_ITERATIONS).await?;
-        let bound = Self::bound(owner, PBKDF2_ITERATIONS, grant_ends);
+        let bound = Self::bound(format, owner, PBKDF2_ITERATIONS, grant_ends);
         let (wrapped, key) = crypto::new_data_key(&kek, &nonce, &bound).await?;
         let keyring = Keyring {
+            format,
             owner: owner.to_owned(),
             salt,
             iterations: PBKDF2_ITERATIONS,
@@ -67,11 +106,13 @@ impl Keyring {
 
     async fn unwrap(&self, passphrase: &str, extractable: bool) -> Result<CryptoKey, CryptoError> {
         let kek = passphrase_key(passphrase, &self.salt, self.iterations).await?;
-        let bound = Self::bound(&self.owner, self.iterations, self.grant_ends);
+        let bound = Self::bound(self.format, &self.owner, self.iterations, self.grant_ends);
         crypto::unwrap(&self.wrapped, &kek, &self.nonce, &bound, extractable).await
     }
 
     /// The same data key under a new grant (after an online sign-in), with the key for use.
+    /// The renewed keyring is of the current format: renew only once legacy records are
+    /// sealed again.
     pub async fn renew(
         &self,
         passphrase: &str,
@@ -81,9 +122,10 @@ impl Keyring {
         let salt = random_bytes(SALT_BYTES)?;
         let nonce = random_bytes(NONCE_BYTES)?;
         let kek = passphrase_key(passphrase, &salt, PBKDF2_ITERATIONS).await?;
-        let bound = Self::bound(&self.owner, PBKDF2_ITERATIONS, grant_ends);
+        let bound = Self::bound(KEYRING_FORMAT, &self.owner, PBKDF2_ITERATIONS, grant_ends);
         let wrapped = crypto::wrap(&key, &kek, &nonce, &bound).await?;
         let renewed = Keyring {
+            format: KEYRING_FORMAT,
             owner: self.owner.clone(),
             salt,
             iterations: PBKDF2_ITERATIONS,

@@ -2,7 +2,8 @@
 //! versions; every value goes through [`super::codec`]. Each change a user makes is committed in
 //! one IndexedDB transaction together with the counters it moves, before anything says "saved".
 
-use super::codec::{is_sealed, open, seal, CodecError};
+use super::codec::{self, open, open_telling, seal, CodecError, Place};
+use super::crypto::CryptoError;
 use super::keys::Keyring;
 use crate::domain::VisitId;
 use crate::sync::{Change, Mutation, Replica};
@@ -67,6 +68,14 @@ fn mutation_key(id: u64) -> JsValue {
     JsValue::from_f64(id as f64)
 }
 
+fn at<'a>(store: &'a str, key: &'a JsValue) -> Place<'a> {
+    Place { store, key }
+}
+
+fn device_key() -> JsValue {
+    JsValue::from_str(DEVICE)
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database.
     pub async fn open() -> Result<Store> {
@@ -105,23 +114,25 @@ impl Store {
         )?;
         // Read everything raw first: decoding may wait on the browser (decryption), and an
         // IndexedDB transaction closes when left waiting on anything else.
-        let header = tx.store(META)?.get(JsValue::from_str(DEVICE)).await?;
-        let outbox = tx.store(OUTBOX)?.get_all(None, None).await?;
-        let rejected = tx.store(REJECTED)?.get_all(None, None).await?;
-        let records = tx.store(RECORDS)?.get_all(None, None).await?;
+        let header = tx.store(META)?.get(device_key()).await?;
+        let outbox = tx.store(OUTBOX)?.scan(None, None, None, None).await?;
+        let rejected = tx.store(REJECTED)?.scan(None, None, None, None).await?;
+        let records = tx.store(RECORDS)?.scan(None, None, None, None).await?;
         tx.done().await?;
         let Some(header) = header else {
             return Ok(None);
         };
-        let mut replica: Replica = open(header).await?;
-        for value in outbox {
-            replica.outbox.push(open(value).await?);
+        let mut replica: Replica = open(header, at(META, &device_key())).await?;
+        for (key, value) in outbox {
+            replica.outbox.push(open(value, at(OUTBOX, &key)).await?);
         }
-        for value in rejected {
-            replica.rejected.push(open(value).await?);
+        for (key, value) in rejected {
+            replica
+                .rejected
+                .push(open(value, at(REJECTED, &key)).await?);
         }
-        for value in records {
-            let change: Change = open(value).await?;
+        for (key, value) in records {
+            let change: Change = open(value, at(RECORDS, &key)).await?;
             replica
                 .records
                 .insert((change.entity.clone(), change.entity_id.clone()), change);
@@ -137,26 +148,25 @@ impl Store {
 
     /// Commits a mutation just queued, with the counters (`header`) after it.
     pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
-        let header = seal(header).await?;
-        let value = seal(mutation).await?;
+        let key = mutation_key(mutation.id);
+        let header = seal(header, at(META, &device_key())).await?;
+        let value = seal(mutation, at(OUTBOX, &key)).await?;
         let tx = self
             .db
             .transaction(&[META, OUTBOX], TransactionMode::ReadWrite)?;
-        tx.store(OUTBOX)?
-            .put(&value, Some(&mutation_key(mutation.id)))
-            .await?;
-        tx.store(META)?
-            .put(&header, Some(&JsValue::from_str(DEVICE)))
-            .await?;
+        tx.store(OUTBOX)?.put(&value, Some(&key)).await?;
+        tx.store(META)?.put(&header, Some(&device_key())).await?;
         committed(tx).await
     }
 
     /// Commits a push's answer: acknowledged mutations leave the outbox, refused ones are kept.
     pub async fn pushed(&self, header: &Replica, rejected: &[(Mutation, String)]) -> Result<()> {
-        let sealed_header = seal(header).await?;
+        let sealed_header = seal(header, at(META, &device_key())).await?;
         let mut refused = Vec::new();
         for entry in rejected {
-            refused.push((mutation_key(entry.0.id), seal(entry).await?));
+            let key = mutation_key(entry.0.id);
+            let value = seal(entry, at(REJECTED, &key)).await?;
+            refused.push((key, value));
         }
         let tx = self
             .db
@@ -167,7 +177,7 @@ impl Store {
             store.put(value, Some(key)).await?;
         }
         tx.store(META)?
-            .put(&sealed_header, Some(&JsValue::from_str(DEVICE)))
+            .put(&sealed_header, Some(&device_key()))
             .await?;
         committed(tx).await
     }
@@ -180,13 +190,12 @@ impl Store {
         purged: &[(String, String)],
         changed: &[Change],
     ) -> Result<()> {
-        let sealed_header = seal(header).await?;
+        let sealed_header = seal(header, at(META, &device_key())).await?;
         let mut writes = Vec::with_capacity(changed.len());
         for change in changed {
-            writes.push((
-                record_key(&change.entity, &change.entity_id),
-                seal(change).await?,
-            ));
+            let key = record_key(&change.entity, &change.entity_id);
+            let value = seal(change, at(RECORDS, &key)).await?;
+            writes.push((key, value));
         }
         let tx = self
             .db
@@ -200,7 +209,7 @@ impl Store {
         }
         drop_acknowledged(&tx, header.last_mutation_id).await?;
         tx.store(META)?
-            .put(&sealed_header, Some(&JsValue::from_str(DEVICE)))
+            .put(&sealed_header, Some(&device_key()))
             .await?;
         committed(tx).await
     }
@@ -267,17 +276,52 @@ impl Store {
         Ok(count)
     }
 
-    /// Encrypts every value still kept in plain text from before records were encrypted.
-    pub async fn seal_plain_values(&self) -> Result<()> {
+    /// The device's keyring in the current format, or `None` when `passphrase` does not open
+    /// it. A keyring of an older format has every legacy value sealed again in its place
+    /// first (with its own data key), then is renewed with the same grant and kept: until that
+    /// last write the old keyring stays, so an interrupted migration resumes at the next
+    /// unlock. Leaves the device locked.
+    pub async fn current_keyring(
+        &self,
+        ring: Keyring,
+        passphrase: &str,
+    ) -> Result<Option<Keyring>> {
+        if !ring.holds_legacy_records() {
+            return Ok(Some(ring));
+        }
+        let key = match ring.open(passphrase).await {
+            Ok(key) => key,
+            Err(CryptoError::CannotOpen) => return Ok(None),
+            Err(e) => return Err(StoreError(e.to_string())),
+        };
+        codec::use_key(Some(key));
+        codec::accept_legacy(true);
+        let sealed = self.seal_legacy_values().await;
+        codec::use_key(None);
+        sealed?;
+        let (renewed, _) = ring
+            .renew(passphrase, ring.grant_ends)
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
+        self.put_keyring(&renewed).await?;
+        Ok(Some(renewed))
+    }
+
+    /// Seals again, in its place, every value kept from before: plain values from before
+    /// records were encrypted, and values sealed before each was bound to its place. A value
+    /// that opens neither way fails the migration and stays as it is.
+    async fn seal_legacy_values(&self) -> Result<()> {
         for name in [META, RECORDS, OUTBOX, REJECTED, DRAFTS] {
             let tx = self.db.transaction(&[name], TransactionMode::ReadOnly)?;
             let pairs = tx.store(name)?.scan(None, None, None, None).await?;
             tx.done().await?;
             let mut sealed = Vec::new();
             for (key, value) in pairs {
-                if !is_sealed(&value) {
-                    let plain: serde_json::Value = open(value).await?;
-                    sealed.push((key, seal(&plain).await?));
+                let (plain, legacy): (serde_json::Value, bool) =
+                    open_telling(value, at(name, &key)).await?;
+                if legacy {
+                    let value = seal(&plain, at(name, &key)).await?;
+                    sealed.push((key, value));
                 }
             }
             if sealed.is_empty() {
@@ -305,16 +349,16 @@ impl Store {
 
     async fn get<T: DeserializeOwned>(&self, store: &str, key: JsValue) -> Result<Option<T>> {
         let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
-        let found = tx.store(store)?.get(key).await?;
+        let found = tx.store(store)?.get(key.clone()).await?;
         tx.done().await?;
         match found {
-            Some(value) => Ok(Some(open(value).await?)),
+            Some(value) => Ok(Some(open(value, at(store, &key)).await?)),
             None => Ok(None),
         }
     }
 
     async fn put<T: Serialize>(&self, store: &str, key: JsValue, value: &T) -> Result<()> {
-        let value = seal(value).await?;
+        let value = seal(value, at(store, &key)).await?;
         let tx = self.db.transaction(&[store], TransactionMode::ReadWrite)?;
         tx.store(store)?.put(&value, Some(&key)).await?;
         committed(tx).await
