@@ -10,6 +10,7 @@ use app::client::codec::{self, Place};
 use app::client::crypto::{self, CryptoError};
 use app::client::keys::{Keyring, KEYRING_FORMAT};
 use app::client::store::{Store, SCHEMA};
+use app::client::DraftOf;
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
 use app::sync::{Change, ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
 use chrono::Utc;
@@ -214,10 +215,22 @@ async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
         mental_state: "書きかけ".into(),
         ..Default::default()
     };
-    store.put_draft(visit, &draft).await.unwrap();
-    assert_eq!(store.draft::<NoteFields>(visit).await.unwrap(), Some(draft));
-    store.drop_draft(visit).await.unwrap();
-    assert_eq!(store.draft::<NoteFields>(visit).await.unwrap(), None);
+    store.put_draft(DraftOf::Note(visit), &draft).await.unwrap();
+    assert_eq!(
+        store
+            .draft::<NoteFields>(DraftOf::Note(visit))
+            .await
+            .unwrap(),
+        Some(draft)
+    );
+    store.drop_draft(DraftOf::Note(visit)).await.unwrap();
+    assert_eq!(
+        store
+            .draft::<NoteFields>(DraftOf::Note(visit))
+            .await
+            .unwrap(),
+        None
+    );
     store.close();
 }
 
@@ -354,7 +367,10 @@ async fn a_record_moved_copied_or_planted_in_storage_does_not_open() {
     let mut replica = new_device(&store).await;
     record(&store, &mut replica, &["一件目", "二件目"]).await;
     let visit = VisitId(Uuid::from_u128(2));
-    store.put_draft(visit, &"下書き".to_string()).await.unwrap();
+    store
+        .put_draft(DraftOf::Note(visit), &"下書き".to_string())
+        .await
+        .unwrap();
     store.close();
 
     // Two queued changes swapped: each is sealed for its own place.
@@ -381,7 +397,10 @@ async fn a_record_moved_copied_or_planted_in_storage_does_not_open() {
     let loaded = store.load().await.unwrap().unwrap();
     assert_eq!(next_steps(&loaded), ["一件目", "二件目"]);
     assert!(
-        store.draft::<serde_json::Value>(visit).await.is_err(),
+        store
+            .draft::<serde_json::Value>(DraftOf::Note(visit))
+            .await
+            .is_err(),
         "a value copied from the outbox does not open as a draft"
     );
     store.close();
@@ -392,7 +411,7 @@ async fn a_record_moved_copied_or_planted_in_storage_does_not_open() {
     raw_put(&db, "drafts", &draft_key, &planted).await;
     db.close();
     let store = Store::open_named(&name, latest()).await.unwrap();
-    let refused = store.draft::<NoteFields>(visit).await;
+    let refused = store.draft::<NoteFields>(DraftOf::Note(visit)).await;
     assert!(
         refused.is_err(),
         "a planted plain value is refused: {refused:?}"

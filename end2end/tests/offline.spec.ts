@@ -53,3 +53,38 @@ test('after one online login the app works offline, across reloads and closed ta
   await login(supervisorPage, supervisor, /\/review$/);
   await expect(supervisorPage.getByTestId('review-item').filter({ hasText: nextSteps })).toBeVisible();
 });
+
+test('a life goal half typed offline survives a reload, and is forgotten as a draft once saved', async ({ browser }, info) => {
+  const goal = `坂の上の部屋で季節を越す ${info.project.name}-${Date.now()}`;
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  await page.getByTestId('visit-item').first().getByRole('link').click();
+  await page.getByTestId('case-link').click();
+  await expect(page).toHaveURL(/\/cases\//);
+  const textarea = page.getByTestId('goal-life_goal');
+  const save = page.getByTestId('goal-save-life_goal');
+
+  // Typed offline, not saved, and the page reloaded: the text is still in the field.
+  await context.setOffline(true);
+  await textarea.fill(goal);
+  await expect(save).toBeEnabled();
+  await page.reload();
+  await ready(page);
+  await expect(textarea).toHaveValue(goal);
+  await expect(save).toBeEnabled();
+
+  // Saved: it waits in the outbox, and after another reload it shows as the case's goal, with
+  // nothing left to save.
+  await save.click();
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+  await page.reload();
+  await ready(page);
+  await expect(textarea).toHaveValue(goal);
+  await expect(save).toBeDisabled();
+
+  // Online again, it is sent.
+  await context.setOffline(false);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await context.close();
+});

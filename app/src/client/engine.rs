@@ -6,10 +6,9 @@ use super::codec;
 use super::crypto::CryptoError;
 use super::keys::Keyring;
 use super::store::Store;
-use super::{Device, Lock, SyncProblem, UnlockError};
+use super::{Device, DraftOf, Lock, SyncProblem, UnlockError};
 use crate::api::Viewer;
 use crate::domain::device::{grant_open, idle_too_long, DevicePolicy};
-use crate::domain::{NoteFields, VisitId};
 use crate::sync::{
     Change, ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError,
 };
@@ -297,18 +296,21 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
     Ok(())
 }
 
-/// The saved draft of a note about a visit.
-pub async fn draft(visit: VisitId) -> Option<NoteFields> {
-    store().await.ok()?.draft(visit).await.ok().flatten()
+/// A saved draft.
+pub async fn draft<T: DeserializeOwned>(of: DraftOf) -> Option<T> {
+    store().await.ok()?.draft(of).await.ok().flatten()
 }
 
-/// Saves (or, when empty, forgets) the draft of a note about a visit.
-pub async fn save_draft(visit: VisitId, draft: NoteFields) -> Result<(), String> {
+/// Saves (or, when empty, forgets) a draft.
+pub async fn save_draft<T: Serialize + Default + PartialEq>(
+    of: DraftOf,
+    draft: T,
+) -> Result<(), String> {
     let store = store().await?;
-    let result = if draft == NoteFields::default() {
-        store.drop_draft(visit).await
+    let result = if draft == T::default() {
+        store.drop_draft(of).await
     } else {
-        store.put_draft(visit, &draft).await
+        store.put_draft(of, &draft).await
     };
     result.map_err(|e| e.to_string())
 }

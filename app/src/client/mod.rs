@@ -18,10 +18,31 @@ pub mod store;
 
 use crate::api::Viewer;
 use crate::domain::device::DevicePolicy;
-use crate::domain::{NoteFields, VisitId};
-use crate::sync::{Op, Reference, Replica};
+use crate::domain::{CaseId, VisitId};
+use crate::sync::{CaseField, Op, Reference, Replica};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// What a draft (text typed and not yet recorded, kept on the device at every keystroke) is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftOf {
+    /// The note being written about a visit.
+    Note(VisitId),
+    /// A case's text field (the life goal or one of the two views) being edited.
+    CaseText(CaseId, CaseField),
+}
+
+impl DraftOf {
+    /// The draft's key in the device's store (a note's is its visit id, as it always was).
+    pub fn key(self) -> String {
+        match self {
+            DraftOf::Note(visit) => visit.to_string(),
+            DraftOf::CaseText(case, field) => format!("case/{case}/{}", field.code()),
+        }
+    }
+}
 
 /// Why the last sync did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,28 +218,32 @@ impl Device {
         }
     }
 
-    /// The saved draft of a note about a visit.
-    pub async fn draft(&self, visit: VisitId) -> Option<NoteFields> {
+    /// A saved draft.
+    pub async fn draft<T: DeserializeOwned>(&self, of: DraftOf) -> Option<T> {
         #[cfg(feature = "hydrate")]
         {
-            engine::draft(visit).await
+            engine::draft(of).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = visit;
+            let _ = of;
             None
         }
     }
 
-    /// Saves the draft of a note about a visit.
-    pub async fn save_draft(&self, visit: VisitId, draft: NoteFields) -> Result<(), String> {
+    /// Saves a draft as it is typed; an empty one (the type's default) is forgotten.
+    pub async fn save_draft<T: Serialize + Default + PartialEq>(
+        &self,
+        of: DraftOf,
+        draft: T,
+    ) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            engine::save_draft(visit, draft).await
+            engine::save_draft(of, draft).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (visit, draft);
+            let _ = (of, draft);
             Ok(())
         }
     }

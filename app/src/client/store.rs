@@ -5,7 +5,7 @@
 use super::codec::{self, open, open_telling, seal, CodecError, Place};
 use super::crypto::CryptoError;
 use super::keys::Keyring;
-use crate::domain::VisitId;
+use super::DraftOf;
 use crate::sync::{Change, Mutation, Replica};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
@@ -224,23 +224,21 @@ impl Store {
         self.put(META, JsValue::from_str(key), value).await
     }
 
-    /// The draft of a note about a visit.
-    pub async fn draft<T: DeserializeOwned>(&self, visit: VisitId) -> Result<Option<T>> {
-        self.get(DRAFTS, JsValue::from_str(&visit.to_string()))
-            .await
+    /// A draft: text being typed and not yet recorded ([`DraftOf`] says of what).
+    pub async fn draft<T: DeserializeOwned>(&self, of: DraftOf) -> Result<Option<T>> {
+        self.get(DRAFTS, JsValue::from_str(&of.key())).await
     }
 
-    /// Saves the draft of a note about a visit.
-    pub async fn put_draft<T: Serialize>(&self, visit: VisitId, draft: &T) -> Result<()> {
-        self.put(DRAFTS, JsValue::from_str(&visit.to_string()), draft)
-            .await
+    /// Saves a draft.
+    pub async fn put_draft<T: Serialize>(&self, of: DraftOf, draft: &T) -> Result<()> {
+        self.put(DRAFTS, JsValue::from_str(&of.key()), draft).await
     }
 
-    /// Forgets a draft once its note is committed to the outbox.
-    pub async fn drop_draft(&self, visit: VisitId) -> Result<()> {
+    /// Forgets a draft once what it held is committed to the outbox.
+    pub async fn drop_draft(&self, of: DraftOf) -> Result<()> {
         let tx = self.db.transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
         tx.store(DRAFTS)?
-            .delete(JsValue::from_str(&visit.to_string()))
+            .delete(JsValue::from_str(&of.key()))
             .await?;
         committed(tx).await
     }

@@ -7,7 +7,7 @@ use super::i18n::{pick, tr, use_lang, Label, T};
 use super::visit::{CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, TeamMember};
 use super::{from_device, use_session, RequireLogin};
 use crate::api::AppError;
-use crate::client::use_device;
+use crate::client::{use_device, DraftOf};
 use crate::domain::visit::japan_time;
 use crate::domain::{
     Agency, AgencyId, CaseId, CaseStatus, RiskLevel, Role, StaffId, StaffRef, Visit, VisitId,
@@ -33,8 +33,27 @@ fn CaseLoader() -> impl IntoView {
     let case_id = Memo::new(move |_| params.read().get("id")?.parse::<CaseId>().ok());
     let local =
         from_device(move |r, me, refs| case_id.get().and_then(|id| r.local_case(id, me, refs)));
-    // Unsaved goal text lives above the page, so a sync that redraws it never drops a word.
-    provide_context(GoalDrafts(RwSignal::new(Vec::new())));
+    // Unsaved goal text lives above the page, so a sync that redraws it never drops a word,
+    // and on the device at every keystroke, so a reload or a crash does not either.
+    let drafts = RwSignal::new(Vec::new());
+    provide_context(GoalDrafts(drafts));
+    let device = use_device();
+    Effect::new(move |_| {
+        let Some(case_id) = case_id.get() else { return };
+        drafts.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            for (field, _) in GOALS {
+                let of = DraftOf::CaseText(case_id, field);
+                if let Some(kept) = device.draft::<String>(of).await {
+                    drafts.update(|d| {
+                        if !d.iter().any(|(f, _)| *f == field) {
+                            d.push((field, kept));
+                        }
+                    });
+                }
+            }
+        });
+    });
     provide_context(Said(RwSignal::new(None)));
     view! {
         <A href="/visits" attr:class="back-link">{tr(T::BackToList)}</A>
@@ -71,13 +90,35 @@ fn base_version(case_id: CaseId, field: CaseField) -> u64 {
     })
 }
 
-fn edit_case(case_id: CaseId, field: CaseField, value: String, said: RwSignal<Option<bool>>) {
+fn edit_case(case_id: CaseId, field: CaseField, value: String) -> Op {
     let edit = FieldEdit {
         field,
         value,
         base_version: base_version(case_id, field),
     };
-    record(Op::EditCase { case_id, edit }, said);
+    Op::EditCase { case_id, edit }
+}
+
+/// The case's text fields, edited together by the team.
+const GOALS: [(CaseField, T); 3] = [
+    (CaseField::LifeGoal, T::LifeGoal),
+    (CaseField::MedicalView, T::MedicalView),
+    (CaseField::WelfareView, T::WelfareView),
+];
+
+/// Records a goal text and, once IndexedDB has it, forgets its draft.
+fn save_goal(case_id: CaseId, field: CaseField, value: String, said: RwSignal<Option<bool>>) {
+    let device = use_device();
+    let op = edit_case(case_id, field, value);
+    leptos::task::spawn_local(async move {
+        let saved = device.record(op).await.is_ok();
+        if saved {
+            let _ = device
+                .save_draft(DraftOf::CaseText(case_id, field), String::new())
+                .await;
+        }
+        said.set(Some(saved));
+    });
 }
 
 #[component]
@@ -145,23 +186,15 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
     let case_id = case.id;
     let risk = case.risk;
     let status = case.status;
-    let goals = [
-        (
-            CaseField::LifeGoal,
-            T::LifeGoal,
-            case.life_goal.goal.clone(),
-        ),
-        (
-            CaseField::MedicalView,
-            T::MedicalView,
-            case.life_goal.medical_view.clone(),
-        ),
-        (
-            CaseField::WelfareView,
-            T::WelfareView,
-            case.life_goal.welfare_view.clone(),
-        ),
-    ];
+    let goals = GOALS.map(|(field, label)| {
+        let current = match field {
+            CaseField::MedicalView => &case.life_goal.medical_view,
+            CaseField::WelfareView => &case.life_goal.welfare_view,
+            _ => &case.life_goal.goal,
+        };
+        (field, label, current.clone())
+    });
+    let device = use_device();
     view! {
         <section class="card case-editor" aria-labelledby="case-editor-title">
             <h2 id="case-editor-title">{tr(T::EditCase)}</h2>
@@ -170,7 +203,7 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                     {tr(T::Risk)} " "
                     <select data-testid="case-risk-select" prop:value=risk.code() on:change=move |ev| {
                         let value = event_target_value(&ev);
-                        if value != risk.code() { edit_case(case_id, CaseField::Risk, value, said); }
+                        if value != risk.code() { record(edit_case(case_id, CaseField::Risk, value), said); }
                     }>
                         {RiskLevel::ALL.iter().map(|&r| view! {
                             <option value=r.code() selected=r == risk>{move || r.label(lang.get())}</option>
@@ -181,7 +214,7 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                     {tr(T::Status)} " "
                     <select data-testid="case-status-select" prop:value=status.code() on:change=move |ev| {
                         let value = event_target_value(&ev);
-                        if value != status.code() { edit_case(case_id, CaseField::Status, value, said); }
+                        if value != status.code() { record(edit_case(case_id, CaseField::Status, value), said); }
                     }>
                         {CaseStatus::ALL.iter().map(|&s| view! {
                             <option value=s.code() selected=s == status>{move || s.label(lang.get())}</option>
@@ -200,11 +233,14 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
                 let type_in = move |value: String| {
                     drafts.update(|d| {
                         d.retain(|(f, _)| *f != field);
-                        d.push((field, value));
-                    })
+                        d.push((field, value.clone()));
+                    });
+                    leptos::task::spawn_local(async move {
+                        let _ = device.save_draft(DraftOf::CaseText(case_id, field), value).await;
+                    });
                 };
                 let save = move |_| {
-                    edit_case(case_id, field, text.get_untracked(), said);
+                    save_goal(case_id, field, text.get_untracked(), said);
                     drafts.update(|d| d.retain(|(f, _)| *f != field));
                 };
                 let id = format!("goal-{}", field.code());

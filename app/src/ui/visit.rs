@@ -5,7 +5,7 @@ use super::i18n::{error_text, field_error_text, note_field_label, pick, tr, use_
 use super::use_session;
 use super::visits::visit_id_param;
 use crate::api::AppError;
-use crate::client::use_device;
+use crate::client::{use_device, DraftOf};
 use crate::domain::review::{ReviewDecision, ReviewState};
 use crate::domain::visit::japan_time;
 use crate::domain::{
@@ -661,14 +661,14 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
     let saving = RwSignal::new(false);
     // Bring back what was being typed before a reload or a crash.
     leptos::task::spawn_local(async move {
-        if let Some(kept) = device.draft(visit_id).await {
+        if let Some(kept) = device.draft::<NoteFields>(DraftOf::Note(visit_id)).await {
             draft.set(kept);
         }
     });
     let keep = move || {
         let current = draft.get_untracked();
         leptos::task::spawn_local(async move {
-            let _ = device.save_draft(visit_id, current).await;
+            let _ = device.save_draft(DraftOf::Note(visit_id), current).await;
         });
     };
     let field_error = move |name: &'static str| {
@@ -717,7 +717,7 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
                         ..Default::default()
                     };
                     draft.set(fresh.clone());
-                    let _ = device.save_draft(visit_id, fresh).await;
+                    let _ = device.save_draft(DraftOf::Note(visit_id), fresh).await;
                     saved_as.set(Some(if met {
                         VisitStatus::Done
                     } else {
