@@ -203,8 +203,23 @@ async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
     let old = Store::open_named(&name, 1).await.unwrap();
     assert!(!old.store_names().contains(&"drafts".to_string()));
     let mut replica = new_device(&old).await;
-    record(&old, &mut replica, &["更新前の記録"]).await;
     old.close();
+    // A change queued by the first version, which kept no shared counters.
+    let mutation = replica.record(note("更新前の記録"), Utc::now()).clone();
+    let key = JsValue::from_f64(mutation.id as f64);
+    let place = Place {
+        store: "outbox",
+        key: &key,
+    };
+    let db = raw_at(&name, 1).await;
+    raw_put(
+        &db,
+        "outbox",
+        &key,
+        &codec::seal(&mutation, place).await.unwrap(),
+    )
+    .await;
+    db.close();
 
     let store = Store::open_named(&name, latest()).await.unwrap();
     assert!(store.store_names().contains(&"drafts".to_string()));
@@ -331,8 +346,12 @@ async fn a_locked_device_neither_reads_nor_writes() {
 
 /// The database as any script on the page could reach it, below the store's seam.
 async fn raw(name: &str) -> Rexie {
-    let mut builder = Rexie::builder(name).version(latest());
-    for stores in SCHEMA {
+    raw_at(name, latest()).await
+}
+
+async fn raw_at(name: &str, version: u32) -> Rexie {
+    let mut builder = Rexie::builder(name).version(version);
+    for stores in SCHEMA.iter().take(version as usize) {
         for store in stores.iter() {
             builder = builder.add_object_store(ObjectStore::new(store));
         }
@@ -514,4 +533,46 @@ async fn a_device_from_before_records_were_bound_is_migrated_once() {
     let store = Store::open_named(&name, latest()).await.unwrap();
     assert!(store.load().await.is_err());
     store.close();
+}
+
+#[wasm_bindgen_test]
+async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
+    unlock().await;
+    let name = name();
+    let first = Store::open_named(&name, latest()).await.unwrap();
+    let mut a = new_device(&first).await;
+    record(&first, &mut a, &["一つ目の窓"]).await;
+    // A second window opens the same database and loads the same state.
+    let second = Store::open_named(&name, latest()).await.unwrap();
+    let mut b = second.load().await.unwrap().unwrap();
+
+    // Both queue a change; the first window's is committed first, as number 2.
+    record(&first, &mut a, &["一つ目の窓の二件目"]).await;
+    let late = b.record(note("二つ目の窓"), Utc::now()).clone();
+    assert_eq!(late.id, 2);
+    let refused = second.record(&b.header(), &late).await.unwrap_err();
+    assert!(refused.is_id_taken(), "{refused:?}");
+
+    // Nothing was overwritten; loaded again, the second window queues it as number 3.
+    let mut b = second.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&b), ["一つ目の窓", "一つ目の窓の二件目"]);
+    record(&second, &mut b, &["二つ目の窓"]).await;
+    let loaded = first.load().await.unwrap().unwrap();
+    assert_eq!(
+        next_steps(&loaded),
+        ["一つ目の窓", "一つ目の窓の二件目", "二つ目の窓"]
+    );
+
+    // The first window, which never saw number 3, takes in a push's answer and writes its
+    // header: the outbox is empty and the header stale, yet number 3 is not given again.
+    a.on_push(&PushResponse {
+        last_mutation_id: 2,
+        outcomes: Vec::new(),
+    });
+    first.pushed(&a.header(), &[]).await.unwrap();
+    let mut again = first.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&again), ["二つ目の窓"]);
+    assert_eq!(again.record(note("次"), Utc::now()).id, 4);
+    first.close();
+    second.close();
 }

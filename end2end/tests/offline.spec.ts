@@ -88,3 +88,41 @@ test('a life goal half typed offline survives a reload, and is forgotten as a dr
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
   await context.close();
 });
+
+test('two windows of the app on one device, both offline, both keep their notes', async ({ browser }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const [first, second] = [`一つ目の窓の記録 ${stamp}`, `二つ目の窓の記録 ${stamp}`];
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  const visitId = await page.getByTestId('visit-item').first().getAttribute('data-visit-id');
+  await page.goto(`/visits/${visitId}`);
+  await ready(page);
+  const program = await page.getByTestId('case-program').getAttribute('data-program');
+
+  // A second window of the app on the same visit, opened before either writes anything.
+  const other = await context.newPage();
+  await other.goto(`/visits/${visitId}`);
+  await ready(other);
+
+  // Offline, each window saves a note: the second one's number was taken by the first, so it
+  // takes the next one instead of overwriting the first window's note.
+  await context.setOffline(true);
+  await writeNote(page, first);
+  await writeNote(other, second);
+  await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '2');
+  await expect(other.getByTestId('note-item').filter({ hasText: first })).toBeVisible();
+  await expect(other.getByTestId('note-item').filter({ hasText: second })).toBeVisible();
+
+  // Online again, both windows sync, and the server has both notes.
+  await context.setOffline(false);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await context.close();
+  const [, supervisorPage] = await device(browser, info);
+  const supervisor = program === 'model_program' ? 'supervisor.kobayashi' : 'supervisor.kato';
+  await login(supervisorPage, supervisor, /\/review$/);
+  for (const text of [first, second]) {
+    await expect(supervisorPage.getByTestId('review-item').filter({ hasText: text })).toBeVisible();
+  }
+});

@@ -5,7 +5,7 @@
 use super::codec;
 use super::crypto::CryptoError;
 use super::keys::Keyring;
-use super::store::Store;
+use super::store::{Store, StoreError};
 use super::{Device, DraftOf, Lock, SyncProblem, UnlockError};
 use crate::api::Viewer;
 use crate::domain::device::{grant_open, idle_too_long, DevicePolicy};
@@ -276,6 +276,22 @@ pub async fn stored_owner(device: Device) -> Option<Viewer> {
 pub async fn record(device: Device, op: Op) -> Result<(), String> {
     super::mark("dekapan-save-start");
     let store = store().await?;
+    match record_once(device, &store, op.clone()).await {
+        // Another window of the app queued a change under the same number first: take in
+        // what it wrote, then queue this one under the next free number.
+        Err(e) if e.is_id_taken() => {
+            load(device).await?;
+            record_once(device, &store, op).await
+        }
+        other => other,
+    }
+    .map_err(|e| e.to_string())?;
+    super::measure("dekapan-save");
+    sync_soon(device);
+    Ok(())
+}
+
+async fn record_once(device: Device, store: &Store, op: Op) -> Result<(), StoreError> {
     let written = device
         .replica
         .try_update(|r| {
@@ -285,15 +301,9 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
         })
         .flatten();
     let Some((header, mutation)) = written else {
-        return Err("the device store is not open yet".into());
+        return Err(StoreError("the device store is not open yet".into()));
     };
-    store
-        .record(&header, &mutation)
-        .await
-        .map_err(|e| e.to_string())?;
-    super::measure("dekapan-save");
-    sync_soon(device);
-    Ok(())
+    store.record(&header, &mutation).await
 }
 
 /// A saved draft.
@@ -514,6 +524,7 @@ async fn sync(device: Device) -> Result<(), SyncProblem> {
 }
 
 async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
+    let mut reloaded = false;
     loop {
         let Some(request) = device
             .replica
@@ -530,6 +541,13 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
                 last_mutation_id: resend_from - 1,
                 outcomes: Vec::new(),
             },
+            // Changes queued by another window of the app are not in this one's memory yet:
+            // take them in from the store and send from there.
+            Err(Failure::Gap(_)) if !reloaded => {
+                reloaded = true;
+                load(device).await.map_err(SyncProblem::Storage)?;
+                continue;
+            }
             Err(Failure::Gap(resend_from)) => {
                 return Err(SyncProblem::Server(format!(
                     "the server expects mutation {resend_from}"

@@ -24,6 +24,8 @@ pub const SCHEMA: &[&[&str]] = &[
     &[DRAFTS],
     // 3: the keyring (records are encrypted from this version on).
     &[KEYRING],
+    // 4: counters shared by every tab of the app on the device.
+    &[COUNTERS],
 ];
 
 const META: &str = "meta";
@@ -32,6 +34,15 @@ const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
 const DRAFTS: &str = "drafts";
 const KEYRING: &str = "keyring";
+const COUNTERS: &str = "counters";
+
+/// The counters key of the next mutation id. It is a plain number (it tells nothing about
+/// anyone) so that a transaction can read and move it without waiting on decryption: every
+/// tab of the app takes ids under it, and no id is ever given twice on a device.
+const NEXT_MUTATION_ID: &str = "next_mutation_id";
+
+/// What [`Store::record`] fails with when another tab has taken the mutation's id first.
+pub const ID_TAKEN: &str = "the change's number was taken by another window of the app";
 
 /// The meta key of the replica's counters.
 const DEVICE: &str = "device";
@@ -44,6 +55,14 @@ pub struct StoreError(pub String);
 impl From<rexie::Error> for StoreError {
     fn from(e: rexie::Error) -> Self {
         StoreError(e.to_string())
+    }
+}
+
+impl StoreError {
+    /// Whether the write failed only because another tab took the mutation's id first: load
+    /// again and record anew.
+    pub fn is_id_taken(&self) -> bool {
+        self.0 == ID_TAKEN
     }
 }
 
@@ -109,9 +128,10 @@ impl Store {
     /// The replica as last committed, or `None` on a new device.
     pub async fn load(&self) -> Result<Option<Replica>> {
         let tx = self.db.transaction(
-            &[META, RECORDS, OUTBOX, REJECTED],
+            &[META, RECORDS, OUTBOX, REJECTED, COUNTERS],
             TransactionMode::ReadOnly,
         )?;
+        let next_id = next_mutation_id(&tx).await?;
         // Read everything raw first: decoding may wait on the browser (decryption), and an
         // IndexedDB transaction closes when left waiting on anything else.
         let header = tx.store(META)?.get(device_key()).await?;
@@ -138,6 +158,9 @@ impl Store {
                 .insert((change.entity.clone(), change.entity_id.clone()), change);
         }
         replica.outbox.sort_by_key(|m| m.id);
+        // Another tab may have queued changes since this header was written.
+        replica.restored();
+        replica.give_ids_from(next_id);
         Ok(Some(replica))
     }
 
@@ -146,15 +169,27 @@ impl Store {
         self.put_meta(DEVICE, &replica.header()).await
     }
 
-    /// Commits a mutation just queued, with the counters (`header`) after it.
+    /// Commits a mutation just queued, with the counters (`header`) after it. Fails with
+    /// [`ID_TAKEN`], writing nothing, when another tab of the app has given the mutation's id
+    /// already; a queued change is never overwritten.
     pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
         let key = mutation_key(mutation.id);
         let header = seal(header, at(META, &device_key())).await?;
         let value = seal(mutation, at(OUTBOX, &key)).await?;
         let tx = self
             .db
-            .transaction(&[META, OUTBOX], TransactionMode::ReadWrite)?;
-        tx.store(OUTBOX)?.put(&value, Some(&key)).await?;
+            .transaction(&[META, OUTBOX, COUNTERS], TransactionMode::ReadWrite)?;
+        if mutation.id < next_mutation_id(&tx).await? {
+            tx.abort().await?;
+            return Err(StoreError(ID_TAKEN.into()));
+        }
+        tx.store(OUTBOX)?.add(&value, Some(&key)).await?;
+        tx.store(COUNTERS)?
+            .put(
+                &mutation_key(mutation.id + 1),
+                Some(&JsValue::from_str(NEXT_MUTATION_ID)),
+            )
+            .await?;
         tx.store(META)?.put(&header, Some(&device_key())).await?;
         committed(tx).await
     }
@@ -361,6 +396,15 @@ impl Store {
         tx.store(store)?.put(&value, Some(&key)).await?;
         committed(tx).await
     }
+}
+
+/// The next mutation id no tab has given yet (0 on a device that has given none).
+async fn next_mutation_id(tx: &rexie::Transaction) -> Result<u64> {
+    let stored = tx
+        .store(COUNTERS)?
+        .get(JsValue::from_str(NEXT_MUTATION_ID))
+        .await?;
+    Ok(stored.and_then(|v| v.as_f64()).map_or(0, |n| n as u64))
 }
 
 async fn drop_acknowledged(tx: &rexie::Transaction, last: u64) -> Result<()> {

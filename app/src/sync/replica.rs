@@ -160,6 +160,12 @@ impl Replica {
         self.next_mutation_id = self.next_mutation_id.max(used + 1);
     }
 
+    /// Gives no id below `next` from now on: ids that another window of the app on the same
+    /// device has given already.
+    pub fn give_ids_from(&mut self, next: u64) {
+        self.next_mutation_id = self.next_mutation_id.max(next);
+    }
+
     /// The keys of records that a pull's removals will purge, for a store to delete.
     pub fn purged_by(&self, response: &PullResponse) -> Vec<(String, String)> {
         self.records
@@ -217,6 +223,16 @@ mod tests {
         loaded.outbox = replica.outbox.clone();
         loaded.restored();
         assert_eq!(loaded.record(join(9), Utc::now()).id, 4);
+    }
+
+    #[test]
+    fn ids_given_by_another_window_are_not_given_again() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        replica.record(join(1), Utc::now());
+        replica.give_ids_from(6);
+        assert_eq!(replica.record(join(2), Utc::now()).id, 6);
+        replica.give_ids_from(3);
+        assert_eq!(replica.record(join(3), Utc::now()).id, 7, "never backwards");
     }
 
     #[test]
