@@ -60,11 +60,13 @@ async fn new_device(store: &Store) -> Replica {
     replica
 }
 
-/// Records mutations the way the app does: one committed write per mutation.
+/// Records mutations the way the app does: one committed write per mutation, taken into
+/// memory once committed.
 async fn record(store: &Store, replica: &mut Replica, texts: &[&str]) {
     for text in texts {
-        let mutation = replica.record(note(text), Utc::now()).clone();
-        store.record(&replica.header(), &mutation).await.unwrap();
+        let (mutation, header) = replica.prepare(note(text), Utc::now());
+        store.record(&header, &mutation).await.unwrap();
+        replica.queued(mutation);
     }
 }
 
@@ -223,8 +225,16 @@ async fn an_upgrade_keeps_the_data_and_adds_the_drafts() {
 
     let store = Store::open_named(&name, latest()).await.unwrap();
     assert!(store.store_names().contains(&"drafts".to_string()));
-    let loaded = store.load().await.unwrap().unwrap();
+    assert!(store.store_names().contains(&"counters".to_string()));
+    let mut loaded = store.load().await.unwrap().unwrap();
     assert_eq!(next_steps(&loaded), ["更新前の記録"]);
+    record(&store, &mut loaded, &["更新後の記録"]).await;
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(
+        loaded.outbox.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [1, 2],
+        "numbering goes on after the upgrade"
+    );
     let visit = VisitId(Uuid::from_u128(2));
     let draft = NoteFields {
         mental_state: "書きかけ".into(),
@@ -489,6 +499,16 @@ async fn a_device_from_before_records_were_bound_is_migrated_once() {
     )
     .await;
     raw_put(&db, "outbox", &one, &old_first).await;
+    // A draft nobody can open (sealed under some other key): dropped, not a dead end.
+    let lost_draft = DraftOf::Note(VisitId(Uuid::from_u128(9)));
+    let garbage = as_bytes(&[7; 40]);
+    raw_put(
+        &db,
+        "drafts",
+        &JsValue::from_str(&lost_draft.key()),
+        &garbage,
+    )
+    .await;
     let plain = JsValue::from_str(&serde_json::to_string(&second).unwrap());
     raw_put(&db, "outbox", &JsValue::from_f64(2.0), &plain).await;
     db.close();
@@ -518,6 +538,7 @@ async fn a_device_from_before_records_were_bound_is_migrated_once() {
     codec::use_key(Some(current.open(PASSPHRASE).await.unwrap()));
     let loaded = store.load().await.unwrap().unwrap();
     assert_eq!(next_steps(&loaded), ["移行前の記録", "平文の記録"]);
+    assert_eq!(store.draft::<serde_json::Value>(lost_draft).await, Ok(None));
     assert_eq!(loaded.client_id, replica.client_id);
     assert_eq!(
         store.current_keyring(current.clone(), PASSPHRASE).await,
@@ -544,14 +565,19 @@ async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
     record(&first, &mut a, &["一つ目の窓"]).await;
     // A second window opens the same database and loads the same state.
     let second = Store::open_named(&name, latest()).await.unwrap();
-    let mut b = second.load().await.unwrap().unwrap();
+    let b = second.load().await.unwrap().unwrap();
 
-    // Both queue a change; the first window's is committed first, as number 2.
+    // Both prepare a change; the first window's is committed first, as number 2.
     record(&first, &mut a, &["一つ目の窓の二件目"]).await;
-    let late = b.record(note("二つ目の窓"), Utc::now()).clone();
+    let (late, header) = b.prepare(note("二つ目の窓"), Utc::now());
     assert_eq!(late.id, 2);
-    let refused = second.record(&b.header(), &late).await.unwrap_err();
-    assert!(refused.is_id_taken(), "{refused:?}");
+    let refused = second.record(&header, &late).await.unwrap_err();
+    assert!(refused.is_out_of_turn(), "{refused:?}");
+    // Nor can a change skip a number (the server would wait for the missing one for ever).
+    let (mut skipping, header) = a.prepare(note("飛ばした番号"), Utc::now());
+    skipping.id += 1;
+    let refused = first.record(&header, &skipping).await.unwrap_err();
+    assert!(refused.is_out_of_turn(), "{refused:?}");
 
     // Nothing was overwritten; loaded again, the second window queues it as number 3.
     let mut b = second.load().await.unwrap().unwrap();
@@ -563,15 +589,21 @@ async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
         ["一つ目の窓", "一つ目の窓の二件目", "二つ目の窓"]
     );
 
-    // The first window, which never saw number 3, takes in a push's answer and writes its
-    // header: the outbox is empty and the header stale, yet number 3 is not given again.
+    // The second window's push is answered up to 3; then the first window, which never saw
+    // number 3, writes its own answer (up to 2) over the header. The outbox is empty and the
+    // header says 3 is next, yet 3 is not given again: the server would skip it as a repeat.
+    b.on_push(&PushResponse {
+        last_mutation_id: 3,
+        outcomes: Vec::new(),
+    });
+    second.pushed(&b.header(), &[]).await.unwrap();
     a.on_push(&PushResponse {
         last_mutation_id: 2,
         outcomes: Vec::new(),
     });
     first.pushed(&a.header(), &[]).await.unwrap();
     let mut again = first.load().await.unwrap().unwrap();
-    assert_eq!(next_steps(&again), ["二つ目の窓"]);
+    assert!(again.outbox.is_empty());
     assert_eq!(again.record(note("次"), Utc::now()).id, 4);
     first.close();
     second.close();

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { device, expectAccessible, login, ready, writeNote } from './helpers';
 
 test('after one online login the app works offline, across reloads and closed tabs', async ({ browser }, info) => {
@@ -64,30 +64,60 @@ test('a life goal half typed offline survives a reload, and is forgotten as a dr
   await expect(page).toHaveURL(/\/cases\//);
   const textarea = page.getByTestId('goal-life_goal');
   const save = page.getByTestId('goal-save-life_goal');
+  const goalDrafts = async () => (await draftKeys(page)).filter((k) => /^case\/.+\/life_goal$/.test(k));
 
   // Typed offline, not saved, and the page reloaded: the text is still in the field.
   await context.setOffline(true);
   await textarea.fill(goal);
   await expect(save).toBeEnabled();
+  await expect.poll(goalDrafts).toHaveLength(1);
   await page.reload();
   await ready(page);
   await expect(textarea).toHaveValue(goal);
   await expect(save).toBeEnabled();
 
-  // Saved: it waits in the outbox, and after another reload it shows as the case's goal, with
-  // nothing left to save.
+  // Saved: it waits in the outbox, its draft is gone from the device, and after another
+  // reload it shows as the case's goal, with nothing left to save.
   await save.click();
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+  await expect.poll(goalDrafts).toHaveLength(0);
   await page.reload();
   await ready(page);
   await expect(textarea).toHaveValue(goal);
   await expect(save).toBeDisabled();
+
+  // Typing and then typing back to the saved text leaves no draft behind.
+  await textarea.fill(`${goal} 追記`);
+  await expect.poll(goalDrafts).toHaveLength(1);
+  await textarea.fill(goal);
+  await expect(save).toBeDisabled();
+  await expect.poll(goalDrafts).toHaveLength(0);
 
   // Online again, it is sent.
   await context.setOffline(false);
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
   await context.close();
 });
+
+/** The keys of the drafts kept in the device's database (keys are ids; values are sealed). */
+async function draftKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const opening = indexedDB.open('dekapan');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const keys = db.transaction('drafts').objectStore('drafts').getAllKeys();
+          keys.onerror = () => reject(keys.error);
+          keys.onsuccess = () => {
+            db.close();
+            resolve(keys.result.map(String));
+          };
+        };
+      }),
+  );
+}
 
 test('two windows of the app on one device, both offline, both keep their notes', async ({ browser }, info) => {
   const stamp = `${info.project.name}-${Date.now()}`;

@@ -37,6 +37,8 @@ const EVERY: Duration = Duration::from_secs(30);
 
 thread_local! {
     static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+    static SAVING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
+    static DRAFTING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static LAST_USE: Cell<Option<chrono::DateTime<Utc>>> = const { Cell::new(None) };
@@ -160,10 +162,11 @@ pub async fn set_up(
     let owner = viewer.id.to_string();
     let grant_ends = policy.grant_ends(Utc::now());
     let current = match store.keyring().await.map_err(storage)? {
-        Some(ring) if ring.owner == owner => store
-            .current_keyring(ring, passphrase)
-            .await
-            .map_err(storage)?,
+        // A keyring that cannot be brought up to date is treated like one this passphrase
+        // does not open: below, unsent work is never wiped, and anything else is pulled again.
+        Some(ring) if ring.owner == owner => {
+            store.current_keyring(ring, passphrase).await.ok().flatten()
+        }
         _ => None,
     };
     let renewed = match current {
@@ -276,10 +279,13 @@ pub async fn stored_owner(device: Device) -> Option<Viewer> {
 pub async fn record(device: Device, op: Op) -> Result<(), String> {
     super::mark("dekapan-save-start");
     let store = store().await?;
+    // One change at a time from this window, so that ids are committed in the order given.
+    let turn = SAVING.with(Rc::clone);
+    let _turn = turn.lock().await;
     match record_once(device, &store, op.clone()).await {
-        // Another window of the app queued a change under the same number first: take in
-        // what it wrote, then queue this one under the next free number.
-        Err(e) if e.is_id_taken() => {
+        // Another window of the app queued changes first: take in what it wrote, then
+        // queue this one after them.
+        Err(e) if e.is_out_of_turn() => {
             load(device).await?;
             record_once(device, &store, op).await
         }
@@ -291,19 +297,21 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
     Ok(())
 }
 
+/// Commits one change, then shows it: memory never holds (nor pushes) an uncommitted change.
 async fn record_once(device: Device, store: &Store, op: Op) -> Result<(), StoreError> {
-    let written = device
+    let prepared = device
         .replica
-        .try_update(|r| {
-            let r = r.as_mut()?;
-            let mutation = r.record(op, Utc::now()).clone();
-            Some((r.header(), mutation))
-        })
-        .flatten();
-    let Some((header, mutation)) = written else {
+        .with_untracked(|r| r.as_ref().map(|r| r.prepare(op, Utc::now())));
+    let Some((mutation, header)) = prepared else {
         return Err(StoreError("the device store is not open yet".into()));
     };
-    store.record(&header, &mutation).await
+    store.record(&header, &mutation).await?;
+    device.replica.update(|r| {
+        if let Some(r) = r {
+            r.queued(mutation);
+        }
+    });
+    Ok(())
 }
 
 /// A saved draft.
@@ -311,11 +319,14 @@ pub async fn draft<T: DeserializeOwned>(of: DraftOf) -> Option<T> {
     store().await.ok()?.draft(of).await.ok().flatten()
 }
 
-/// Saves (or, when empty, forgets) a draft.
+/// Saves (or, when empty, forgets) a draft. Writes go one at a time, in the order typed, so an
+/// older keystroke's draft never lands after a newer one.
 pub async fn save_draft<T: Serialize + Default + PartialEq>(
     of: DraftOf,
     draft: T,
 ) -> Result<(), String> {
+    let turn = DRAFTING.with(Rc::clone);
+    let _turn = turn.lock().await;
     let store = store().await?;
     let result = if draft == T::default() {
         store.drop_draft(of).await

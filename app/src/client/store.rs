@@ -41,8 +41,9 @@ const COUNTERS: &str = "counters";
 /// tab of the app takes ids under it, and no id is ever given twice on a device.
 const NEXT_MUTATION_ID: &str = "next_mutation_id";
 
-/// What [`Store::record`] fails with when another tab has taken the mutation's id first.
-pub const ID_TAKEN: &str = "the change's number was taken by another window of the app";
+/// What [`Store::record`] fails with when the mutation's id is not the next one: another
+/// window of the app has queued changes since this one loaded.
+pub const OUT_OF_TURN: &str = "another window of the app queued changes first";
 
 /// The meta key of the replica's counters.
 const DEVICE: &str = "device";
@@ -59,10 +60,10 @@ impl From<rexie::Error> for StoreError {
 }
 
 impl StoreError {
-    /// Whether the write failed only because another tab took the mutation's id first: load
+    /// Whether the write failed only because another window queued changes first: load
     /// again and record anew.
-    pub fn is_id_taken(&self) -> bool {
-        self.0 == ID_TAKEN
+    pub fn is_out_of_turn(&self) -> bool {
+        self.0 == OUT_OF_TURN
     }
 }
 
@@ -169,9 +170,11 @@ impl Store {
         self.put_meta(DEVICE, &replica.header()).await
     }
 
-    /// Commits a mutation just queued, with the counters (`header`) after it. Fails with
-    /// [`ID_TAKEN`], writing nothing, when another tab of the app has given the mutation's id
-    /// already; a queued change is never overwritten.
+    /// Commits a mutation about to be queued, with the counters (`header`) after it. Ids are
+    /// committed in turn, each the one after the last: a mutation whose id is not the next
+    /// one (another window of the app queued changes first) fails with [`OUT_OF_TURN`] and
+    /// writes nothing, so no two changes share an id and no id is skipped. A queued change is
+    /// never overwritten.
     pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
         let key = mutation_key(mutation.id);
         let header = seal(header, at(META, &device_key())).await?;
@@ -179,9 +182,11 @@ impl Store {
         let tx = self
             .db
             .transaction(&[META, OUTBOX, COUNTERS], TransactionMode::ReadWrite)?;
-        if mutation.id < next_mutation_id(&tx).await? {
+        let next = next_mutation_id(&tx).await?;
+        // No counter yet: a device from before it, whose loaded counters are the truth.
+        if next != 0 && mutation.id != next {
             tx.abort().await?;
-            return Err(StoreError(ID_TAKEN.into()));
+            return Err(StoreError(OUT_OF_TURN.into()));
         }
         tx.store(OUTBOX)?.add(&value, Some(&key)).await?;
         tx.store(COUNTERS)?
@@ -349,21 +354,31 @@ impl Store {
             let pairs = tx.store(name)?.scan(None, None, None, None).await?;
             tx.done().await?;
             let mut sealed = Vec::new();
+            let mut unreadable = Vec::new();
             for (key, value) in pairs {
-                let (plain, legacy): (serde_json::Value, bool) =
-                    open_telling(value, at(name, &key)).await?;
-                if legacy {
-                    let value = seal(&plain, at(name, &key)).await?;
-                    sealed.push((key, value));
+                let opened = open_telling::<serde_json::Value>(value, at(name, &key)).await;
+                match opened {
+                    Ok((plain, true)) => {
+                        let value = seal(&plain, at(name, &key)).await?;
+                        sealed.push((key, value));
+                    }
+                    Ok((_, false)) => {}
+                    // A draft nobody can open any more (written under another key) could
+                    // never be shown: it does not hold the device up.
+                    Err(_) if name == DRAFTS => unreadable.push(key),
+                    Err(e) => return Err(e.into()),
                 }
             }
-            if sealed.is_empty() {
+            if sealed.is_empty() && unreadable.is_empty() {
                 continue;
             }
             let tx = self.db.transaction(&[name], TransactionMode::ReadWrite)?;
             let store = tx.store(name)?;
             for (key, value) in &sealed {
                 store.put(value, Some(key)).await?;
+            }
+            for key in unreadable {
+                store.delete(key).await?;
             }
             committed(tx).await?;
         }

@@ -50,14 +50,29 @@ impl Replica {
 
     /// Queues a change made on the device; it is pushed on the next sync.
     pub fn record(&mut self, op: Op, recorded_at: DateTime<Utc>) -> &Mutation {
-        let id = self.next_mutation_id;
-        self.next_mutation_id += 1;
-        self.outbox.push(Mutation {
-            id,
+        let (mutation, _) = self.prepare(op, recorded_at);
+        self.queued(mutation);
+        self.outbox.last().expect("just pushed")
+    }
+
+    /// The mutation [`Self::record`] would queue, and the counters after it, without queuing
+    /// it: a device commits it to storage first, then takes it in with [`Self::queued`], so
+    /// that nothing uncommitted is ever pushed.
+    pub fn prepare(&self, op: Op, recorded_at: DateTime<Utc>) -> (Mutation, Replica) {
+        let mutation = Mutation {
+            id: self.next_mutation_id,
             recorded_at,
             op,
-        });
-        self.outbox.last().expect("just pushed")
+        };
+        let mut header = self.header();
+        header.next_mutation_id = mutation.id + 1;
+        (mutation, header)
+    }
+
+    /// Takes in a mutation prepared by [`Self::prepare`] and committed.
+    pub fn queued(&mut self, mutation: Mutation) {
+        self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
+        self.outbox.push(mutation);
     }
 
     /// The next push: the oldest unacknowledged mutations, at most a full batch.
@@ -223,6 +238,22 @@ mod tests {
         loaded.outbox = replica.outbox.clone();
         loaded.restored();
         assert_eq!(loaded.record(join(9), Utc::now()).id, 4);
+    }
+
+    #[test]
+    fn a_prepared_mutation_is_not_queued_until_taken_in() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        let (mutation, header) = replica.prepare(join(1), Utc::now());
+        assert_eq!(mutation.id, 1);
+        assert!(
+            replica.outbox.is_empty(),
+            "nothing to push before it is committed"
+        );
+        assert_eq!(replica.prepare(join(2), Utc::now()).0.id, 1);
+        assert_eq!(header.clone().record(join(3), Utc::now()).id, 2);
+        replica.queued(mutation);
+        assert_eq!(replica.push_request().unwrap().mutations.len(), 1);
+        assert_eq!(replica.record(join(4), Utc::now()).id, 2);
     }
 
     #[test]

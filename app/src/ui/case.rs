@@ -7,7 +7,7 @@ use super::i18n::{pick, tr, use_lang, Label, T};
 use super::visit::{CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, TeamMember};
 use super::{from_device, use_session, RequireLogin};
 use crate::api::AppError;
-use crate::client::{use_device, DraftOf};
+use crate::client::{use_device, Device, DraftOf};
 use crate::domain::visit::japan_time;
 use crate::domain::{
     Agency, AgencyId, CaseId, CaseStatus, RiskLevel, Role, StaffId, StaffRef, Visit, VisitId,
@@ -16,6 +16,7 @@ use crate::sync::{AgencyPhase, CaseField, FieldEdit, LocalCase, Op};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
 
 /// `/cases/:id`.
 #[component]
@@ -39,18 +40,22 @@ fn CaseLoader() -> impl IntoView {
     provide_context(GoalDrafts(drafts));
     let device = use_device();
     Effect::new(move |_| {
-        let Some(case_id) = case_id.get() else { return };
+        let Some(shown) = case_id.get() else { return };
         drafts.set(Vec::new());
         leptos::task::spawn_local(async move {
             for (field, _) in GOALS {
-                let of = DraftOf::CaseText(case_id, field);
-                if let Some(kept) = device.draft::<String>(of).await {
-                    drafts.update(|d| {
-                        if !d.iter().any(|(f, _)| *f == field) {
-                            d.push((field, kept));
-                        }
-                    });
-                }
+                let kept = device
+                    .draft::<GoalDraft>(DraftOf::CaseText(shown, field))
+                    .await;
+                // The page may have moved on to another case meanwhile.
+                let (Some(kept), true) = (kept, case_id.get_untracked() == Some(shown)) else {
+                    continue;
+                };
+                drafts.update(|d| {
+                    if !d.iter().any(|(f, _)| *f == field) {
+                        d.push((field, kept));
+                    }
+                });
             }
         });
     });
@@ -71,7 +76,16 @@ struct Said(RwSignal<Option<bool>>);
 
 /// Goal text being typed and not yet saved, by field.
 #[derive(Clone, Copy)]
-struct GoalDrafts(RwSignal<Vec<(CaseField, String)>>);
+struct GoalDrafts(RwSignal<Vec<(CaseField, GoalDraft)>>);
+
+/// A goal text being typed, with the version of the field it started from: saved days later,
+/// it is still an edit of that version, so a teammate's change meanwhile makes a conflict
+/// (both kept) rather than being overwritten.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct GoalDraft {
+    text: String,
+    base_version: u64,
+}
 
 /// Records one change on the device and says so once IndexedDB has it.
 fn record(op: Op, said: RwSignal<Option<bool>>) {
@@ -91,10 +105,14 @@ fn base_version(case_id: CaseId, field: CaseField) -> u64 {
 }
 
 fn edit_case(case_id: CaseId, field: CaseField, value: String) -> Op {
+    edit_from(case_id, field, value, base_version(case_id, field))
+}
+
+fn edit_from(case_id: CaseId, field: CaseField, value: String, base_version: u64) -> Op {
     let edit = FieldEdit {
         field,
         value,
-        base_version: base_version(case_id, field),
+        base_version,
     };
     Op::EditCase { case_id, edit }
 }
@@ -107,18 +125,22 @@ const GOALS: [(CaseField, T); 3] = [
 ];
 
 /// Records a goal text and, once IndexedDB has it, forgets its draft.
-fn save_goal(case_id: CaseId, field: CaseField, value: String, said: RwSignal<Option<bool>>) {
+fn save_goal(case_id: CaseId, field: CaseField, draft: GoalDraft, said: RwSignal<Option<bool>>) {
     let device = use_device();
-    let op = edit_case(case_id, field, value);
+    let op = edit_from(case_id, field, draft.text, draft.base_version);
     leptos::task::spawn_local(async move {
         let saved = device.record(op).await.is_ok();
         if saved {
-            let _ = device
-                .save_draft(DraftOf::CaseText(case_id, field), String::new())
-                .await;
+            forget_goal_draft(device, case_id, field).await;
         }
         said.set(Some(saved));
     });
+}
+
+async fn forget_goal_draft(device: Device, case_id: CaseId, field: CaseField) {
+    let _ = device
+        .save_draft(DraftOf::CaseText(case_id, field), GoalDraft::default())
+        .await;
 }
 
 #[component]
@@ -225,23 +247,30 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
             {goals.into_iter().map(|(field, label, current)| {
                 let drafts = expect_context::<GoalDrafts>().0;
                 let saved = current.clone();
-                let text = Signal::derive(move || {
-                    drafts
-                        .with(|d| d.iter().find(|(f, _)| *f == field).map(|(_, t)| t.clone()))
-                        .unwrap_or_else(|| saved.clone())
-                });
+                let draft = move || {
+                    drafts.with(|d| d.iter().find(|(f, _)| *f == field).map(|(_, g)| g.clone()))
+                };
+                let text = Signal::derive(move || draft().map_or_else(|| saved.clone(), |g| g.text));
+                let unchanged = current.clone();
                 let type_in = move |value: String| {
-                    drafts.update(|d| {
-                        d.retain(|(f, _)| *f != field);
-                        d.push((field, value.clone()));
-                    });
+                    let started = draft().map_or_else(|| base_version(case_id, field), |g| g.base_version);
+                    drafts.update(|d| d.retain(|(f, _)| *f != field));
+                    if value == unchanged {
+                        // Typed back to what is saved: nothing left to keep.
+                        leptos::task::spawn_local(forget_goal_draft(device, case_id, field));
+                        return;
+                    }
+                    let kept = GoalDraft { text: value, base_version: started };
+                    drafts.update(|d| d.push((field, kept.clone())));
                     leptos::task::spawn_local(async move {
-                        let _ = device.save_draft(DraftOf::CaseText(case_id, field), value).await;
+                        let _ = device.save_draft(DraftOf::CaseText(case_id, field), kept).await;
                     });
                 };
                 let save = move |_| {
-                    save_goal(case_id, field, text.get_untracked(), said);
-                    drafts.update(|d| d.retain(|(f, _)| *f != field));
+                    if let Some(kept) = draft() {
+                        save_goal(case_id, field, kept, said);
+                        drafts.update(|d| d.retain(|(f, _)| *f != field));
+                    }
                 };
                 let id = format!("goal-{}", field.code());
                 view! {
