@@ -69,10 +69,13 @@ impl Replica {
         (mutation, header)
     }
 
-    /// Takes in a mutation prepared by [`Self::prepare`] and committed.
+    /// Takes in a mutation prepared by [`Self::prepare`] and committed (once, even if the
+    /// replica was loaded again from storage after the commit).
     pub fn queued(&mut self, mutation: Mutation) {
         self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
-        self.outbox.push(mutation);
+        if self.outbox.iter().all(|m| m.id != mutation.id) {
+            self.outbox.push(mutation);
+        }
     }
 
     /// The next push: the oldest unacknowledged mutations, at most a full batch.
@@ -251,6 +254,7 @@ mod tests {
         );
         assert_eq!(replica.prepare(join(2), Utc::now()).0.id, 1);
         assert_eq!(header.clone().record(join(3), Utc::now()).id, 2);
+        replica.queued(mutation.clone());
         replica.queued(mutation);
         assert_eq!(replica.push_request().unwrap().mutations.len(), 1);
         assert_eq!(replica.record(join(4), Utc::now()).id, 2);
