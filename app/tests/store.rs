@@ -608,3 +608,37 @@ async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
     first.close();
     second.close();
 }
+
+#[wasm_bindgen_test]
+async fn a_note_and_the_end_of_its_draft_are_one_commit() {
+    unlock().await;
+    let store = Store::open_named(&name(), latest()).await.unwrap();
+    let mut replica = new_device(&store).await;
+    record(&store, &mut replica, &["前の記録"]).await;
+    let of = DraftOf::Note(VisitId(Uuid::from_u128(2)));
+    store.put_draft(of, &"書きかけ".to_string()).await.unwrap();
+
+    // A commit that fails takes nothing with it: the draft stays.
+    let (mut out_of_turn, header) = replica.prepare(note("清書"), Utc::now());
+    out_of_turn.id += 1;
+    assert!(store
+        .record_from_draft(&header, &out_of_turn, of)
+        .await
+        .is_err());
+    assert_eq!(
+        store.draft::<String>(of).await.unwrap().as_deref(),
+        Some("書きかけ")
+    );
+
+    // The note queued: its draft is gone in the same commit.
+    let (mutation, header) = replica.prepare(note("清書"), Utc::now());
+    store
+        .record_from_draft(&header, &mutation, of)
+        .await
+        .unwrap();
+    replica.queued(mutation);
+    assert_eq!(store.draft::<String>(of).await.unwrap(), None);
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&loaded), ["前の記録", "清書"]);
+    store.close();
+}

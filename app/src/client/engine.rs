@@ -276,18 +276,24 @@ pub async fn stored_owner(device: Device) -> Option<Viewer> {
 }
 
 /// Queues a change and commits it to IndexedDB before returning.
-pub async fn record(device: Device, op: Op) -> Result<(), String> {
+pub async fn record(device: Device, op: Op, from_draft: Option<DraftOf>) -> Result<(), String> {
     super::mark("dekapan-save-start");
     let store = store().await?;
-    // One change at a time from this window, so that ids are committed in the order given.
-    let turn = SAVING.with(Rc::clone);
-    let _turn = turn.lock().await;
-    match record_once(device, &store, op.clone()).await {
+    // One change at a time from this window, so that ids are committed in the order given;
+    // and after the draft writes already typed, so that none lands after its draft is gone.
+    let saving = SAVING.with(Rc::clone);
+    let _saving = saving.lock().await;
+    let drafting = DRAFTING.with(Rc::clone);
+    let _drafting = match from_draft {
+        Some(_) => Some(drafting.lock().await),
+        None => None,
+    };
+    match record_once(device, &store, op.clone(), from_draft).await {
         // Another window of the app queued changes first: take in what it wrote, then
         // queue this one after them.
         Err(e) if e.is_out_of_turn() => {
             load(device).await?;
-            record_once(device, &store, op).await
+            record_once(device, &store, op, from_draft).await
         }
         other => other,
     }
@@ -298,14 +304,22 @@ pub async fn record(device: Device, op: Op) -> Result<(), String> {
 }
 
 /// Commits one change, then shows it: memory never holds (nor pushes) an uncommitted change.
-async fn record_once(device: Device, store: &Store, op: Op) -> Result<(), StoreError> {
+async fn record_once(
+    device: Device,
+    store: &Store,
+    op: Op,
+    from_draft: Option<DraftOf>,
+) -> Result<(), StoreError> {
     let prepared = device
         .replica
         .with_untracked(|r| r.as_ref().map(|r| r.prepare(op, Utc::now())));
     let Some((mutation, header)) = prepared else {
         return Err(StoreError("the device store is not open yet".into()));
     };
-    store.record(&header, &mutation).await?;
+    match from_draft {
+        Some(draft) => store.record_from_draft(&header, &mutation, draft).await?,
+        None => store.record(&header, &mutation).await?,
+    }
     device.replica.update(|r| {
         if let Some(r) = r {
             r.queued(mutation);

@@ -207,13 +207,23 @@ impl Device {
 
     /// Queues a change: it is committed to IndexedDB when this returns `Ok`, then sent.
     pub async fn record(&self, op: Op) -> Result<(), String> {
+        self.queue(op, None).await
+    }
+
+    /// [`Self::record`] for a change written from a draft, which is forgotten in the same
+    /// commit.
+    pub async fn record_from_draft(&self, op: Op, draft: DraftOf) -> Result<(), String> {
+        self.queue(op, Some(draft)).await
+    }
+
+    async fn queue(&self, op: Op, from_draft: Option<DraftOf>) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            engine::record(*self, op).await
+            engine::record(*self, op, from_draft).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = op;
+            let _ = (op, from_draft);
             Err("only in the browser".into())
         }
     }

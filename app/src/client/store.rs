@@ -176,12 +176,33 @@ impl Store {
     /// writes nothing, so no two changes share an id and no id is skipped. A queued change is
     /// never overwritten.
     pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
+        self.queue(header, mutation, None).await
+    }
+
+    /// [`Self::record`] for a change written from a draft: the draft goes in the same commit,
+    /// so it can never come back beside the change it became (nor go without it).
+    pub async fn record_from_draft(
+        &self,
+        header: &Replica,
+        mutation: &Mutation,
+        draft: DraftOf,
+    ) -> Result<()> {
+        self.queue(header, mutation, Some(draft)).await
+    }
+
+    async fn queue(
+        &self,
+        header: &Replica,
+        mutation: &Mutation,
+        draft: Option<DraftOf>,
+    ) -> Result<()> {
         let key = mutation_key(mutation.id);
         let header = seal(header, at(META, &device_key())).await?;
         let value = seal(mutation, at(OUTBOX, &key)).await?;
-        let tx = self
-            .db
-            .transaction(&[META, OUTBOX, COUNTERS], TransactionMode::ReadWrite)?;
+        let tx = self.db.transaction(
+            &[META, OUTBOX, COUNTERS, DRAFTS],
+            TransactionMode::ReadWrite,
+        )?;
         let next = next_mutation_id(&tx).await?;
         // No counter yet: a device from before it, whose loaded counters are the truth.
         if next != 0 && mutation.id != next {
@@ -196,6 +217,11 @@ impl Store {
             )
             .await?;
         tx.store(META)?.put(&header, Some(&device_key())).await?;
+        if let Some(draft) = draft {
+            tx.store(DRAFTS)?
+                .delete(JsValue::from_str(&draft.key()))
+                .await?;
+        }
         committed(tx).await
     }
 

@@ -124,16 +124,13 @@ const GOALS: [(CaseField, T); 3] = [
     (CaseField::WelfareView, T::WelfareView),
 ];
 
-/// Records a goal text and, once IndexedDB has it, forgets its draft.
+/// Records a goal text, forgetting its draft in the same commit.
 fn save_goal(case_id: CaseId, field: CaseField, draft: GoalDraft, said: RwSignal<Option<bool>>) {
     let device = use_device();
     let op = edit_from(case_id, field, draft.text, draft.base_version);
     leptos::task::spawn_local(async move {
-        let saved = device.record(op).await.is_ok();
-        if saved {
-            forget_goal_draft(device, case_id, field).await;
-        }
-        said.set(Some(saved));
+        let of = DraftOf::CaseText(case_id, field);
+        said.set(Some(device.record_from_draft(op, of).await.is_ok()));
     });
 }
 

@@ -709,15 +709,15 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
             },
         };
         leptos::task::spawn_local(async move {
-            match device.record(op).await {
+            match device.record_from_draft(op, DraftOf::Note(visit_id)).await {
                 Ok(()) => {
                     amending.set(None);
                     let fresh = NoteFields {
                         met: true,
                         ..Default::default()
                     };
-                    draft.set(fresh.clone());
-                    let _ = device.save_draft(DraftOf::Note(visit_id), fresh).await;
+                    // Its draft went with the commit.
+                    draft.set(fresh);
                     saved_as.set(Some(if met {
                         VisitStatus::Done
                     } else {
