@@ -39,6 +39,11 @@ thread_local! {
     static STORE: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
     static SAVING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
     static DRAFTING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
+    /// Per draft, the number of the latest write asked for: an older write still waiting its
+    /// turn is skipped, so the last text typed is the one kept (and nothing typed before a
+    /// change was committed lands after its draft left with it).
+    static DRAFT_WRITES: RefCell<std::collections::HashMap<String, u64>> =
+        RefCell::new(std::collections::HashMap::new());
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static LAST_USE: Cell<Option<chrono::DateTime<Utc>>> = const { Cell::new(None) };
@@ -285,7 +290,10 @@ pub async fn record(device: Device, op: Op, from_draft: Option<DraftOf>) -> Resu
     let _saving = saving.lock().await;
     let drafting = DRAFTING.with(Rc::clone);
     let _drafting = match from_draft {
-        Some(_) => Some(drafting.lock().await),
+        Some(of) => {
+            next_draft_write(of);
+            Some(drafting.lock().await)
+        }
         None => None,
     };
     match record_once(device, &store, op.clone(), from_draft).await {
@@ -333,14 +341,32 @@ pub async fn draft<T: DeserializeOwned>(of: DraftOf) -> Option<T> {
     store().await.ok()?.draft(of).await.ok().flatten()
 }
 
-/// Saves (or, when empty, forgets) a draft. Writes go one at a time, in the order typed, so an
-/// older keystroke's draft never lands after a newer one.
+/// A new number for a write of the draft `of`; earlier ones are stale from now on.
+fn next_draft_write(of: DraftOf) -> u64 {
+    DRAFT_WRITES.with(|w| {
+        let mut writes = w.borrow_mut();
+        let n = writes.entry(of.key()).or_insert(0);
+        *n += 1;
+        *n
+    })
+}
+
+fn latest_draft_write(of: DraftOf, n: u64) -> bool {
+    DRAFT_WRITES.with(|w| w.borrow().get(&of.key()) == Some(&n))
+}
+
+/// Saves (or, when empty, forgets) a draft. Writes go one at a time, and one overtaken by a
+/// newer write of the same draft (or by the commit of its change) is skipped.
 pub async fn save_draft<T: Serialize + Default + PartialEq>(
     of: DraftOf,
     draft: T,
 ) -> Result<(), String> {
+    let n = next_draft_write(of);
     let turn = DRAFTING.with(Rc::clone);
     let _turn = turn.lock().await;
+    if !latest_draft_write(of, n) {
+        return Ok(());
+    }
     let store = store().await?;
     let result = if draft == T::default() {
         store.drop_draft(of).await
@@ -570,6 +596,9 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             // take them in from the store and send from there.
             Err(Failure::Gap(_)) if !reloaded => {
                 reloaded = true;
+                // Not while a change is being committed, which the load could miss.
+                let saving = SAVING.with(Rc::clone);
+                let _saving = saving.lock().await;
                 load(device).await.map_err(SyncProblem::Storage)?;
                 continue;
             }

@@ -159,9 +159,12 @@ impl Store {
                 .insert((change.entity.clone(), change.entity_id.clone()), change);
         }
         replica.outbox.sort_by_key(|m| m.id);
-        // Another tab may have queued changes since this header was written.
-        replica.restored();
-        replica.give_ids_from(next_id);
+        // Another window may have queued changes since this header was written: the shared
+        // counter numbers the next change (a device from before it goes by what it holds).
+        match next_id {
+            0 => replica.restored(),
+            counter => replica.numbered_from(counter),
+        }
         Ok(Some(replica))
     }
 

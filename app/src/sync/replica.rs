@@ -178,6 +178,13 @@ impl Replica {
         self.next_mutation_id = self.next_mutation_id.max(used + 1);
     }
 
+    /// Takes the device's shared counter as the next id (a header written by another window
+    /// may be stale, behind or ahead of it), never below an id already used or acknowledged.
+    pub fn numbered_from(&mut self, counter: u64) {
+        self.next_mutation_id = counter;
+        self.restored();
+    }
+
     /// Gives no id below `next` from now on: ids that another window of the app on the same
     /// device has given already.
     pub fn give_ids_from(&mut self, next: u64) {
@@ -258,6 +265,37 @@ mod tests {
         replica.queued(mutation);
         assert_eq!(replica.push_request().unwrap().mutations.len(), 1);
         assert_eq!(replica.record(join(4), Utc::now()).id, 2);
+    }
+
+    #[test]
+    fn the_shared_counter_numbers_the_next_change_but_never_reuses_an_id() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..3 {
+            replica.record(join(n), Utc::now());
+        }
+        let mut ahead = replica.clone();
+        ahead.give_ids_from(9);
+        ahead.numbered_from(4);
+        assert_eq!(
+            ahead.record(join(9), Utc::now()).id,
+            4,
+            "a header ahead leaves no hole"
+        );
+        let mut behind = replica.clone();
+        behind.numbered_from(2);
+        assert_eq!(
+            behind.record(join(9), Utc::now()).id,
+            4,
+            "ids in the outbox are used"
+        );
+        behind.outbox.clear();
+        behind.last_mutation_id = 6;
+        behind.numbered_from(2);
+        assert_eq!(
+            behind.record(join(9), Utc::now()).id,
+            7,
+            "acknowledged ids are used"
+        );
     }
 
     #[test]

@@ -47,11 +47,12 @@ fn CaseLoader() -> impl IntoView {
                 let kept = device
                     .draft::<GoalDraft>(DraftOf::CaseText(shown, field))
                     .await;
-                // The page may have moved on to another case meanwhile.
-                let (Some(kept), true) = (kept, case_id.get_untracked() == Some(shown)) else {
-                    continue;
-                };
-                drafts.update(|d| {
+                // The page may have moved on to another case, or gone, meanwhile.
+                if case_id.try_get_untracked() != Some(Some(shown)) {
+                    return;
+                }
+                let Some(kept) = kept else { continue };
+                drafts.try_update(|d| {
                     if !d.iter().any(|(f, _)| *f == field) {
                         d.push((field, kept));
                     }

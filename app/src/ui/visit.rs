@@ -666,6 +666,11 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
         }
     });
     let keep = move || {
+        // While the note is being committed its draft goes with it; keys pressed meanwhile
+        // are not kept (the form is emptied once it is saved, or kept on screen if not).
+        if saving.get_untracked() {
+            return;
+        }
         let current = draft.get_untracked();
         leptos::task::spawn_local(async move {
             let _ = device.save_draft(DraftOf::Note(visit_id), current).await;
