@@ -65,7 +65,7 @@ async fn new_device(store: &Store) -> Replica {
 async fn record(store: &Store, replica: &mut Replica, texts: &[&str]) {
     for text in texts {
         let (mutation, header) = replica.prepare(note(text), Utc::now());
-        store.record(&header, &mutation).await.unwrap();
+        store.record(&header, &mutation, None).await.unwrap();
         replica.queued(mutation);
     }
 }
@@ -340,7 +340,7 @@ async fn a_locked_device_neither_reads_nor_writes() {
     let mutation = replica
         .record(note("鍵をかけた後の記録"), Utc::now())
         .clone();
-    let refused = store.record(&replica.header(), &mutation).await;
+    let refused = store.record(&replica.header(), &mutation, None).await;
     assert!(refused.is_err(), "nothing is written in the clear");
     assert!(
         store.load().await.is_err(),
@@ -571,12 +571,12 @@ async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
     record(&first, &mut a, &["一つ目の窓の二件目"]).await;
     let (late, header) = b.prepare(note("二つ目の窓"), Utc::now());
     assert_eq!(late.id, 2);
-    let refused = second.record(&header, &late).await.unwrap_err();
+    let refused = second.record(&header, &late, None).await.unwrap_err();
     assert!(refused.is_out_of_turn(), "{refused:?}");
     // Nor can a change skip a number (the server would wait for the missing one for ever).
     let (mut skipping, header) = a.prepare(note("飛ばした番号"), Utc::now());
     skipping.id += 1;
-    let refused = first.record(&header, &skipping).await.unwrap_err();
+    let refused = first.record(&header, &skipping, None).await.unwrap_err();
     assert!(refused.is_out_of_turn(), "{refused:?}");
 
     // Nothing was overwritten; loaded again, the second window queues it as number 3.
@@ -621,10 +621,7 @@ async fn a_note_and_the_end_of_its_draft_are_one_commit() {
     // A commit that fails takes nothing with it: the draft stays.
     let (mut out_of_turn, header) = replica.prepare(note("清書"), Utc::now());
     out_of_turn.id += 1;
-    assert!(store
-        .record_from_draft(&header, &out_of_turn, of)
-        .await
-        .is_err());
+    assert!(store.record(&header, &out_of_turn, Some(of)).await.is_err());
     assert_eq!(
         store.draft::<String>(of).await.unwrap().as_deref(),
         Some("書きかけ")
@@ -632,10 +629,7 @@ async fn a_note_and_the_end_of_its_draft_are_one_commit() {
 
     // The note queued: its draft is gone in the same commit.
     let (mutation, header) = replica.prepare(note("清書"), Utc::now());
-    store
-        .record_from_draft(&header, &mutation, of)
-        .await
-        .unwrap();
+    store.record(&header, &mutation, Some(of)).await.unwrap();
     replica.queued(mutation);
     assert_eq!(store.draft::<String>(of).await.unwrap(), None);
     let loaded = store.load().await.unwrap().unwrap();

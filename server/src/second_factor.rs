@@ -5,6 +5,7 @@
 use crate::db::now_text;
 use crate::totp;
 use anyhow::Context;
+use app::api::AppError;
 use sqlx::SqlitePool;
 
 /// What a sign-in's code came to.
@@ -18,6 +19,18 @@ pub enum Check {
     Passed,
     /// A wrong, stale or reused code.
     Failed,
+}
+
+impl Check {
+    /// What the check means for the request that carried the code: go on, or the error to
+    /// answer with.
+    pub fn verdict(self) -> Result<(), AppError> {
+        match self {
+            Check::NotSetUp | Check::Passed => Ok(()),
+            Check::Needed => Err(AppError::SecondFactorNeeded),
+            Check::Failed => Err(AppError::BadSecondFactor),
+        }
+    }
 }
 
 /// Checks `typed` for `staff_id` at `now` (Unix seconds).

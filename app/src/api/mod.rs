@@ -112,9 +112,7 @@ pub async fn my_visits() -> Result<Vec<Visit>, AppError> {
 #[server(prefix = "/api", endpoint = "load_visit")]
 pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = visit_id
-        .parse()
-        .map_err(|_| ssr::status(AppError::NotFound))?;
+    let visit_id = ssr::visit_id(&visit_id)?;
     backend
         .visit_detail(&viewer, visit_id)
         .await
@@ -125,9 +123,7 @@ pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
 #[server(prefix = "/api", endpoint = "submit_note")]
 pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteSubmitted, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = visit_id
-        .parse()
-        .map_err(|_| ssr::status(AppError::NotFound))?;
+    let visit_id = ssr::visit_id(&visit_id)?;
     backend
         .submit_note(&viewer, visit_id, note)
         .await
@@ -177,9 +173,7 @@ pub const AUDIT_ON_SCREEN: u32 = 200;
 #[server(prefix = "/api", endpoint = "break_glass")]
 pub async fn break_glass(visit_id: String, reason: String) -> Result<VisitDetail, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let visit = visit_id
-        .parse()
-        .map_err(|_| ssr::status(AppError::NotFound))?;
+    let visit = ssr::visit_id(&visit_id)?;
     backend
         .break_glass(&viewer, visit, &reason)
         .await
@@ -223,6 +217,12 @@ pub(crate) mod ssr {
     /// The backend the server provided for this request.
     pub fn backend() -> Result<SharedBackend, AppError> {
         use_context::<SharedBackend>().ok_or_else(|| status(AppError::Internal))
+    }
+
+    /// A visit id from a request; one that is not an id is a visit not found, like any
+    /// other the viewer cannot see.
+    pub fn visit_id(text: &str) -> Result<crate::domain::VisitId, AppError> {
+        text.parse().map_err(|_| status(AppError::NotFound))
     }
 
     /// Sets the response status that goes with an error, and passes the error on.

@@ -324,10 +324,7 @@ async fn record_once(
     let Some((mutation, header)) = prepared else {
         return Err(StoreError("the device store is not open yet".into()));
     };
-    match from_draft {
-        Some(draft) => store.record_from_draft(&header, &mutation, draft).await?,
-        None => store.record(&header, &mutation).await?,
-    }
+    store.record(&header, &mutation, from_draft).await?;
     device.replica.update(|r| {
         if let Some(r) = r {
             r.queued(mutation);

@@ -177,27 +177,13 @@ impl Store {
     /// committed in turn, each the one after the last: a mutation whose id is not the next
     /// one (another window of the app queued changes first) fails with [`OUT_OF_TURN`] and
     /// writes nothing, so no two changes share an id and no id is skipped. A queued change is
-    /// never overwritten.
-    pub async fn record(&self, header: &Replica, mutation: &Mutation) -> Result<()> {
-        self.queue(header, mutation, None).await
-    }
-
-    /// [`Self::record`] for a change written from a draft: the draft goes in the same commit,
-    /// so it can never come back beside the change it became (nor go without it).
-    pub async fn record_from_draft(
+    /// never overwritten. A change written from a draft takes the draft with it in the same
+    /// commit, so the draft can never come back beside the change it became (nor go without it).
+    pub async fn record(
         &self,
         header: &Replica,
         mutation: &Mutation,
-        draft: DraftOf,
-    ) -> Result<()> {
-        self.queue(header, mutation, Some(draft)).await
-    }
-
-    async fn queue(
-        &self,
-        header: &Replica,
-        mutation: &Mutation,
-        draft: Option<DraftOf>,
+        from_draft: Option<DraftOf>,
     ) -> Result<()> {
         let key = mutation_key(mutation.id);
         let header = seal(header, at(META, &device_key())).await?;
@@ -220,7 +206,7 @@ impl Store {
             )
             .await?;
         tx.store(META)?.put(&header, Some(&device_key())).await?;
-        if let Some(draft) = draft {
+        if let Some(draft) = from_draft {
             tx.store(DRAFTS)?
                 .delete(JsValue::from_str(&draft.key()))
                 .await?;

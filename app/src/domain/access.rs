@@ -36,8 +36,7 @@ pub fn may_read_case(
     case_program: Program,
     glass_open: bool,
 ) -> bool {
-    may_see_case(role, supervises, on_team, case_program)
-        || (glass_open && role == Role::Supervisor)
+    may_see_case(role, supervises, on_team, case_program) || (glass_open && may_break_glass(role))
 }
 
 /// Who may break the glass: supervisors.

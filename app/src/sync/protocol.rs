@@ -3,7 +3,7 @@
 
 use crate::domain::code::coded_enum;
 use crate::domain::review::ReviewDecision;
-use crate::domain::{AgencyId, CaseId, NoteFields, NoteId, RiskLevel, StaffId, VisitId};
+use crate::domain::{AgencyId, CaseId, LifeGoal, NoteFields, NoteId, RiskLevel, StaffId, VisitId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,35 @@ coded_enum!(
         Status = "status",
     }
 );
+
+impl CaseField {
+    /// The team's text fields of a case, in the order a case page shows them.
+    pub const GOAL_TEXTS: [CaseField; 3] = [
+        CaseField::LifeGoal,
+        CaseField::MedicalView,
+        CaseField::WelfareView,
+    ];
+
+    /// The text of `goal` this field names (`None` for risk and status).
+    pub fn goal_text(self, goal: &LifeGoal) -> Option<&str> {
+        match self {
+            CaseField::LifeGoal => Some(&goal.goal),
+            CaseField::MedicalView => Some(&goal.medical_view),
+            CaseField::WelfareView => Some(&goal.welfare_view),
+            CaseField::Risk | CaseField::Status => None,
+        }
+    }
+
+    /// The same text, to change.
+    pub fn goal_text_mut(self, goal: &mut LifeGoal) -> Option<&mut String> {
+        match self {
+            CaseField::LifeGoal => Some(&mut goal.goal),
+            CaseField::MedicalView => Some(&mut goal.medical_view),
+            CaseField::WelfareView => Some(&mut goal.welfare_view),
+            CaseField::Risk | CaseField::Status => None,
+        }
+    }
+}
 
 coded_enum!(
     /// The fields of a visit a team member edits.

@@ -185,12 +185,6 @@ impl Replica {
         self.restored();
     }
 
-    /// Gives no id below `next` from now on: ids that another window of the app on the same
-    /// device has given already.
-    pub fn give_ids_from(&mut self, next: u64) {
-        self.next_mutation_id = self.next_mutation_id.max(next);
-    }
-
     /// The keys of records that a pull's removals will purge, for a store to delete.
     pub fn purged_by(&self, response: &PullResponse) -> Vec<(String, String)> {
         self.records
@@ -274,7 +268,7 @@ mod tests {
             replica.record(join(n), Utc::now());
         }
         let mut ahead = replica.clone();
-        ahead.give_ids_from(9);
+        ahead.numbered_from(9);
         ahead.numbered_from(4);
         assert_eq!(
             ahead.record(join(9), Utc::now()).id,
@@ -302,9 +296,9 @@ mod tests {
     fn ids_given_by_another_window_are_not_given_again() {
         let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
         replica.record(join(1), Utc::now());
-        replica.give_ids_from(6);
+        replica.numbered_from(6);
         assert_eq!(replica.record(join(2), Utc::now()).id, 6);
-        replica.give_ids_from(3);
+        replica.numbered_from(3);
         assert_eq!(replica.record(join(3), Utc::now()).id, 7, "never backwards");
     }
 

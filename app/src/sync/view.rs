@@ -220,12 +220,14 @@ impl Replica {
                 if *case_id == id {
                     use super::protocol::CaseField;
                     match edit.field {
-                        CaseField::LifeGoal => life_goal.goal = edit.value.clone(),
-                        CaseField::MedicalView => life_goal.medical_view = edit.value.clone(),
-                        CaseField::WelfareView => life_goal.welfare_view = edit.value.clone(),
                         CaseField::Risk => risk = RiskLevel::parse(&edit.value).unwrap_or(risk),
                         CaseField::Status => {
                             status = CaseStatus::parse(&edit.value).unwrap_or(status)
+                        }
+                        text_field => {
+                            if let Some(text) = text_field.goal_text_mut(&mut life_goal) {
+                                *text = edit.value.clone();
+                            }
                         }
                     }
                 }

@@ -43,7 +43,7 @@ fn CaseLoader() -> impl IntoView {
         let Some(shown) = case_id.get() else { return };
         drafts.set(Vec::new());
         leptos::task::spawn_local(async move {
-            for (field, _) in GOALS {
+            for field in CaseField::GOAL_TEXTS {
                 let kept = device
                     .draft::<GoalDraft>(DraftOf::CaseText(shown, field))
                     .await;
@@ -118,12 +118,14 @@ fn edit_from(case_id: CaseId, field: CaseField, value: String, base_version: u64
     Op::EditCase { case_id, edit }
 }
 
-/// The case's text fields, edited together by the team.
-const GOALS: [(CaseField, T); 3] = [
-    (CaseField::LifeGoal, T::LifeGoal),
-    (CaseField::MedicalView, T::MedicalView),
-    (CaseField::WelfareView, T::WelfareView),
-];
+/// The label of one of the case's text fields.
+fn goal_label(field: CaseField) -> T {
+    match field {
+        CaseField::MedicalView => T::MedicalView,
+        CaseField::WelfareView => T::WelfareView,
+        _ => T::LifeGoal,
+    }
+}
 
 /// Records a goal text, forgetting its draft in the same commit.
 fn save_goal(case_id: CaseId, field: CaseField, draft: GoalDraft, said: RwSignal<Option<bool>>) {
@@ -206,13 +208,9 @@ fn CaseEditor(case: crate::domain::CaseSummary, said: RwSignal<Option<bool>>) ->
     let case_id = case.id;
     let risk = case.risk;
     let status = case.status;
-    let goals = GOALS.map(|(field, label)| {
-        let current = match field {
-            CaseField::MedicalView => &case.life_goal.medical_view,
-            CaseField::WelfareView => &case.life_goal.welfare_view,
-            _ => &case.life_goal.goal,
-        };
-        (field, label, current.clone())
+    let goals = CaseField::GOAL_TEXTS.map(|field| {
+        let current = field.goal_text(&case.life_goal).unwrap_or_default();
+        (field, goal_label(field), current.to_owned())
     });
     let device = use_device();
     view! {

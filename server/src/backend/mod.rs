@@ -218,13 +218,13 @@ impl Backend for Service {
         };
         // The password is right; a user with a second factor also needs its code. A wrong code
         // counts as a failed sign-in, so codes cannot be guessed either.
-        match second_factor::check(&self.db, &staff_id, code, chrono::Utc::now().timestamp())
-            .await
-            .or_internal("checking a second factor")?
-        {
-            second_factor::Check::NotSetUp | second_factor::Check::Passed => {}
-            second_factor::Check::Needed => return Err(AppError::SecondFactorNeeded),
-            second_factor::Check::Failed => {
+        let verdict =
+            second_factor::check(&self.db, &staff_id, code, chrono::Utc::now().timestamp())
+                .await
+                .or_internal("checking a second factor")?
+                .verdict();
+        match verdict {
+            Err(AppError::BadSecondFactor) => {
                 let pause = auth::count_failure(&self.db, login)
                     .await
                     .or_internal("counting a failed sign-in")?;
@@ -233,6 +233,7 @@ impl Backend for Service {
                     other => other,
                 };
             }
+            other => other?,
         }
         auth::clear_failures(&self.db, login)
             .await
@@ -343,14 +344,10 @@ impl Backend for Service {
         let staff = viewer.id.to_string();
         // Replacing a factor in force takes a code from it: a borrowed session cannot swap it.
         let now = chrono::Utc::now().timestamp();
-        match second_factor::check(&self.db, &staff, code, now)
+        second_factor::check(&self.db, &staff, code, now)
             .await
             .or_internal("checking a second factor")?
-        {
-            second_factor::Check::NotSetUp | second_factor::Check::Passed => {}
-            second_factor::Check::Needed => return Err(AppError::SecondFactorNeeded),
-            second_factor::Check::Failed => return Err(AppError::BadSecondFactor),
-        }
+            .verdict()?;
         let secret = second_factor::start(&self.db, &staff)
             .await
             .or_internal("starting a second factor")?;
