@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 // The release server on its own port over a fresh database with the demo data.
-// Build it first (`cargo leptos build --release`); scripts/test does both.
+// Build it first (`scripts/build-release`); scripts/test does both.
 const port = Number(process.env.DEKAPAN_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 

@@ -48,3 +48,25 @@ test('offline, the login page still opens from the service worker, in order for 
   await expectAccessible(page);
   await context.setOffline(false);
 });
+
+test('the app downloads compressed: brotli where accepted, gzip otherwise, the same files either way', async ({ request }) => {
+  const sizes: Record<string, number> = {};
+  let plain: Buffer | undefined;
+  for (const encoding of ['identity', 'gzip', 'br']) {
+    const response = await request.get('/pkg/dekapan.wasm', { headers: { 'accept-encoding': encoding } });
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-encoding'] ?? 'identity').toBe(encoding);
+    sizes[encoding] = Number(response.headers()['content-length']);
+    const body = await response.body();
+    // Whatever the encoding, the browser gets the one WASM of this build.
+    expect(body.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    if (plain === undefined) plain = body;
+    else expect(body.equals(plain)).toBe(true);
+  }
+  expect(sizes.gzip).toBeLessThan(sizes.identity / 2);
+  expect(sizes.br).toBeLessThan(sizes.gzip);
+  for (const file of ['/pkg/dekapan.js', '/pkg/dekapan.css']) {
+    const response = await request.get(file, { headers: { 'accept-encoding': 'br' } });
+    expect(response.headers()['content-encoding']).toBe('br');
+  }
+});

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 mod export;
 mod headers;
+mod precompressed;
 mod pwa;
 pub mod second_factor;
 pub mod sync;
@@ -83,6 +84,13 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow:
     let hsts = config.secure_cookies;
     let service = backend::Service::new(db.clone(), config);
     let backend: SharedBackend = Arc::new(service.clone());
+    let stale = precompressed::drop_stale(std::path::Path::new(leptos.site_root.as_ref()))?;
+    if stale > 0 {
+        tracing::warn!(
+            stale,
+            "removed compressed copies older than their files (build with scripts/build-release)"
+        );
+    }
     let routes = generate_route_list(App);
     let page_context = move || {
         provide_context(backend.clone());
