@@ -541,13 +541,17 @@ async fn post<Req: Serialize, Res: DeserializeOwned>(
         .send()
         .await
         .map_err(|_| SyncProblem::Offline)?;
+    // Read as bytes and parsed from a slice, like every stored value: one copy of each type's
+    // parsing code in the WASM instead of two.
+    let body = response.binary().await;
     if response.ok() {
-        return response
-            .json::<Res>()
-            .await
+        let body = body.map_err(|e| SyncProblem::Server(e.to_string()))?;
+        return serde_json::from_slice::<Res>(&body)
             .map_err(|e| Failure::Problem(SyncProblem::Server(e.to_string())));
     }
-    let refusal = response.json::<SyncError>().await.ok();
+    let refusal = body
+        .ok()
+        .and_then(|body| serde_json::from_slice::<SyncError>(&body).ok());
     Err(match refusal {
         Some(SyncError::Gap { resend_from }) => Failure::Gap(resend_from),
         Some(SyncError::Unauthenticated) => SyncProblem::SignedOut.into(),

@@ -305,7 +305,9 @@ impl Store {
         tx.done().await?;
         found
             .and_then(|v| v.as_string())
-            .map(|text| serde_json::from_str(&text).map_err(|e| StoreError(e.to_string())))
+            .map(|text| {
+                serde_json::from_slice(text.as_bytes()).map_err(|e| StoreError(e.to_string()))
+            })
             .transpose()
     }
 
