@@ -48,6 +48,12 @@ pub enum Action {
     /// Opened a case outside the supervised program in an emergency (the record is the
     /// opening, with its reason).
     BreakGlass,
+    /// Disabled a staff account (the record is the account's staff id).
+    DisableAccount,
+    /// Enabled a staff account again.
+    EnableAccount,
+    /// Removed a user's second factor and recovery codes.
+    ResetSecondFactor,
 }
 
 impl Action {
@@ -71,6 +77,9 @@ impl Action {
             Action::ReadAudit => "read_audit",
             Action::SecondFactorOn => "second_factor_on",
             Action::BreakGlass => "break_glass",
+            Action::DisableAccount => "disable_account",
+            Action::EnableAccount => "enable_account",
+            Action::ResetSecondFactor => "reset_second_factor",
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The seam between the server functions and the server crate, which owns the database,
 //! sessions and audit log. The server provides one [`SharedBackend`] as Leptos context.
 
-use super::{AppError, NoteListItem, NoteSubmitted, Viewer, VisitDetail};
-use crate::domain::{NoteFields, Visit, VisitId};
+use super::{AppError, NoteListItem, NoteSubmitted, StaffAccount, Viewer, VisitDetail};
+use crate::domain::{NoteFields, StaffId, Visit, VisitId};
 use std::sync::Arc;
 
 /// What the server functions need from the server. Every method that takes a [`Viewer`]
@@ -77,6 +77,18 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<VisitDetail, AppError>;
     /// Revokes a lost device: administrators any, supervisors those of their program's teams.
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError>;
+    /// Every staff account with its devices: administrators only.
+    async fn staff_accounts(&self, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError>;
+    /// Disables or enables an account (audited); a disabled user's sessions end at once.
+    /// Administrators only, and not their own account.
+    async fn set_account_disabled(
+        &self,
+        viewer: &Viewer,
+        staff: StaffId,
+        disabled: bool,
+    ) -> Result<(), AppError>;
+    /// Removes a user's second factor and recovery codes (audited): administrators only.
+    async fn reset_second_factor(&self, viewer: &Viewer, staff: StaffId) -> Result<(), AppError>;
     /// The indicators of the viewer's program over a period: supervisors only.
     async fn indicators(
         &self,

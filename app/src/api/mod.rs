@@ -11,7 +11,8 @@ pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
 pub use views::{
-    AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, SecondFactorSetup, Viewer, VisitDetail,
+    AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, SecondFactorSetup, StaffAccount, Viewer,
+    VisitDetail,
 };
 
 use crate::domain::{NoteFields, Visit};
@@ -186,6 +187,41 @@ pub async fn revoke_device(client_id: String) -> Result<(), AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     backend
         .revoke_device(&viewer, &client_id)
+        .await
+        .map_err(ssr::status)
+}
+
+/// Every staff account with its devices: administrators only.
+#[server(prefix = "/api", endpoint = "staff_accounts")]
+pub async fn staff_accounts() -> Result<Vec<StaffAccount>, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend.staff_accounts(&viewer).await.map_err(ssr::status)
+}
+
+/// Disables an account (its sessions end at once, it cannot sign in) or enables it again:
+/// administrators only, never their own.
+#[server(prefix = "/api", endpoint = "set_account_disabled")]
+pub async fn set_account_disabled(staff_id: String, disabled: bool) -> Result<(), AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let staff_id = staff_id
+        .parse()
+        .map_err(|_| ssr::status(AppError::NotFound))?;
+    backend
+        .set_account_disabled(&viewer, staff_id, disabled)
+        .await
+        .map_err(ssr::status)
+}
+
+/// Removes a user's second factor (a lost authenticator with no recovery code left): they
+/// sign in with their password and set it up again. Administrators only.
+#[server(prefix = "/api", endpoint = "reset_second_factor")]
+pub async fn reset_second_factor(staff_id: String) -> Result<(), AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let staff_id = staff_id
+        .parse()
+        .map_err(|_| ssr::status(AppError::NotFound))?;
+    backend
+        .reset_second_factor(&viewer, staff_id)
         .await
         .map_err(ssr::status)
 }

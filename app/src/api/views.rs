@@ -84,6 +84,27 @@ pub struct DeviceHealth {
     pub revoked: bool,
 }
 
+/// A staff account as its administrator manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    /// Staff id.
+    pub id: StaffId,
+    /// Login name.
+    pub login: String,
+    /// Name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// The agency they act for (ja, en).
+    pub agency: (String, String),
+    /// Whether the account is disabled (no sign-in, no session).
+    pub disabled: bool,
+    /// Whether two-step sign-in is set up.
+    pub second_factor: bool,
+    /// Their devices, as a supervisor watches them sync.
+    pub devices: Vec<DeviceHealth>,
+}
+
 /// A second factor being set up: the secret for the authenticator app, typed or scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactorSetup {

@@ -98,16 +98,35 @@ pub async fn sync_health(
     viewer: &Viewer,
 ) -> Result<Vec<app::api::DeviceHealth>, AppError> {
     let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
-    type DeviceRow = (String, String, String, String, String, Option<String>, bool);
+    let devices = devices(db, Some(program)).await?;
+    Ok(devices.into_iter().map(|(_, device)| device).collect())
+}
+
+/// Devices with their user's staff id: of the people on `program`'s case teams, or everyone's;
+/// those with the oldest unsent change first, then the longest silent.
+pub(crate) async fn devices(
+    db: &SqlitePool,
+    program: Option<Program>,
+) -> Result<Vec<(String, app::api::DeviceHealth)>, AppError> {
+    type DeviceRow = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        bool,
+    );
     let rows: Vec<DeviceRow> = sqlx::query_as(
-        "SELECT d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, d.pending_since, \
-           d.revoked_at IS NOT NULL \
+        "SELECT d.staff_id, d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, \
+           d.pending_since, d.revoked_at IS NOT NULL \
          FROM sync_clients d JOIN staff s ON s.id = d.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id \
-         WHERE d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
-           WHERE c.program = ? AND t.left_at IS NULL) \
+         WHERE ?1 IS NULL OR d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
+           WHERE c.program = ?1 AND t.left_at IS NULL) \
          ORDER BY d.pending_since IS NULL, d.pending_since, d.last_contact_at, d.client_id",
     )
-    .bind(program.code())
+    .bind(program.map(Program::code))
     .fetch_all(db)
     .await
     .or_internal("reading device health")?;
@@ -115,16 +134,19 @@ pub async fn sync_health(
         Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
     };
     rows.into_iter()
-        .map(|(client_id, staff, ja, en, contact, pending, revoked)| {
-            Ok(app::api::DeviceHealth {
-                client_id,
-                staff,
-                agency: (ja, en),
-                last_contact_at: time(&contact)?,
-                pending_since: pending.as_deref().map(time).transpose()?,
-                revoked,
-            })
-        })
+        .map(
+            |(staff_id, client_id, staff, ja, en, contact, pending, revoked)| {
+                let device = app::api::DeviceHealth {
+                    client_id,
+                    staff,
+                    agency: (ja, en),
+                    last_contact_at: time(&contact)?,
+                    pending_since: pending.as_deref().map(time).transpose()?,
+                    revoked,
+                };
+                Ok((staff_id, device))
+            },
+        )
         .collect::<anyhow::Result<Vec<_>>>()
         .or_internal("reading device health")
 }

@@ -1,6 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
+mod accounts;
 pub(crate) mod audit_trail;
 mod devices;
 pub(crate) mod indicators;
@@ -319,6 +320,32 @@ impl Backend for Service {
 
     async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<app::api::DeviceHealth>, AppError> {
         indicators::sync_health(&self.db, viewer).await
+    }
+
+    async fn staff_accounts(
+        &self,
+        viewer: &Viewer,
+    ) -> Result<Vec<app::api::StaffAccount>, AppError> {
+        accounts::list(&self.db, viewer).await
+    }
+
+    async fn set_account_disabled(
+        &self,
+        viewer: &Viewer,
+        staff: app::domain::StaffId,
+        disabled: bool,
+    ) -> Result<(), AppError> {
+        let _turn = self.write_turn().await;
+        accounts::set_disabled(&self.db, viewer, staff, disabled).await
+    }
+
+    async fn reset_second_factor(
+        &self,
+        viewer: &Viewer,
+        staff: app::domain::StaffId,
+    ) -> Result<(), AppError> {
+        let _turn = self.write_turn().await;
+        accounts::reset_second_factor(&self.db, viewer, staff).await
     }
 
     async fn audit_trail(

@@ -1,7 +1,9 @@
 //! Security: the need-to-know rule checked cell by cell over every role and every endpoint
 //! that touches case data, the audit trail of synced changes, revoking lost devices, two-step
-//! sign-in, break-glass access, and the request decoders fed random and mangled bodies.
+//! sign-in, break-glass access, staff accounts managed by their administrator, and the request
+//! decoders fed random and mangled bodies.
 
+mod accounts;
 mod audit;
 mod break_glass;
 mod decoders;
