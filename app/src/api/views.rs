@@ -41,6 +41,8 @@ impl Viewer {
             "/security"
         } else if self.role.is_supervisor() {
             "/review"
+        } else if self.role == Role::Admin {
+            "/admin"
         } else {
             "/visits"
         }

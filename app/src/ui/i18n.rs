@@ -48,6 +48,17 @@ texts! {
     DeviceRevoked => "この端末は使用停止になりました。送れる記録は送信し、端末内のデータは消去しました。続けるには、もう一度ログインしてください。", "This device has been revoked. What it held was sent, and its data has been erased. Sign in again to go on.";
     RevokeDevice => "使用停止", "Revoke";
     DeviceRevokedMark => "使用停止済み", "Revoked";
+    Accounts => "アカウント管理", "Accounts";
+    AccountDisabled => "アカウント停止中", "Account disabled";
+    DisableAccount => "アカウントを停止", "Disable account";
+    EnableAccount => "アカウントを再開", "Enable account";
+    ResetSecondFactor => "二段階認証をリセット", "Reset two-step sign-in";
+    SecondFactorIsOn => "二段階認証: 設定済み", "Two-step sign-in: on";
+    SecondFactorIsOff => "二段階認証: 未設定", "Two-step sign-in: off";
+    Devices => "端末", "Devices";
+    NoDevices => "同期した端末はありません", "No device has synced";
+    AccountChanged => "変更しました", "Changed";
+    AccountNotChanged => "変更できませんでした。通信状態を確認して、もう一度お試しください。", "Not changed. Check the connection and try again.";
     DeviceActions => "端末の操作", "Device";
     Logout => "ログアウト", "Sign out";
     MyVisits => "訪問予定", "My visits";

@@ -70,13 +70,7 @@ fn Figures() -> impl IntoView {
 fn SyncHealth() -> impl IntoView {
     let lang = use_lang();
     let devices = Resource::new(|| (), |_| crate::api::sync_health());
-    let hours = |t: chrono::DateTime<Utc>| (Utc::now() - t).num_hours().max(0);
-    let age = move |h: i64| match lang.get() {
-        Lang::Ja if h >= 48 => format!("{}日前", h / 24),
-        Lang::Ja => format!("{h}時間前"),
-        Lang::En if h >= 48 => format!("{} days ago", h / 24),
-        Lang::En => format!("{h} h ago"),
-    };
+    let refetch = Callback::new(move |()| devices.refetch());
     view! {
         <section class="card" data-testid="sync-health" aria-labelledby="sync-health-title">
             <h2 id="sync-health-title">{tr(T::SyncHealth)}</h2>
@@ -94,39 +88,20 @@ fn SyncHealth() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|d| {
                                         let waiting = d.pending_since.map(hours);
-                                        let contact = hours(d.last_contact_at);
                                         let agency = d.agency.clone();
                                         let short = d.client_id.chars().take(8).collect::<String>();
-                                        let label = format!("{} {} ({})", tr(T::RevokeDevice)(), d.staff, short);
                                         let client = d.client_id.clone();
-                                        let revoke = move |_| {
-                                            let client = client.clone();
-                                            leptos::task::spawn_local(async move {
-                                                if crate::api::revoke_device(client).await.is_ok() {
-                                                    devices.refetch();
-                                                }
-                                            });
-                                        };
                                         view! {
-                                            <tr data-testid="sync-health-row" data-client=d.client_id.clone()
+                                            <tr data-testid="sync-health-row" data-client=client
                                                 data-revoked=d.revoked.to_string()
                                                 data-pending-hours=waiting.map(|h| h.to_string()).unwrap_or_default()
                                                 class:stale=waiting.is_some_and(|h| h >= 24)>
                                                 <td>{d.staff.clone()} " · " {move || match lang.get() { Lang::Ja => agency.0.clone(), Lang::En => agency.1.clone() }}
                                                     <small>" " {short}</small></td>
-                                                <td>{move || waiting.map(age).unwrap_or_else(|| tr(T::NothingWaiting)().to_owned())}</td>
-                                                <td>{move || age(contact)}</td>
+                                                <td>{move || waiting.map(|h| age(lang.get(), h)).unwrap_or_else(|| tr(T::NothingWaiting)().to_owned())}</td>
+                                                <td><SinceLabel at=d.last_contact_at/></td>
                                                 <td>
-                                                    {if d.revoked {
-                                                        view! { <span class="badge">{tr(T::DeviceRevokedMark)}</span> }.into_any()
-                                                    } else {
-                                                        view! {
-                                                            <button type="button" class="link-button" data-testid="revoke-device"
-                                                                aria-label=label on:click=revoke>
-                                                                {tr(T::RevokeDevice)}
-                                                            </button>
-                                                        }.into_any()
-                                                    }}
+                                                    <RevokeButton client_id=d.client_id staff=d.staff revoked=d.revoked done=refetch/>
                                                 </td>
                                             </tr>
                                         }
@@ -140,6 +115,60 @@ fn SyncHealth() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Whole hours since `t`.
+fn hours(t: chrono::DateTime<Utc>) -> i64 {
+    (Utc::now() - t).num_hours().max(0)
+}
+
+/// `h` hours ago, in days once it is two days or more.
+fn age(lang: Lang, h: i64) -> String {
+    match lang {
+        Lang::Ja if h >= 48 => format!("{}日前", h / 24),
+        Lang::Ja => format!("{h}時間前"),
+        Lang::En if h >= 48 => format!("{} days ago", h / 24),
+        Lang::En => format!("{h} h ago"),
+    }
+}
+
+/// How long ago `at` was.
+#[component]
+pub(super) fn SinceLabel(at: chrono::DateTime<Utc>) -> impl IntoView {
+    let lang = use_lang();
+    let h = hours(at);
+    move || age(lang.get(), h)
+}
+
+/// Revokes a lost device (it still sends what it holds, then erases itself), or shows it
+/// revoked; `done` runs once the server has taken the revocation.
+#[component]
+pub(super) fn RevokeButton(
+    client_id: String,
+    staff: String,
+    revoked: bool,
+    done: Callback<()>,
+) -> impl IntoView {
+    if revoked {
+        return view! { <span class="badge">{tr(T::DeviceRevokedMark)}</span> }.into_any();
+    }
+    let short = client_id.chars().take(8).collect::<String>();
+    let label = format!("{} {staff} ({short})", tr(T::RevokeDevice)());
+    let revoke = move |_| {
+        let client = client_id.clone();
+        leptos::task::spawn_local(async move {
+            if crate::api::revoke_device(client).await.is_ok() {
+                done.run(());
+            }
+        });
+    };
+    view! {
+        <button type="button" class="link-button" data-testid="revoke-device"
+            aria-label=label on:click=revoke>
+            {tr(T::RevokeDevice)}
+        </button>
+    }
+    .into_any()
 }
 
 /// The audit log of the program's cases over the chosen period, newest first: who did what to

@@ -1,5 +1,6 @@
 //! Pages and components. One file per page; texts come from [`i18n`].
 
+mod admin;
 mod case;
 pub mod i18n;
 mod indicators;
@@ -14,7 +15,7 @@ mod visit;
 mod visits;
 
 use crate::api::{Login, Logout, Viewer, LANG_COOKIE};
-use crate::domain::Lang;
+use crate::domain::{Lang, Role};
 use i18n::{pick, tr, use_lang, Label, T};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -212,6 +213,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/intake") view=intake::IntakePage/>
                     <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
                     <Route path=path!("/security") view=second_factor::SecondFactorPage/>
+                    <Route path=path!("/admin") view=admin::AccountsPage/>
                 </Routes>
                 </unlock::DeviceGate>
             </main>
@@ -302,7 +304,11 @@ fn Header() -> impl IntoView {
                     session.viewer.await.map(|viewer| {
                         let start = viewer.start_page();
                         let supervisor = viewer.role.is_supervisor();
-                        let nav_label = if supervisor { T::Review } else { T::MyVisits };
+                        let nav_label = match viewer.role {
+                            Role::Admin => T::Accounts,
+                            _ if supervisor => T::Review,
+                            _ => T::MyVisits,
+                        };
                         view! {
                             <nav class="app-nav">
                                 <A href=start>{tr(nav_label)}</A>
