@@ -56,6 +56,8 @@ test('the app downloads compressed: brotli where accepted, gzip otherwise, the s
     const response = await request.get('/pkg/dekapan.wasm', { headers: { 'accept-encoding': encoding } });
     expect(response.status()).toBe(200);
     expect(response.headers()['content-encoding'] ?? 'identity').toBe(encoding);
+    // A cache between keeps the encodings apart.
+    expect(response.headers()['vary']?.toLowerCase()).toContain('accept-encoding');
     sizes[encoding] = Number(response.headers()['content-length']);
     const body = await response.body();
     // Whatever the encoding, the browser gets the one WASM of this build.

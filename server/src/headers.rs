@@ -93,7 +93,11 @@ pub async fn secure(State(hsts): State<bool>, request: Request, next: Next) -> R
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
     );
-    if !cacheable {
+    if cacheable {
+        // The same path is sent brotli, gzip or plain as the browser accepts (stored copies),
+        // so a cache must keep them apart.
+        default(header::VARY, "accept-encoding");
+    } else {
         default(header::CACHE_CONTROL, "no-store");
     }
     if hsts {

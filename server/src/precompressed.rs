@@ -17,8 +17,10 @@ pub fn drop_stale(root: &Path) -> anyhow::Result<usize> {
     };
     let mut dropped = 0;
     for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // Not through links: the site's own folders only.
+        if entry.file_type()?.is_dir() {
             dropped += drop_stale(&path)?;
             continue;
         }

@@ -2,7 +2,7 @@
 //! sessions and audit log. The server provides one [`SharedBackend`] as Leptos context.
 
 use super::{AppError, NoteListItem, NoteSubmitted, StaffAccount, Viewer, VisitDetail};
-use crate::domain::{NoteFields, StaffId, Visit, VisitId};
+use crate::domain::{NoteFields, Visit, VisitId};
 use std::sync::Arc;
 
 /// What the server functions need from the server. Every method that takes a [`Viewer`]
@@ -80,15 +80,16 @@ pub trait Backend: Send + Sync + 'static {
     /// Every staff account with its devices: administrators only.
     async fn staff_accounts(&self, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError>;
     /// Disables or enables an account (audited); a disabled user's sessions end at once.
-    /// Administrators only, and not their own account.
+    /// Administrators only, and not their own account; an id that names nobody is not found.
     async fn set_account_disabled(
         &self,
         viewer: &Viewer,
-        staff: StaffId,
+        staff: &str,
         disabled: bool,
     ) -> Result<(), AppError>;
-    /// Removes a user's second factor and recovery codes (audited): administrators only.
-    async fn reset_second_factor(&self, viewer: &Viewer, staff: StaffId) -> Result<(), AppError>;
+    /// Removes a user's second factor and recovery codes (audited): administrators only, and
+    /// not their own.
+    async fn reset_second_factor(&self, viewer: &Viewer, staff: &str) -> Result<(), AppError>;
     /// The indicators of the viewer's program over a period: supervisors only.
     async fn indicators(
         &self,

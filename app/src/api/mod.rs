@@ -203,25 +203,19 @@ pub async fn staff_accounts() -> Result<Vec<StaffAccount>, AppError> {
 #[server(prefix = "/api", endpoint = "set_account_disabled")]
 pub async fn set_account_disabled(staff_id: String, disabled: bool) -> Result<(), AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let staff_id = staff_id
-        .parse()
-        .map_err(|_| ssr::status(AppError::NotFound))?;
     backend
-        .set_account_disabled(&viewer, staff_id, disabled)
+        .set_account_disabled(&viewer, &staff_id, disabled)
         .await
         .map_err(ssr::status)
 }
 
 /// Removes a user's second factor (a lost authenticator with no recovery code left): they
-/// sign in with their password and set it up again. Administrators only.
+/// sign in with their password and set it up again. Administrators only, not their own.
 #[server(prefix = "/api", endpoint = "reset_second_factor")]
 pub async fn reset_second_factor(staff_id: String) -> Result<(), AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
-    let staff_id = staff_id
-        .parse()
-        .map_err(|_| ssr::status(AppError::NotFound))?;
     backend
-        .reset_second_factor(&viewer, staff_id)
+        .reset_second_factor(&viewer, &staff_id)
         .await
         .map_err(ssr::status)
 }

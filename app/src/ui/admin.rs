@@ -4,7 +4,7 @@
 
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::indicators::{RevokeButton, SinceLabel};
-use super::visit::ErrorNote;
+use super::visit::{focus, ErrorNote};
 use super::{use_session, RequireLogin};
 use crate::api::{AppError, StaffAccount};
 use leptos::prelude::*;
@@ -22,17 +22,22 @@ pub fn AccountsPage() -> impl IntoView {
 #[component]
 fn Accounts() -> impl IntoView {
     let accounts = Resource::new(|| (), |_| crate::api::staff_accounts());
-    let said = RwSignal::new(None::<bool>);
-    // After an action: what the server now holds, and whether the action was taken.
-    let done = Callback::new(move |ok: bool| {
-        said.set(Some(ok));
+    let said = RwSignal::new(None::<(String, bool)>);
+    // After an action: say what came of it where the keyboard is (the list is drawn anew, and
+    // the button pressed with it), and show what the server now holds.
+    let done = Callback::new(move |outcome: (String, bool)| {
+        said.set(Some(outcome));
+        // Once the sentence is on screen (an empty status line is not shown, so not focusable).
+        request_animation_frame(|| focus("accounts-said"));
         accounts.refetch();
     });
     view! {
         <section class="accounts" aria-labelledby="accounts-title">
             <h1 id="accounts-title">{tr(T::Accounts)}</h1>
-            <p class="saved" role="status" data-testid="accounts-said">
-                {move || said.get().map(|ok| if ok { tr(T::AccountChanged)() } else { tr(T::AccountNotChanged)() })}
+            <p class="saved" role="status" id="accounts-said" data-testid="accounts-said">
+                {move || said.get().map(|(name, ok)| {
+                    format!("{name}: {}", if ok { tr(T::AccountChanged)() } else { tr(T::AccountNotChanged)() })
+                })}
             </p>
             <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>
                 {move || Suspend::new(async move {
@@ -50,18 +55,24 @@ fn Accounts() -> impl IntoView {
     }
 }
 
-/// Runs an account action and reports whether it was taken.
-fn act(
-    done: Callback<bool>,
-    call: impl std::future::Future<Output = Result<(), AppError>> + 'static,
-) {
+/// Asks before an action that locks someone out or weakens their sign-in, runs it, and reports
+/// whether it was taken.
+fn act<F>(done: Callback<(String, bool)>, name: String, ask: Option<String>, call: F)
+where
+    F: std::future::Future<Output = Result<(), AppError>> + 'static,
+{
+    if let Some(question) = ask {
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
+    }
     leptos::task::spawn_local(async move {
-        done.run(call.await.is_ok());
+        done.run((name, call.await.is_ok()));
     });
 }
 
 #[component]
-fn Account(account: StaffAccount, done: Callback<bool>) -> impl IntoView {
+fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
     let StaffAccount {
@@ -76,32 +87,46 @@ fn Account(account: StaffAccount, done: Callback<bool>) -> impl IntoView {
     } = account;
     let login_attr = login.clone();
     let me = move || session.viewer.get().flatten().is_some_and(|v| v.id == id);
-    let toggle_label = {
-        let name = display_name.clone();
-        move || {
-            let action = if disabled {
-                T::EnableAccount
-            } else {
-                T::DisableAccount
-            };
-            format!("{} {name}", tr(action)())
+    let name = display_name.clone();
+    let named = move |key: T| format!("{} {}", tr(key)(), display_name);
+    let toggle_key = if disabled {
+        T::EnableAccount
+    } else {
+        T::DisableAccount
+    };
+    let toggle = {
+        let name = name.clone();
+        move |_| {
+            // Enabling needs no second thought; disabling ends the person's sessions.
+            let ask = (!disabled).then(|| format!("{}: {}", name, tr(T::ConfirmDisable)()));
+            act(
+                done,
+                name.clone(),
+                ask,
+                crate::api::set_account_disabled(id.to_string(), !disabled),
+            )
         }
     };
-    let reset_label = {
-        let name = display_name.clone();
-        move || format!("{} {name}", tr(T::ResetSecondFactor)())
+    let reset = {
+        let name = name.clone();
+        move |_| {
+            let ask = Some(format!("{}: {}", name, tr(T::ConfirmResetSecondFactor)()));
+            act(
+                done,
+                name.clone(),
+                ask,
+                crate::api::reset_second_factor(id.to_string()),
+            )
+        }
     };
-    let toggle = move |_| {
-        act(
-            done,
-            crate::api::set_account_disabled(id.to_string(), !disabled),
-        )
+    let revoked = {
+        let name = name.clone();
+        Callback::new(move |ok: bool| done.run((name.clone(), ok)))
     };
-    let reset = move |_| act(done, crate::api::reset_second_factor(id.to_string()));
     view! {
         <li class="card account" data-testid="account" data-login=login_attr
             data-disabled=disabled.to_string() data-second-factor=second_factor.to_string()>
-            <h2>{display_name.clone()} " " <small>{login}</small></h2>
+            <h2>{name.clone()} " " <small>{login}</small></h2>
             <p>
                 {move || role.label(lang.get())} " · " {move || pick(lang.get(), &agency).to_owned()}
             </p>
@@ -111,20 +136,20 @@ fn Account(account: StaffAccount, done: Callback<bool>) -> impl IntoView {
                     {if second_factor { tr(T::SecondFactorIsOn) } else { tr(T::SecondFactorIsOff) }}
                 </span>
             </p>
-            <p class="actions">
-                {move || (!me()).then(|| view! {
+            {move || (!me()).then(|| view! {
+                <p class="actions">
                     <button type="button" class="secondary" data-testid="account-toggle"
-                        aria-label=toggle_label.clone() on:click=toggle>
-                        {tr(if disabled { T::EnableAccount } else { T::DisableAccount })}
+                        aria-label=named(toggle_key) on:click=toggle.clone()>
+                        {tr(toggle_key)}
                     </button>
-                })}
-                {second_factor.then(|| view! {
-                    <button type="button" class="secondary" data-testid="account-reset-second-factor"
-                        aria-label=reset_label on:click=reset>
-                        {tr(T::ResetSecondFactor)}
-                    </button>
-                })}
-            </p>
+                    {second_factor.then(|| view! {
+                        <button type="button" class="secondary" data-testid="account-reset-second-factor"
+                            aria-label=named(T::ResetSecondFactor) on:click=reset.clone()>
+                            {tr(T::ResetSecondFactor)}
+                        </button>
+                    })}
+                </p>
+            })}
             <h3>{tr(T::Devices)}</h3>
             {if devices.is_empty() {
                 view! { <p class="empty">{tr(T::NoDevices)}</p> }.into_any()
@@ -140,7 +165,7 @@ fn Account(account: StaffAccount, done: Callback<bool>) -> impl IntoView {
                                     <code>{short}</code> " · " {tr(T::LastContact)} " "
                                     <SinceLabel at=d.last_contact_at/> " "
                                     <RevokeButton client_id=d.client_id staff=d.staff revoked=d.revoked
-                                        done=Callback::new(move |()| done.run(true))/>
+                                        done=revoked/>
                                 </li>
                             }
                         }).collect_view()}

@@ -58,6 +58,8 @@ texts! {
     Devices => "端末", "Devices";
     NoDevices => "同期した端末はありません", "No device has synced";
     AccountChanged => "変更しました", "Changed";
+    ConfirmDisable => "このアカウントを停止しますか？ ログイン中のセッションはすぐに終了します。", "Disable this account? Its sessions end at once.";
+    ConfirmResetSecondFactor => "二段階認証をリセットしますか？ 次回はパスワードだけでログインし、設定し直します。", "Reset two-step sign-in? Next time the password alone signs in, and it is set up again.";
     AccountNotChanged => "変更できませんでした。通信状態を確認して、もう一度お試しください。", "Not changed. Check the connection and try again.";
     DeviceActions => "端末の操作", "Device";
     Logout => "ログアウト", "Sign out";

@@ -70,7 +70,11 @@ fn Figures() -> impl IntoView {
 fn SyncHealth() -> impl IntoView {
     let lang = use_lang();
     let devices = Resource::new(|| (), |_| crate::api::sync_health());
-    let refetch = Callback::new(move |()| devices.refetch());
+    let refetch = Callback::new(move |revoked: bool| {
+        if revoked {
+            devices.refetch();
+        }
+    });
     view! {
         <section class="card" data-testid="sync-health" aria-labelledby="sync-health-title">
             <h2 id="sync-health-title">{tr(T::SyncHealth)}</h2>
@@ -141,13 +145,13 @@ pub(super) fn SinceLabel(at: chrono::DateTime<Utc>) -> impl IntoView {
 }
 
 /// Revokes a lost device (it still sends what it holds, then erases itself), or shows it
-/// revoked; `done` runs once the server has taken the revocation.
+/// revoked; `done` is told whether the server took the revocation.
 #[component]
 pub(super) fn RevokeButton(
     client_id: String,
     staff: String,
     revoked: bool,
-    done: Callback<()>,
+    done: Callback<bool>,
 ) -> impl IntoView {
     if revoked {
         return view! { <span class="badge">{tr(T::DeviceRevokedMark)}</span> }.into_any();
@@ -157,9 +161,7 @@ pub(super) fn RevokeButton(
     let revoke = move |_| {
         let client = client_id.clone();
         leptos::task::spawn_local(async move {
-            if crate::api::revoke_device(client).await.is_ok() {
-                done.run(());
-            }
+            done.run(crate::api::revoke_device(client).await.is_ok());
         });
     };
     view! {

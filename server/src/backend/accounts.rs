@@ -19,6 +19,42 @@ fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
     }
 }
 
+/// The account an administrator acts on: never their own (they cannot lock themselves out,
+/// nor drop their own second factor); an id that is no staff id names nobody.
+fn other_account(viewer: &Viewer, staff: &str) -> Result<String, AppError> {
+    admin_only(viewer)?;
+    let staff: StaffId = staff.parse().map_err(|_| AppError::NotFound)?;
+    if staff == viewer.id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(staff.to_string())
+}
+
+/// Inside the change's transaction: the administrator's own account is still enabled (two
+/// administrators disabling each other at once: the second finds itself disabled), and the
+/// account acted on exists, with whether it is disabled.
+async fn accounts_now(
+    tx: &mut sqlx::SqliteConnection,
+    viewer: &Viewer,
+    staff: &str,
+) -> Result<bool, AppError> {
+    let still_admin: Option<(bool,)> =
+        sqlx::query_as("SELECT disabled = 0 AND role = 'admin' FROM staff WHERE id = ?")
+            .bind(viewer.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .or_internal("checking the administrator")?;
+    if !still_admin.is_some_and(|(yes,)| yes) {
+        return Err(AppError::Unauthenticated);
+    }
+    let found: Option<(bool,)> = sqlx::query_as("SELECT disabled != 0 FROM staff WHERE id = ?")
+        .bind(staff)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_internal("finding an account")?;
+    found.map(|(disabled,)| disabled).ok_or(AppError::NotFound)
+}
+
 /// Every account, by agency then name, each with its devices.
 pub async fn list(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError> {
     admin_only(viewer)?;
@@ -61,25 +97,12 @@ pub async fn list(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<StaffAccount>,
 pub async fn set_disabled(
     db: &SqlitePool,
     viewer: &Viewer,
-    staff: StaffId,
+    staff: &str,
     disabled: bool,
 ) -> Result<(), AppError> {
-    admin_only(viewer)?;
-    // An administrator cannot lock everyone out by disabling themselves.
-    if staff == viewer.id {
-        return Err(AppError::Forbidden);
-    }
-    let staff = staff.to_string();
+    let staff = other_account(viewer, staff)?;
     let mut tx = db.begin().await.or_internal("starting an account change")?;
-    let exists: Option<(bool,)> = sqlx::query_as("SELECT disabled != 0 FROM staff WHERE id = ?")
-        .bind(&staff)
-        .fetch_optional(&mut *tx)
-        .await
-        .or_internal("finding an account")?;
-    let Some((was,)) = exists else {
-        return Err(AppError::NotFound);
-    };
-    if was == disabled {
+    if accounts_now(&mut tx, viewer, &staff).await? == disabled {
         return Ok(());
     }
     sqlx::query("UPDATE staff SET disabled = ? WHERE id = ?")
@@ -106,35 +129,26 @@ pub async fn set_disabled(
         .or_internal("committing an account change")
 }
 
-/// Removes `staff`'s second factor and recovery codes; they sign in with their password and,
-/// where two-step sign-in is required, set it up again before anything else.
+/// Removes `staff`'s second factor (set up or being set up) and recovery codes; they sign in
+/// with their password and, where two-step sign-in is required, set it up again before
+/// anything else. Nothing to remove changes nothing and writes no audit event.
 pub async fn reset_second_factor(
     db: &SqlitePool,
     viewer: &Viewer,
-    staff: StaffId,
+    staff: &str,
 ) -> Result<(), AppError> {
-    admin_only(viewer)?;
-    let staff = staff.to_string();
+    let staff = other_account(viewer, staff)?;
     let mut tx = db.begin().await.or_internal("starting a reset")?;
-    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM staff WHERE id = ?")
-        .bind(&staff)
-        .fetch_optional(&mut *tx)
-        .await
-        .or_internal("finding an account")?;
-    if exists.is_none() {
-        return Err(AppError::NotFound);
+    accounts_now(&mut tx, viewer, &staff).await?;
+    let mut removed = 0;
+    for table in ["second_factors", "recovery_codes"] {
+        removed += sqlx::query(&format!("DELETE FROM {table} WHERE staff_id = ?"))
+            .bind(&staff)
+            .execute(&mut *tx)
+            .await
+            .or_internal("removing a second factor")?
+            .rows_affected();
     }
-    let removed = sqlx::query("DELETE FROM second_factors WHERE staff_id = ?")
-        .bind(&staff)
-        .execute(&mut *tx)
-        .await
-        .or_internal("removing a second factor")?
-        .rows_affected();
-    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = ?")
-        .bind(&staff)
-        .execute(&mut *tx)
-        .await
-        .or_internal("removing recovery codes")?;
     if removed > 0 {
         audited(&mut tx, viewer, Action::ResetSecondFactor, staff).await?;
     }

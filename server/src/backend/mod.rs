@@ -332,18 +332,14 @@ impl Backend for Service {
     async fn set_account_disabled(
         &self,
         viewer: &Viewer,
-        staff: app::domain::StaffId,
+        staff: &str,
         disabled: bool,
     ) -> Result<(), AppError> {
         let _turn = self.write_turn().await;
         accounts::set_disabled(&self.db, viewer, staff, disabled).await
     }
 
-    async fn reset_second_factor(
-        &self,
-        viewer: &Viewer,
-        staff: app::domain::StaffId,
-    ) -> Result<(), AppError> {
+    async fn reset_second_factor(&self, viewer: &Viewer, staff: &str) -> Result<(), AppError> {
         let _turn = self.write_turn().await;
         accounts::reset_second_factor(&self.db, viewer, staff).await
     }

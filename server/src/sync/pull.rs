@@ -21,7 +21,13 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<PullResponse>, Refusal> {
-    let viewer = viewer(&service, &headers).await?;
+    let viewer = match viewer(&service, &headers).await {
+        Ok(viewer) => viewer,
+        Err(refusal) if refusal.0 == SyncError::Unauthenticated => {
+            return Err(revoked_anyway(&service, &body).await.unwrap_or(refusal))
+        }
+        Err(refusal) => return Err(refusal),
+    };
     let request: PullRequest = decode(&body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
@@ -117,4 +123,23 @@ pub async fn handle(
         more,
         last_mutation_id: last,
     }))
+}
+
+/// A pull without a session (one ended, or an account disabled) from a device that was revoked
+/// and holds nothing unsent: it is told to erase itself now, since no sign-in may ever come.
+/// A device with unsent work is only told to sign in, and keeps it (encrypted) meanwhile.
+async fn revoked_anyway(service: &Service, body: &[u8]) -> Option<Refusal> {
+    let request: PullRequest = serde_json::from_slice(body).ok()?;
+    if request.pending_since.is_some() {
+        return None;
+    }
+    let revoked: Option<(bool,)> =
+        sqlx::query_as("SELECT revoked_at IS NOT NULL FROM sync_clients WHERE client_id = ?")
+            .bind(request.client_id.0.to_string())
+            .fetch_optional(service.db())
+            .await
+            .ok()?;
+    revoked
+        .is_some_and(|(revoked,)| revoked)
+        .then_some(Refusal(SyncError::DeviceRevoked))
 }

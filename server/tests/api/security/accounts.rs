@@ -70,6 +70,9 @@ async fn only_an_administrator_lists_and_changes_accounts() {
             .call_as(&client, "reset_second_factor", &[("staff_id", &nurse_id)])
             .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login} resets one");
+        // Whatever the id: a non-administrator learns nothing about which ids exist.
+        let res = set_disabled(&app, &client, "not-an-id", true).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login} with a bad id");
     }
     for endpoint in [
         "staff_accounts",
@@ -205,6 +208,10 @@ async fn an_administrator_cannot_disable_themselves_and_bad_ids_change_nothing()
     let admin_id = app.staff_id("admin.yoshida").await;
     let res = set_disabled(&app, &admin, &admin_id, true).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .call_as(&admin, "reset_second_factor", &[("staff_id", &admin_id)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(whoami_status(&app, &admin).await.is_some());
     for bad in ["not-an-id", &Uuid::new_v4().to_string()] {
         let res = set_disabled(&app, &admin, bad, true).await;
@@ -283,4 +290,89 @@ async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
             .unwrap()
             .second_factor
     );
+}
+
+#[tokio::test]
+async fn two_administrators_cannot_lock_each_other_out() {
+    let app = spawn_app().await;
+    // A second administrator, with the demo password.
+    sqlx::query(
+        "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, \
+           password_hash, created_at) \
+         SELECT ?, 'admin.second', '第二管理者', role, home_agency_id, acts_for_agency_id, \
+           password_hash, created_at FROM staff WHERE login = 'admin.yoshida'",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let first = app.signed_in_client("admin.yoshida").await;
+    let second = app.signed_in_client("admin.second").await;
+    let first_id = app.staff_id("admin.yoshida").await;
+    let second_id = app.staff_id("admin.second").await;
+    assert_eq!(
+        set_disabled(&app, &first, &second_id, true).await.status(),
+        StatusCode::OK
+    );
+    // The second one's session ended with the account: it cannot disable the first.
+    let res = set_disabled(&app, &second, &first_id, true).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(whoami_status(&app, &first).await.is_some());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits_on_it() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_client("admin.yoshida").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let nurse_id = app.staff_id("nurse.sato").await;
+    let device = ClientId(Uuid::new_v4());
+    let other = ClientId(Uuid::new_v4());
+    let pull = |client_id: ClientId, waiting: bool| PullRequest {
+        protocol_version: PROTOCOL_VERSION,
+        client_id,
+        cursor: 0,
+        pending_since: waiting.then(chrono::Utc::now),
+    };
+    for phone in [device, other] {
+        let res = app.sync_as(&nurse, "pull", &pull(phone, false)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        set_disabled(&app, &admin, &nurse_id, true).await.status(),
+        StatusCode::OK
+    );
+    let res = app
+        .call_as(
+            &admin,
+            "revoke_device",
+            &[("client_id", &device.0.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Her session has ended: a device with unsent work is only told to sign in, and keeps it.
+    let res = app.sync_as(&nurse, "pull", &pull(device, true)).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // With nothing waiting, the revoked one is told to erase itself, sign-in or not.
+    let res = app.sync_as(&nurse, "pull", &pull(device, false)).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert_eq!(
+        res.json::<app::sync::SyncError>().await.unwrap(),
+        app::sync::SyncError::DeviceRevoked
+    );
+    let res = app
+        .sync_as(&new_client(), "pull", &pull(device, false))
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    // Her other device, not revoked, and a device nobody knows: sign in first.
+    for phone in [other, ClientId(Uuid::new_v4())] {
+        let res = app.sync_as(&nurse, "pull", &pull(phone, false)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
 }
