@@ -9,6 +9,7 @@ use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 /// The cases a user may see: their active teams, and for a supervisor the program's cases.
@@ -16,25 +17,37 @@ const VISIBLE_CASES: &str =
     "SELECT case_id FROM case_team WHERE staff_id = ?1 AND left_at IS NULL \
      UNION SELECT id FROM cases WHERE ?2 = 'supervisor' AND program = ?3";
 
-pub async fn handle(
-    State(service): State<Service>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<PullResponse>, Refusal> {
-    let viewer = match viewer(&service, &headers).await {
-        Ok(viewer) => viewer,
-        Err(refusal) if refusal.0 == SyncError::Unauthenticated => {
-            return Err(revoked_anyway(&service, &body).await.unwrap_or(refusal))
+pub async fn handle(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
+    match viewer(&service, &headers).await {
+        Ok(viewer) => answer(&service, viewer, &body).await.into_response(),
+        Err(refusal)
+            if refusal.0 == SyncError::Unauthenticated
+                && revoked_with_nothing_waiting(&service, &body).await =>
+        {
+            // Told to erase itself, but without `Clear-Site-Data`: a request without a session
+            // can come from anywhere (another site's page too), so it must not make a browser
+            // clear anything; the app erases what it holds on its own.
+            let mut response = Refusal(SyncError::DeviceRevoked).into_response();
+            response.headers_mut().remove("clear-site-data");
+            response
         }
-        Err(refusal) => return Err(refusal),
-    };
-    let request: PullRequest = decode(&body)?;
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A pull by a signed-in user.
+async fn answer(
+    service: &Service,
+    viewer: app::api::Viewer,
+    body: &[u8],
+) -> Result<Json<PullResponse>, Refusal> {
+    let request: PullRequest = decode(body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
-    let last = last_mutation_id(&service, &client, &viewer).await?;
+    let last = last_mutation_id(service, &client, &viewer).await?;
     // A revoked device pulls nothing more. Its pushes are still taken: while it reports changes
     // waiting it gets an empty page, and only once nothing waits is it told to erase itself.
-    let revoked = super::push::report_contact(&service, &client, request.pending_since).await?;
+    let revoked = super::push::report_contact(service, &client, request.pending_since).await?;
     if revoked && request.pending_since.is_some() {
         return Ok(Json(PullResponse::nothing(request.cursor, last)));
     }
@@ -125,21 +138,21 @@ pub async fn handle(
     }))
 }
 
-/// A pull without a session (one ended, or an account disabled) from a device that was revoked
-/// and holds nothing unsent: it is told to erase itself now, since no sign-in may ever come.
-/// A device with unsent work is only told to sign in, and keeps it (encrypted) meanwhile.
-async fn revoked_anyway(service: &Service, body: &[u8]) -> Option<Refusal> {
-    let request: PullRequest = serde_json::from_slice(body).ok()?;
+/// Whether a pull without a session (one ended, or an account disabled) comes from a device
+/// that was revoked and holds nothing unsent: it is told to erase itself now, since no sign-in
+/// may ever come. A device with unsent work is only told to sign in, and keeps it (encrypted).
+async fn revoked_with_nothing_waiting(service: &Service, body: &[u8]) -> bool {
+    let Ok(request) = serde_json::from_slice::<PullRequest>(body) else {
+        return false;
+    };
     if request.pending_since.is_some() {
-        return None;
+        return false;
     }
     let revoked: Option<(bool,)> =
         sqlx::query_as("SELECT revoked_at IS NOT NULL FROM sync_clients WHERE client_id = ?")
             .bind(request.client_id.0.to_string())
             .fetch_optional(service.db())
             .await
-            .ok()?;
-    revoked
-        .is_some_and(|(revoked,)| revoked)
-        .then_some(Refusal(SyncError::DeviceRevoked))
+            .unwrap_or(None);
+    revoked.is_some_and(|(revoked,)| revoked)
 }

@@ -362,6 +362,9 @@ async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits
     // With nothing waiting, the revoked one is told to erase itself, sign-in or not.
     let res = app.sync_as(&nurse, "pull", &pull(device, false)).await;
     assert_eq!(res.status(), StatusCode::GONE);
+    // Said without a session, so it clears nothing in the browser by itself (another site's
+    // page could send it): the app erases what it holds.
+    assert!(res.headers().get("clear-site-data").is_none());
     assert_eq!(
         res.json::<app::sync::SyncError>().await.unwrap(),
         app::sync::SyncError::DeviceRevoked
