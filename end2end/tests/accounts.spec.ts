@@ -53,3 +53,70 @@ test('an administrator disables an account, which can no longer sign in, and ena
   await userContext.close();
   await adminContext.close();
 });
+
+test('a lost phone of a disabled account, once revoked, erases itself at its next contact', async ({ browser }, info) => {
+  const [phone, user] = await device(browser, info);
+  await login(user, 'csw.watanabe', /\/visits$/);
+  await expect(user.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  const client = await user.getByTestId('sync-status').getAttribute('data-client');
+  expect(client).toMatch(/^[0-9a-f-]{36}$/);
+
+  // She has left: the administrator disables her account, then revokes the phone she lost.
+  const [office, admin] = await device(browser, info);
+  await login(admin, 'admin.yoshida', /\/admin$/);
+  const watanabe = admin.getByTestId('account-list').locator('[data-login="csw.watanabe"]');
+  admin.once('dialog', (dialog) => dialog.accept());
+  await watanabe.getByTestId('account-toggle').click();
+  await expect(watanabe).toHaveAttribute('data-disabled', 'true');
+  const phoneRow = watanabe.locator(`[data-testid="account-device"][data-client="${client}"]`);
+  await phoneRow.getByTestId('revoke-device').click();
+  await expect(phoneRow).toHaveAttribute('data-revoked', 'true');
+
+  try {
+    // The phone can no longer sign in, yet at its next sync (nothing waiting on it) it is told to
+    // erase itself, and does.
+    await user.getByTestId('sync-now').click();
+    await expect(user.getByTestId('device-revoked')).toBeVisible();
+    await expect(user.locator('body')).toHaveAttribute('data-device', 'not-set-up');
+    await expect
+      .poll(() =>
+        user.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              const request = indexedDB.open('dekapan');
+              request.onsuccess = () => {
+                const db = request.result;
+                const names = Array.from(db.objectStoreNames);
+                // Erased as a whole: opening it made a new, empty one.
+                if (names.length === 0) {
+                  db.close();
+                  resolve(0);
+                  return;
+                }
+                const tx = db.transaction(names, 'readonly');
+                Promise.all(
+                  names.map(
+                    (name) =>
+                      new Promise<number>((done) => {
+                        const count = tx.objectStore(name).count();
+                        count.onsuccess = () => done(count.result);
+                      }),
+                  ),
+                ).then((counts) => {
+                  db.close();
+                  resolve(counts.reduce((a, b) => a + b, 0));
+                });
+              };
+            }),
+        ),
+      )
+      .toBe(0);
+
+  } finally {
+    // Her account is enabled again for the other tests, whatever happened above.
+    await watanabe.getByTestId('account-toggle').click();
+    await expect(watanabe).toHaveAttribute('data-disabled', 'false');
+  }
+  await phone.close();
+  await office.close();
+});
