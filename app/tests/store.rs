@@ -636,3 +636,31 @@ async fn a_note_and_the_end_of_its_draft_are_one_commit() {
     assert_eq!(next_steps(&loaded), ["前の記録", "清書"]);
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn erasing_a_revoked_device_never_takes_unsent_work() {
+    unlock().await;
+    let name = name();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    new_device(&store).await;
+    // Another window queued a note this one never held.
+    let mut other = store.load().await.unwrap().unwrap();
+    record(&store, &mut other, &["別の窓"]).await;
+    assert!(!store.wipe_unless_waiting().await.unwrap());
+    let kept = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&kept), ["別の窓"]);
+    // Once it is sent, the device is erased.
+    let mut replica = kept;
+    replica.on_push(&PushResponse {
+        last_mutation_id: 1,
+        outcomes: vec![MutationOutcome::Applied { id: 1 }],
+    });
+    store
+        .pushed(&replica.header(), &replica.rejected)
+        .await
+        .unwrap();
+    assert!(store.wipe_unless_waiting().await.unwrap());
+    assert!(store.load().await.unwrap().is_none());
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    store.close();
+}

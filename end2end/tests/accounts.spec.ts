@@ -27,16 +27,31 @@ test('an administrator disables an account, which can no longer sign in, and ena
   const [userContext, user] = await device(browser, info);
   const wrongPassword = await refusedSignIn(user, 'csw.watanabe', 'not-her-password-2026');
 
-  // Disabling asks first; declined, nothing changes.
+  // Disabling asks first, naming the person; declined, nothing is sent and nothing changes.
   const watanabe = list.locator('[data-login="csw.watanabe"]');
+  const name = (await watanabe.getByRole('heading', { level: 2 }).textContent())!.split(' ')[0];
   await expect(watanabe).toHaveAttribute('data-disabled', 'false');
-  admin.once('dialog', (dialog) => dialog.dismiss());
+  const questions: string[] = [];
+  let changes = 0;
+  admin.on('request', (request) => {
+    if (request.url().includes('/api/set_account_disabled')) changes++;
+  });
+  admin.once('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void dialog.dismiss();
+  });
   await watanabe.getByTestId('account-toggle').click();
+  await expect.poll(() => questions.length).toBe(1);
+  expect(questions[0]).toContain(name);
+  const said = admin.getByTestId('accounts-said');
+  await expect(said).toBeEmpty();
+  expect(changes).toBe(0);
   await expect(watanabe).toHaveAttribute('data-disabled', 'false');
   admin.once('dialog', (dialog) => dialog.accept());
   await watanabe.getByTestId('account-toggle').click();
-  const said = admin.getByTestId('accounts-said');
   await expect(said).toContainText('変更しました');
+  await expect(said).toContainText(name);
+  expect(changes).toBe(1);
   // The keyboard is left where the outcome is said, not on a button that is gone.
   await expect(said).toBeFocused();
   await expect(watanabe).toHaveAttribute('data-disabled', 'true');
@@ -58,6 +73,8 @@ test('a lost phone of a disabled account, once revoked, erases itself at its nex
   const [phone, user] = await device(browser, info);
   await login(user, 'csw.watanabe', /\/visits$/);
   await expect(user.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  // It has synced once, so the server knows it.
+  await expect(user.getByTestId('last-sync')).toContainText('最終同期');
   const client = await user.getByTestId('sync-status').getAttribute('data-client');
   expect(client).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -68,14 +85,15 @@ test('a lost phone of a disabled account, once revoked, erases itself at its nex
   admin.once('dialog', (dialog) => dialog.accept());
   await watanabe.getByTestId('account-toggle').click();
   await expect(watanabe).toHaveAttribute('data-disabled', 'true');
-  const phoneRow = watanabe.locator(`[data-testid="account-device"][data-client="${client}"]`);
-  await phoneRow.getByTestId('revoke-device').click();
-  await expect(phoneRow).toHaveAttribute('data-revoked', 'true');
-
   try {
-    // The phone can no longer sign in, yet at its next sync (nothing waiting on it) it is told to
-    // erase itself, and does.
-    await user.getByTestId('sync-now').click();
+    const phoneRow = watanabe.locator(`[data-testid="account-device"][data-client="${client}"]`);
+    admin.once('dialog', (dialog) => dialog.accept());
+    await phoneRow.getByTestId('revoke-device').click();
+    await expect(phoneRow).toHaveAttribute('data-revoked', 'true');
+
+    // The phone can no longer sign in, yet at its next sync (nothing waiting on it) it is told
+    // to erase itself, and does. (Brought to the front, as its owner would; any sync will do.)
+    await user.evaluate(() => window.dispatchEvent(new Event('focus')));
     await expect(user.getByTestId('device-revoked')).toBeVisible();
     await expect(user.locator('body')).toHaveAttribute('data-device', 'not-set-up');
     await expect

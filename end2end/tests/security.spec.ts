@@ -171,6 +171,8 @@ test('a revoked device first sends what waits, then wipes itself', async ({ brow
   await login(boss, supervisor, /\/review$/);
   await open(boss, '/indicators');
   const row = boss.locator(`[data-testid="sync-health-row"][data-client="${client}"]`);
+  // It asks first, since it cannot be undone.
+  boss.once('dialog', (dialog) => dialog.accept());
   await row.getByTestId('revoke-device').click();
   await expect(row).toHaveAttribute('data-revoked', 'true');
 

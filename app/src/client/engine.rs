@@ -400,9 +400,19 @@ fn empty_outbox(replica: &Option<Replica>) -> bool {
 /// A revoked device, after it has pushed what it held: erases its data, its caches and its
 /// service worker. The server's `Clear-Site-Data` may have erased them already (and closed the
 /// database under us), so each step goes on whatever the one before it met.
-async fn erase(device: Device) {
+async fn erase(device: Device) -> bool {
     if let Ok(store) = store().await {
-        let _ = store.wipe().await;
+        match store.wipe_unless_waiting().await {
+            Ok(true) => {}
+            // Unsent work is never erased: it is taken in (another window queued it) and waits
+            // for a sign-in that can send it.
+            Ok(false) => {
+                let _ = load(device).await;
+                return false;
+            }
+            // The browser may have cleared the storage already (`Clear-Site-Data`).
+            Err(_) => {}
+        }
     }
     forget_in_memory(device);
     // The connection may be dead: the next use opens the database anew.
@@ -412,7 +422,7 @@ async fn erase(device: Device) {
         }
     }
     let Some(window) = web_sys::window() else {
-        return;
+        return true;
     };
     if let Ok(caches) = window.caches() {
         if let Ok(names) = JsFuture::from(caches.keys()).await {
@@ -432,6 +442,7 @@ async fn erase(device: Device) {
             }
         }
     }
+    true
 }
 
 async fn forget(device: Device, store: &Store) -> Result<(), String> {
@@ -483,9 +494,12 @@ pub fn sync_soon(device: Device) {
                 if problem == SyncProblem::Offline {
                     device.online.set(false);
                 }
-                if problem == SyncProblem::Revoked {
-                    erase(device).await;
-                }
+                let problem = if problem == SyncProblem::Revoked && !erase(device).await {
+                    // Revoked, but holding work it could not send: it waits for a sign-in.
+                    SyncProblem::SignedOut
+                } else {
+                    problem
+                };
                 device.problem.set(Some(problem));
             }
         }
@@ -564,6 +578,7 @@ async fn post<Req: Serialize, Res: DeserializeOwned>(
 
 async fn sync(device: Device) -> Result<(), SyncProblem> {
     let store = store().await.map_err(SyncProblem::Storage)?;
+    taken_in(device, &store).await?;
     push_all(device, &store).await?;
     pull_all(device, &store).await?;
     if device.reference.with_untracked(|r| r.staff.is_empty()) {
@@ -571,6 +586,25 @@ async fn sync(device: Device) -> Result<(), SyncProblem> {
             let _ = store.put_meta(REFERENCE, &reference).await;
             device.reference.set(reference);
         }
+    }
+    Ok(())
+}
+
+/// Takes in changes another window of the app queued since this one loaded, so that they are
+/// sent, and so that a pull never says nothing waits while something does.
+async fn taken_in(device: Device, store: &Store) -> Result<(), SyncProblem> {
+    // Not while a change of this window is being committed.
+    let saving = SAVING.with(Rc::clone);
+    let _saving = saving.lock().await;
+    let stored = store
+        .outbox_len()
+        .await
+        .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+    let held = device
+        .replica
+        .with_untracked(|r| r.as_ref().map_or(0, |r| r.outbox.len()));
+    if stored as usize != held {
+        load(device).await.map_err(SyncProblem::Storage)?;
     }
     Ok(())
 }

@@ -402,6 +402,23 @@ impl Store {
         Ok(())
     }
 
+    /// Erases everything, unless a change waits in the outbox (queued by another window of the
+    /// app, or just now): the count and the erasing are one transaction, so nothing committed
+    /// unsent is ever erased. Whether it erased.
+    pub async fn wipe_unless_waiting(&self) -> Result<bool> {
+        let names = self.db.store_names();
+        let tx = self.db.transaction(&names, TransactionMode::ReadWrite)?;
+        if tx.store(OUTBOX)?.count(None).await? > 0 {
+            tx.done().await?;
+            return Ok(false);
+        }
+        for name in &names {
+            tx.store(name)?.clear().await?;
+        }
+        committed(tx).await?;
+        Ok(true)
+    }
+
     /// Empties every store, the keyring too: the device forgets everything.
     pub async fn wipe(&self) -> Result<()> {
         let names = self.db.store_names();

@@ -58,6 +58,7 @@ texts! {
     Devices => "端末", "Devices";
     NoDevices => "同期した端末はありません", "No device has synced";
     AccountChanged => "変更しました", "Changed";
+    ConfirmRevoke => "この端末を使用停止にしますか？ 取り消せません。端末は次に接続したとき、未送信の記録を送ってから中のデータを消去します。", "Revoke this device? This cannot be undone: at its next contact it sends what waits, then erases its data.";
     ConfirmDisable => "このアカウントを停止しますか？ ログイン中のセッションはすぐに終了します。", "Disable this account? Its sessions end at once.";
     ConfirmResetSecondFactor => "二段階認証をリセットしますか？ 次回はパスワードだけでログインし、設定し直します。", "Reset two-step sign-in? Next time the password alone signs in, and it is set up again.";
     AccountNotChanged => "変更できませんでした。通信状態を確認して、もう一度お試しください。", "Not changed. Check the connection and try again.";

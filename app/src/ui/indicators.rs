@@ -158,7 +158,12 @@ pub(super) fn RevokeButton(
     }
     let short = client_id.chars().take(8).collect::<String>();
     let label = format!("{} {staff} ({short})", tr(T::RevokeDevice)());
+    let question = format!("{staff} ({short}): {}", tr(T::ConfirmRevoke)());
     let revoke = move |_| {
+        // It cannot be undone: the device erases itself at its next contact.
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
         let client = client_id.clone();
         leptos::task::spawn_local(async move {
             done.run(crate::api::revoke_device(client).await.is_ok());

@@ -129,9 +129,9 @@ pub async fn set_disabled(
         .or_internal("committing an account change")
 }
 
-/// Removes `staff`'s second factor (set up or being set up) and recovery codes; they sign in
-/// with their password and, where two-step sign-in is required, set it up again before
-/// anything else. Nothing to remove changes nothing and writes no audit event.
+/// Removes `staff`'s second factor (set up or being set up) and recovery codes, and ends their
+/// sessions; they sign in with their password and, where two-step sign-in is required, set it
+/// up again before anything else. Nothing to remove writes no audit event.
 pub async fn reset_second_factor(
     db: &SqlitePool,
     viewer: &Viewer,
@@ -140,6 +140,13 @@ pub async fn reset_second_factor(
     let staff = other_account(viewer, staff)?;
     let mut tx = db.begin().await.or_internal("starting a reset")?;
     accounts_now(&mut tx, viewer, &staff).await?;
+    // Every open session ends too: one left open (a borrowed office PC, a thief's) could
+    // otherwise enrol its own authenticator now that none is in force.
+    sqlx::query("DELETE FROM sessions WHERE staff_id = ?")
+        .bind(&staff)
+        .execute(&mut *tx)
+        .await
+        .or_internal("ending sessions")?;
     let mut removed = 0;
     for table in ["second_factors", "recovery_codes"] {
         removed += sqlx::query(&format!("DELETE FROM {table} WHERE staff_id = ?"))

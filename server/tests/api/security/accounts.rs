@@ -236,6 +236,8 @@ async fn an_administrator_cannot_disable_themselves_and_bad_ids_change_nothing()
 async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
     let app = spawn_app().await;
     let nurse_id = app.staff_id("nurse.sato").await;
+    // A session she left open (a borrowed PC), from before her second factor.
+    let left_open = app.signed_in_client("nurse.sato").await;
     // Her second factor is on: the password alone is not enough.
     sqlx::query(
         "INSERT INTO second_factors (staff_id, secret, confirmed_at) VALUES (?, 'JBSWY3DPEHPK3PXP', '2026-01-01T00:00:00Z')",
@@ -266,6 +268,9 @@ async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
         .call_as(&admin, "reset_second_factor", &[("staff_id", &nurse_id)])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // The session left open ended with the reset: it cannot enrol an authenticator of its own.
+    let res = app.call_as(&left_open, "start_second_factor", &[]).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = app.call_as(&new_client(), "login", &password_only).await;
     assert_eq!(res.status(), StatusCode::OK);
     let left: i64 = sqlx::query_scalar(
@@ -317,6 +322,24 @@ async fn two_administrators_cannot_lock_each_other_out() {
     // The second one's session ended with the account: it cannot disable the first.
     let res = set_disabled(&app, &second, &first_id, true).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Nor can a request of theirs already past the session check (both at once): the change
+    // looks at its author again inside its transaction.
+    let config = server::config::Config::from_lookup(|_| None).unwrap();
+    let service = server::backend::Service::new(app.db.clone(), std::sync::Arc::new(config));
+    let stale = app::api::Viewer {
+        id: second_id.parse().unwrap(),
+        display_name: "第二管理者".into(),
+        role: app::domain::Role::Admin,
+        home_agency: (String::new(), String::new()),
+        acts_for: None,
+        supervises: None,
+        must_set_up_second_factor: false,
+    };
+    use app::api::Backend;
+    assert_eq!(
+        service.set_account_disabled(&stale, &first_id, true).await,
+        Err(AppError::Unauthenticated)
+    );
     assert!(whoami_status(&app, &first).await.is_some());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0")
