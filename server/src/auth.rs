@@ -202,6 +202,16 @@ pub async fn close_session(db: &SqlitePool, token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Ends every session of `staff_id`, on the caller's transaction.
+pub async fn end_sessions(conn: &mut sqlx::SqliteConnection, staff_id: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE staff_id = ?")
+        .bind(staff_id)
+        .execute(conn)
+        .await
+        .context("ending sessions")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,8 @@ pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
 pub use views::{
-    AuditEntry, DeviceHealth, NoteListItem, NoteSubmitted, SecondFactorSetup, StaffAccount, Viewer,
-    VisitDetail,
+    AuditEntry, DeviceHealth, Home, NoteListItem, NoteSubmitted, SecondFactorSetup, StaffAccount,
+    Viewer, VisitDetail,
 };
 
 use crate::domain::{NoteFields, Visit};

@@ -35,16 +35,46 @@ impl Viewer {
         crate::domain::access::supervised_program(self.role, self.supervises)
     }
 
-    /// Where the user starts after signing in.
+    /// The page of the user's own work, first in their navigation.
+    pub fn home(&self) -> Home {
+        if self.role.is_supervisor() {
+            Home::Review
+        } else if crate::domain::access::manages_accounts(self.role) {
+            Home::Accounts
+        } else {
+            Home::Visits
+        }
+    }
+
+    /// Where the user starts after signing in: their [`Self::home`], once two-step sign-in is
+    /// set up where it is required.
     pub fn start_page(&self) -> &'static str {
         if self.must_set_up_second_factor {
             "/security"
-        } else if self.role.is_supervisor() {
-            "/review"
-        } else if self.role == Role::Admin {
-            "/admin"
         } else {
-            "/visits"
+            self.home().path()
+        }
+    }
+}
+
+/// The page of a user's own work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    /// Field staff: their visits.
+    Visits,
+    /// Supervisors: the review queue.
+    Review,
+    /// Administrators: the staff accounts.
+    Accounts,
+}
+
+impl Home {
+    /// The page's path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Home::Visits => "/visits",
+            Home::Review => "/review",
+            Home::Accounts => "/admin",
         }
     }
 }

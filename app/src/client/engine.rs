@@ -407,7 +407,7 @@ async fn erase(device: Device) -> bool {
             // Unsent work is never erased: it is taken in (another window queued it) and waits
             // for a sign-in that can send it.
             Ok(false) => {
-                let _ = load(device).await;
+                let _ = reload(device).await;
                 return false;
             }
             // The browser may have cleared the storage already (`Clear-Site-Data`).
@@ -593,9 +593,6 @@ async fn sync(device: Device) -> Result<(), SyncProblem> {
 /// Takes in changes another window of the app queued since this one loaded, so that they are
 /// sent, and so that a pull never says nothing waits while something does.
 async fn taken_in(device: Device, store: &Store) -> Result<(), SyncProblem> {
-    // Not while a change of this window is being committed.
-    let saving = SAVING.with(Rc::clone);
-    let _saving = saving.lock().await;
     let stored = store
         .outbox_len()
         .await
@@ -604,9 +601,17 @@ async fn taken_in(device: Device, store: &Store) -> Result<(), SyncProblem> {
         .replica
         .with_untracked(|r| r.as_ref().map_or(0, |r| r.outbox.len()));
     if stored as usize != held {
-        load(device).await.map_err(SyncProblem::Storage)?;
+        reload(device).await.map_err(SyncProblem::Storage)?;
     }
     Ok(())
+}
+
+/// Loads the device again from the store (to take in what another window of the app queued),
+/// not while a change of this window is being committed, which the load could miss.
+async fn reload(device: Device) -> Result<(), String> {
+    let saving = SAVING.with(Rc::clone);
+    let _saving = saving.lock().await;
+    load(device).await
 }
 
 async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
@@ -631,10 +636,7 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             // take them in from the store and send from there.
             Err(Failure::Gap(_)) if !reloaded => {
                 reloaded = true;
-                // Not while a change is being committed, which the load could miss.
-                let saving = SAVING.with(Rc::clone);
-                let _saving = saving.lock().await;
-                load(device).await.map_err(SyncProblem::Storage)?;
+                reload(device).await.map_err(SyncProblem::Storage)?;
                 continue;
             }
             Err(Failure::Gap(resend_from)) => {

@@ -412,10 +412,7 @@ impl Store {
             tx.done().await?;
             return Ok(false);
         }
-        for name in &names {
-            tx.store(name)?.clear().await?;
-        }
-        committed(tx).await?;
+        clear_all(tx).await?;
         Ok(true)
     }
 
@@ -423,10 +420,7 @@ impl Store {
     pub async fn wipe(&self) -> Result<()> {
         let names = self.db.store_names();
         let tx = self.db.transaction(&names, TransactionMode::ReadWrite)?;
-        for name in &names {
-            tx.store(name)?.clear().await?;
-        }
-        committed(tx).await
+        clear_all(tx).await
     }
 
     async fn get<T: DeserializeOwned>(&self, store: &str, key: JsValue) -> Result<Option<T>> {
@@ -467,6 +461,14 @@ async fn drop_acknowledged(tx: &rexie::Transaction, last: u64) -> Result<()> {
 }
 
 /// Waits until the transaction is durable; an aborted one is an error.
+/// Empties every store `tx` spans, and commits.
+async fn clear_all(tx: rexie::Transaction) -> Result<()> {
+    for name in tx.store_names() {
+        tx.store(&name)?.clear().await?;
+    }
+    committed(tx).await
+}
+
 async fn committed(tx: rexie::Transaction) -> Result<()> {
     match tx.done().await? {
         rexie::TransactionResult::Committed => Ok(()),

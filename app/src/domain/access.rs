@@ -2,6 +2,7 @@
 
 use super::case::Program;
 use super::error::{FieldError, Problem};
+use super::ids::StaffId;
 use super::staff::Role;
 
 /// How long a break-glass opening of a case lasts, in minutes.
@@ -65,6 +66,17 @@ pub fn check_break_glass_reason(reason: &str) -> Result<(), FieldError> {
 /// program, and none for anyone else.
 pub fn supervised_program(role: Role, supervises: Option<Program>) -> Option<Program> {
     supervises.filter(|_| role.is_supervisor())
+}
+
+/// Who manages staff accounts and revokes any device: administrators.
+pub fn manages_accounts(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// Whether `me` may disable, enable or reset `account`: an administrator, and never their own
+/// account (they cannot lock themselves out, nor drop their own second factor).
+pub fn may_change_account(role: Role, me: StaffId, account: StaffId) -> bool {
+    manages_accounts(role) && me != account
 }
 
 /// Whether someone may record notes on a case they can see.

@@ -316,6 +316,14 @@ pub struct PullRequest {
     pub pending_since: Option<DateTime<Utc>>,
 }
 
+impl PullRequest {
+    /// Whether the device may be told to erase itself, if it was revoked: only once nothing
+    /// waits on it to be sent (until then its pushes are still taken).
+    pub fn may_erase(&self) -> bool {
+        self.pending_since.is_none()
+    }
+}
+
 /// One logged change: a record's whole current state, so applying it is idempotent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {

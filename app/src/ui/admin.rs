@@ -7,6 +7,7 @@ use super::indicators::{RevokeButton, SinceLabel};
 use super::visit::{focus, ErrorNote};
 use super::{use_session, RequireLogin};
 use crate::api::{AppError, StaffAccount};
+use crate::domain::access::may_change_account;
 use leptos::prelude::*;
 
 /// `/admin`.
@@ -61,10 +62,8 @@ fn act<F>(done: Callback<(String, bool)>, name: String, ask: Option<String>, cal
 where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
-    if let Some(question) = ask {
-        if !window().confirm_with_message(&question).unwrap_or(false) {
-            return;
-        }
+    if ask.is_some_and(|question| !super::confirmed(&question)) {
+        return;
     }
     leptos::task::spawn_local(async move {
         done.run((name, call.await.is_ok()));
@@ -86,7 +85,13 @@ fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoVi
         devices,
     } = account;
     let login_attr = login.clone();
-    let me = move || session.viewer.get().flatten().is_some_and(|v| v.id == id);
+    let may_change = move || {
+        session
+            .viewer
+            .get()
+            .flatten()
+            .is_some_and(|v| may_change_account(v.role, v.id, id))
+    };
     let name = display_name.clone();
     let named = move |key: T| format!("{} {}", tr(key)(), display_name);
     let toggle_key = if disabled {
@@ -136,7 +141,7 @@ fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoVi
                     {if second_factor { tr(T::SecondFactorIsOn) } else { tr(T::SecondFactorIsOff) }}
                 </span>
             </p>
-            {move || (!me()).then(|| view! {
+            {move || may_change().then(|| view! {
                 <p class="actions">
                     <button type="button" class="secondary" data-testid="account-toggle"
                         aria-label=named(toggle_key) on:click=toggle.clone()>

@@ -161,7 +161,7 @@ pub(super) fn RevokeButton(
     let question = format!("{staff} ({short}): {}", tr(T::ConfirmRevoke)());
     let revoke = move |_| {
         // It cannot be undone: the device erases itself at its next contact.
-        if !window().confirm_with_message(&question).unwrap_or(false) {
+        if !super::confirmed(&question) {
             return;
         }
         let client = client_id.clone();

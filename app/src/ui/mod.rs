@@ -14,8 +14,8 @@ mod unlock;
 mod visit;
 mod visits;
 
-use crate::api::{Login, Logout, Viewer, LANG_COOKIE};
-use crate::domain::{Lang, Role};
+use crate::api::{Home, Login, Logout, Viewer, LANG_COOKIE};
+use crate::domain::Lang;
 use i18n::{pick, tr, use_lang, Label, T};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -143,6 +143,12 @@ pub struct Session {
 /// The session shared through context.
 pub fn use_session() -> Session {
     expect_context::<Session>()
+}
+
+/// Asks the person to confirm an action that cannot be taken back (the browser's own dialog);
+/// on the server, where nothing is clicked, nothing is confirmed.
+pub(crate) fn confirmed(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
 }
 
 /// The application: header, routes, pages.
@@ -304,10 +310,10 @@ fn Header() -> impl IntoView {
                     session.viewer.await.map(|viewer| {
                         let start = viewer.start_page();
                         let supervisor = viewer.role.is_supervisor();
-                        let nav_label = match viewer.role {
-                            Role::Admin => T::Accounts,
-                            _ if supervisor => T::Review,
-                            _ => T::MyVisits,
+                        let nav_label = match viewer.home() {
+                            Home::Accounts => T::Accounts,
+                            Home::Review => T::Review,
+                            Home::Visits => T::MyVisits,
                         };
                         view! {
                             <nav class="app-nav">

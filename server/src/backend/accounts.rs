@@ -6,25 +6,27 @@
 use super::indicators::devices;
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
+use crate::auth;
 use app::api::{AppError, StaffAccount, Viewer};
+use app::domain::access::{manages_accounts, may_change_account};
 use app::domain::{Role, StaffId};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.role == Role::Admin {
+    if manages_accounts(viewer.role) {
         Ok(())
     } else {
         Err(AppError::Forbidden)
     }
 }
 
-/// The account an administrator acts on: never their own (they cannot lock themselves out,
-/// nor drop their own second factor); an id that is no staff id names nobody.
+/// The account an administrator acts on ([`may_change_account`]); an id that is no staff id
+/// names nobody.
 fn other_account(viewer: &Viewer, staff: &str) -> Result<String, AppError> {
     admin_only(viewer)?;
     let staff: StaffId = staff.parse().map_err(|_| AppError::NotFound)?;
-    if staff == viewer.id {
+    if !may_change_account(viewer.role, viewer.id, staff) {
         return Err(AppError::Forbidden);
     }
     Ok(staff.to_string())
@@ -39,7 +41,8 @@ async fn accounts_now(
     staff: &str,
 ) -> Result<bool, AppError> {
     let still_admin: Option<(bool,)> =
-        sqlx::query_as("SELECT disabled = 0 AND role = 'admin' FROM staff WHERE id = ?")
+        sqlx::query_as("SELECT disabled = 0 AND role = ? FROM staff WHERE id = ?")
+            .bind(Role::Admin.code())
             .bind(viewer.id.to_string())
             .fetch_optional(&mut *tx)
             .await
@@ -112,9 +115,7 @@ pub async fn set_disabled(
         .await
         .or_internal("changing an account")?;
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE staff_id = ?")
-            .bind(&staff)
-            .execute(&mut *tx)
+        auth::end_sessions(&mut tx, &staff)
             .await
             .or_internal("ending sessions")?;
     }
@@ -142,9 +143,7 @@ pub async fn reset_second_factor(
     accounts_now(&mut tx, viewer, &staff).await?;
     // Every open session ends too: one left open (a borrowed office PC, a thief's) could
     // otherwise enrol its own authenticator now that none is in force.
-    sqlx::query("DELETE FROM sessions WHERE staff_id = ?")
-        .bind(&staff)
-        .execute(&mut *tx)
+    auth::end_sessions(&mut tx, &staff)
         .await
         .or_internal("ending sessions")?;
     let mut removed = 0;

@@ -5,17 +5,17 @@ use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::db::now_text;
 use app::api::{AppError, Viewer};
-use app::domain::Role;
+use app::domain::access::manages_accounts;
 use sqlx::SqlitePool;
 
 /// Revokes a device: an administrator any, a supervisor one whose user is on a team of a case
 /// of the supervised program. A device the viewer may not see answers as one that does not
 /// exist. Revoking twice changes nothing.
 pub async fn revoke(db: &SqlitePool, viewer: &Viewer, client_id: &str) -> Result<(), AppError> {
-    let program = match (viewer.role, viewer.supervised_program()) {
-        (Role::Admin, _) => None,
-        (_, Some(program)) => Some(program.code()),
-        _ => return Err(AppError::Forbidden),
+    let program = match viewer.supervised_program() {
+        _ if manages_accounts(viewer.role) => None,
+        Some(program) => Some(program.code()),
+        None => return Err(AppError::Forbidden),
     };
     let mut tx = db.begin().await.or_internal("starting a revocation")?;
     let reachable: Option<(String,)> = sqlx::query_as(

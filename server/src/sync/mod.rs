@@ -40,17 +40,7 @@ impl IntoResponse for Refusal {
             SyncError::Internal => StatusCode::SERVICE_UNAVAILABLE,
             SyncError::DeviceRevoked => StatusCode::GONE,
         };
-        let mut response =
-            (status, [(header::CACHE_CONTROL, "no-store")], Json(&self.0)).into_response();
-        if self.0 == SyncError::DeviceRevoked {
-            // The browser erases the origin's storage, caches and cookies on the spot; the app
-            // erases what it holds too, for browsers that do not.
-            response.headers_mut().insert(
-                header::HeaderName::from_static("clear-site-data"),
-                header::HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
-            );
-        }
-        response
+        (status, [(header::CACHE_CONTROL, "no-store")], Json(&self.0)).into_response()
     }
 }
 

@@ -8,6 +8,7 @@ use app::domain::Role;
 use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header::{HeaderName, HeaderValue};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,20 +20,33 @@ const VISIBLE_CASES: &str =
 
 pub async fn handle(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
     match viewer(&service, &headers).await {
-        Ok(viewer) => answer(&service, viewer, &body).await.into_response(),
+        Ok(viewer) => match answer(&service, viewer, &body).await {
+            Err(Refusal(SyncError::DeviceRevoked)) => erase(true),
+            other => other.into_response(),
+        },
         Err(refusal)
             if refusal.0 == SyncError::Unauthenticated
                 && revoked_with_nothing_waiting(&service, &body).await =>
         {
-            // Told to erase itself, but without `Clear-Site-Data`: a request without a session
-            // can come from anywhere (another site's page too), so it must not make a browser
-            // clear anything; the app erases what it holds on its own.
-            let mut response = Refusal(SyncError::DeviceRevoked).into_response();
-            response.headers_mut().remove("clear-site-data");
-            response
+            erase(false)
         }
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// Tells a revoked device to erase itself. With the user's session, the browser is told to
+/// clear the origin's storage, caches and cookies on the spot too (the app erases what it holds
+/// as well, for browsers that do not); without one, not: such a request can come from anywhere,
+/// another site's page too.
+fn erase(signed_in: bool) -> Response {
+    let mut response = Refusal(SyncError::DeviceRevoked).into_response();
+    if signed_in {
+        response.headers_mut().insert(
+            HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+        );
+    }
+    response
 }
 
 /// A pull by a signed-in user.
@@ -48,7 +62,7 @@ async fn answer(
     // A revoked device pulls nothing more. Its pushes are still taken: while it reports changes
     // waiting it gets an empty page, and only once nothing waits is it told to erase itself.
     let revoked = super::push::report_contact(service, &client, request.pending_since).await?;
-    if revoked && request.pending_since.is_some() {
+    if revoked && !request.may_erase() {
         return Ok(Json(PullResponse::nothing(request.cursor, last)));
     }
     if revoked {
@@ -145,7 +159,7 @@ async fn revoked_with_nothing_waiting(service: &Service, body: &[u8]) -> bool {
     let Ok(request) = serde_json::from_slice::<PullRequest>(body) else {
         return false;
     };
-    if request.pending_since.is_some() {
+    if !request.may_erase() {
         return false;
     }
     let revoked: Option<(bool,)> =
