@@ -156,3 +156,36 @@ test('two windows of the app on one device, both offline, both keep their notes'
     await expect(supervisorPage.getByTestId('review-item').filter({ hasText: text })).toBeVisible();
   }
 });
+
+test('the network back while a sync sent offline is still failing: the note goes at once', async ({ browser }, info) => {
+  const nextSteps = `電波が戻る瞬間の記録 ${info.project.name}-${Date.now()}`;
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await page.getByTestId('visit-item').first().getByRole('link').click();
+  await expect(page.getByTestId('visit-detail')).toBeVisible();
+
+  // The first push leaves while there is no network and takes its time to fail; the browser
+  // says the network is back before it has.
+  let sent!: () => void;
+  const pushSent = new Promise<void>((resolve) => (sent = resolve));
+  let fail!: () => void;
+  const failNow = new Promise<void>((resolve) => (fail = resolve));
+  let pushes = 0;
+  await page.route('**/sync/push', async (route) => {
+    pushes += 1;
+    if (pushes > 1) return route.continue();
+    sent();
+    await failNow;
+    await route.abort('internetdisconnected');
+  });
+  await writeNote(page, nextSteps);
+  await pushSent;
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  fail();
+
+  // It does not wait for the next periodic sync (thirty seconds away): it is sent now.
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0', { timeout: 10_000 });
+  expect(pushes).toBe(2);
+  await expect(page.getByTestId('net-state')).toHaveAttribute('data-online', 'true');
+  await context.close();
+});

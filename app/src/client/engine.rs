@@ -522,8 +522,13 @@ pub async fn flush(device: Device) {
     }
 }
 
+/// Whether a sync asked for while one ran should run once it ends: after a success, and after a
+/// failure that may have passed meanwhile (the network came back while a request sent offline
+/// was failing: that sync's failure must not swallow the `online` event).
 fn result_allows_retry(device: Device) -> bool {
-    device.problem.get_untracked().is_none()
+    device
+        .problem
+        .with_untracked(|p| p.as_ref().is_none_or(SyncProblem::passing))
 }
 
 impl Device {

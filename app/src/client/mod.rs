@@ -61,6 +61,14 @@ pub enum SyncProblem {
     Revoked,
 }
 
+impl SyncProblem {
+    /// Whether asking again can help: the network or the server may be back by then. A signed-out,
+    /// revoked, outdated or broken device waits for its person instead.
+    pub fn passing(&self) -> bool {
+        matches!(self, SyncProblem::Offline | SyncProblem::Server(_))
+    }
+}
+
 /// Whether the device's data can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lock {
