@@ -3,11 +3,12 @@
 //! running (and finding no server). What is typed while other writes are still on their way
 //! lands in the order typed; a note recorded from its draft never brings the draft back;
 //! changes saved at once are all kept, numbered in turn; and all of it is what a reload finds.
+//! A changed passphrase opens the same data, and the old one no longer does.
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
 use app::api::Viewer;
 use app::client::store::Store;
-use app::client::{provide_device, Device, DraftOf, Lock};
+use app::client::{provide_device, Device, DraftOf, Lock, UnlockError};
 use app::domain::device::DevicePolicy;
 use app::domain::{NoteFields, NoteId, Role, StaffId, VisitId};
 use app::sync::Op;
@@ -51,7 +52,7 @@ async fn device() -> Device {
         must_set_up_second_factor: false,
     };
     device
-        .set_up(viewer, PASSPHRASE.into(), DevicePolicy::default())
+        .set_up(viewer, PASSPHRASE.into(), None, DevicePolicy::default())
         .await
         .unwrap();
     assert_eq!(device.lock.get_untracked(), Lock::Unlocked);
@@ -197,4 +198,45 @@ async fn a_locked_device_keeps_its_outbox_and_opens_only_with_the_passphrase() {
     device.unlock(PASSPHRASE.into()).await.unwrap();
     assert_eq!(device.unsynced(), waiting);
     assert_eq!(stored_outbox().await.len(), waiting);
+}
+
+#[wasm_bindgen_test]
+async fn a_changed_passphrase_opens_the_same_data_and_the_old_one_no_longer_does() {
+    const CHANGED: &str = "朝の光が差す坂の上";
+    let device = device().await;
+    device.record(note(a_visit(), "変更の前")).await.unwrap();
+    let before = stored_outbox().await;
+    // A wrong current passphrase changes nothing.
+    assert_eq!(
+        device
+            .change_passphrase("違う合言葉".into(), CHANGED.into())
+            .await,
+        Err(UnlockError::WrongPassphrase)
+    );
+    device
+        .change_passphrase(PASSPHRASE.into(), CHANGED.into())
+        .await
+        .unwrap();
+    // Still open, and writing.
+    device.record(note(a_visit(), "変更の後")).await.unwrap();
+    device.lock_now();
+    until(|| device.lock.get_untracked() == Lock::Locked).await;
+    assert_eq!(
+        device.unlock(PASSPHRASE.into()).await,
+        Err(UnlockError::WrongPassphrase)
+    );
+    device.unlock(CHANGED.into()).await.unwrap();
+    // Everything held before is read under the new passphrase, with what came after.
+    let after = stored_outbox().await;
+    assert_eq!(after[..before.len()], before[..]);
+    assert_eq!(
+        after.last().map(|(_, text)| text.as_str()),
+        Some("変更の後")
+    );
+    assert_eq!(device.unsynced(), after.len());
+    // Back, for the tests that share this device.
+    device
+        .change_passphrase(CHANGED.into(), PASSPHRASE.into())
+        .await
+        .unwrap();
 }

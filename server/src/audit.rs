@@ -54,6 +54,8 @@ pub enum Action {
     EnableAccount,
     /// Removed a user's second factor and recovery codes.
     ResetSecondFactor,
+    /// Changed one's own passphrase.
+    ChangePassphrase,
 }
 
 impl Action {
@@ -80,6 +82,7 @@ impl Action {
             Action::DisableAccount => "disable_account",
             Action::EnableAccount => "enable_account",
             Action::ResetSecondFactor => "reset_second_factor",
+            Action::ChangePassphrase => "change_passphrase",
         }
     }
 }

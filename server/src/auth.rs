@@ -212,6 +212,22 @@ pub async fn end_sessions(conn: &mut sqlx::SqliteConnection, staff_id: &str) -> 
     Ok(())
 }
 
+/// Ends every session of `staff_id` but the one of `keep` (the token of the request that asks),
+/// on the caller's transaction.
+pub async fn end_other_sessions(
+    conn: &mut sqlx::SqliteConnection,
+    staff_id: &str,
+    keep: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE staff_id = ? AND token_hash != ?")
+        .bind(staff_id)
+        .bind(token_hash(keep))
+        .execute(conn)
+        .await
+        .context("ending other sessions")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,15 @@ pub trait Backend: Send + Sync + 'static {
         viewer: &Viewer,
         code: &str,
     ) -> Result<Vec<String>, AppError>;
+    /// Changes the viewer's passphrase when `current` is theirs (a wrong one counts as a failed
+    /// sign-in); ends their sessions but the one of `token` (audited).
+    async fn change_passphrase(
+        &self,
+        viewer: &Viewer,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError>;
     /// Ends a session.
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session; `None` if the session is unknown or has expired.

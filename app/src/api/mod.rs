@@ -74,6 +74,18 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
         .map_err(ssr::status)
 }
 
+/// Changes the signed-in user's passphrase, given the current one; their other sessions end.
+/// The device then wraps its key under the new one ([`crate::client::Device::change_passphrase`]).
+#[server(prefix = "/api", endpoint = "change_passphrase")]
+pub async fn change_passphrase(current: String, new: String) -> Result<(), AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    let token = ssr::session_token().ok_or_else(|| ssr::status(AppError::Unauthenticated))?;
+    backend
+        .change_passphrase(&viewer, &token, &current, &new)
+        .await
+        .map_err(ssr::status)
+}
+
 /// Ends the session and clears its cookie.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {

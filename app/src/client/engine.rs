@@ -127,24 +127,39 @@ fn storage(e: impl std::fmt::Display) -> UnlockError {
     UnlockError::Storage(e.to_string())
 }
 
+/// The keyring of a device that has been set up.
+async fn stored_keyring(store: &Store) -> Result<Keyring, UnlockError> {
+    store
+        .keyring()
+        .await
+        .map_err(storage)?
+        .ok_or(UnlockError::Storage("the device is not set up".into()))
+}
+
+/// `ring` brought up to date ([`Store::current_keyring`]); a passphrase that does not open it
+/// is the wrong one.
+async fn current_keyring(
+    store: &Store,
+    ring: Keyring,
+    passphrase: &str,
+) -> Result<Keyring, UnlockError> {
+    store
+        .current_keyring(ring, passphrase)
+        .await
+        .map_err(storage)?
+        .ok_or(UnlockError::WrongPassphrase)
+}
+
 /// Opens the device with its owner's passphrase, within the offline grant.
 pub async fn unlock(device: Device, passphrase: &str) -> Result<(), UnlockError> {
     super::mark("dekapan-unlock-start");
     let store = store().await.map_err(storage)?;
-    let ring = store
-        .keyring()
-        .await
-        .map_err(storage)?
-        .ok_or(UnlockError::Storage("the device is not set up".into()))?;
+    let ring = stored_keyring(&store).await?;
     if !grant_open(ring.grant_ends, Utc::now()) {
         locked_as(device, Lock::GrantEnded).await;
         return Err(UnlockError::GrantEnded);
     }
-    let ring = store
-        .current_keyring(ring, passphrase)
-        .await
-        .map_err(storage)?
-        .ok_or(UnlockError::WrongPassphrase)?;
+    let ring = current_keyring(&store, ring, passphrase).await?;
     let key = ring.open(passphrase).await.map_err(|e| match e {
         CryptoError::CannotOpen => UnlockError::WrongPassphrase,
         other => storage(other),
@@ -155,41 +170,67 @@ pub async fn unlock(device: Device, passphrase: &str) -> Result<(), UnlockError>
     Ok(())
 }
 
+/// After the server accepted a change of the owner's passphrase from `current` to `new`: the
+/// device's key is wrapped under `new`, its grant unchanged, so that the new passphrase unlocks
+/// it (what it holds stays as it is, sealed under the same key).
+pub async fn change_passphrase(current: &str, new: &str) -> Result<(), UnlockError> {
+    let store = store().await.map_err(storage)?;
+    let ring = stored_keyring(&store).await?;
+    let ring = current_keyring(&store, ring, current).await?;
+    let (ring, key) = ring
+        .rewrap(current, new, ring.grant_ends)
+        .await
+        .map_err(|e| match e {
+            CryptoError::CannotOpen => UnlockError::WrongPassphrase,
+            other => storage(other),
+        })?;
+    store.put_keyring(&ring).await.map_err(storage)?;
+    codec::use_key(Some(key));
+    Ok(())
+}
+
 /// After an online sign-in with `passphrase`: renews the owner's keyring (a new offline
 /// grant), or sets the device up anew for a new owner when nobody's unsent work is on it.
+/// When the owner's passphrase was changed on another device, this device's key is still
+/// under the `previous` one: given, it opens the key, which is then wrapped under the new one.
 pub async fn set_up(
     device: Device,
     viewer: Viewer,
     passphrase: &str,
+    previous: Option<&str>,
     policy: DevicePolicy,
 ) -> Result<(), UnlockError> {
     let store = store().await.map_err(storage)?;
     let owner = viewer.id.to_string();
     let grant_ends = policy.grant_ends(Utc::now());
-    let current = match store.keyring().await.map_err(storage)? {
-        // A keyring that cannot be brought up to date is treated like one this passphrase
-        // does not open: below, unsent work is never wiped, and anything else is pulled again.
-        Some(ring) if ring.owner == owner => {
-            store.current_keyring(ring, passphrase).await.ok().flatten()
+    let stored = store.keyring().await.map_err(storage)?;
+    let owners = stored.as_ref().is_some_and(|ring| ring.owner == owner);
+    let renewed = match stored {
+        Some(ring) if owners => {
+            let mut renewed = None;
+            for opened_with in std::iter::once(passphrase).chain(previous) {
+                renewed = renewed_under(&store, &ring, opened_with, passphrase, grant_ends).await?;
+                if renewed.is_some() {
+                    break;
+                }
+            }
+            renewed
         }
+        // Another person's device.
         _ => None,
-    };
-    let renewed = match current {
-        Some(ring) => match ring.renew(passphrase, grant_ends).await {
-            Ok(renewed) => Some(renewed),
-            // The passphrase changed since the device was set up.
-            Err(CryptoError::CannotOpen) => None,
-            Err(e) => return Err(storage(e)),
-        },
-        // The passphrase changed since the device was set up, or another person's device.
-        None => None,
     };
     let (ring, key) = match renewed {
         Some(renewed) => renewed,
         None => {
             let had_keyring = store.keyring().await.map_err(storage)?.is_some();
             let waiting = store.outbox_len().await.map_err(storage)? > 0;
-            // Unsent work that this passphrase cannot open is never wiped.
+            // Unsent work that this passphrase cannot open is never wiped; nor the owner's
+            // drafts, when the passphrase changed elsewhere.
+            if had_keyring && owners && (waiting || store.drafts_len().await.map_err(storage)? > 0)
+            {
+                locked_as(device, Lock::Locked).await;
+                return Err(UnlockError::PreviousPassphraseNeeded);
+            }
             if had_keyring && waiting {
                 locked_as(device, Lock::Locked).await;
                 return Err(UnlockError::LockedUnsentWork);
@@ -223,6 +264,32 @@ pub async fn set_up(
     store.put_meta(POLICY, &policy).await.map_err(storage)?;
     device.owner.set(Some(viewer));
     opened(device).await
+}
+
+/// `ring` brought up to date and wrapped under `passphrase` with the grant `grant_ends`, if
+/// `opened_with` opens it.
+async fn renewed_under(
+    store: &Store,
+    ring: &Keyring,
+    opened_with: &str,
+    passphrase: &str,
+    grant_ends: chrono::DateTime<Utc>,
+) -> Result<Option<(Keyring, web_sys::CryptoKey)>, UnlockError> {
+    // A keyring that cannot be brought up to date is treated like one this passphrase does
+    // not open: unsent work is never wiped, and anything else is pulled again.
+    let Some(ring) = store
+        .current_keyring(ring.clone(), opened_with)
+        .await
+        .ok()
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    match ring.rewrap(opened_with, passphrase, grant_ends).await {
+        Ok(renewed) => Ok(Some(renewed)),
+        Err(CryptoError::CannotOpen) => Ok(None),
+        Err(e) => Err(storage(e)),
+    }
 }
 
 /// Loads what the key opens and starts syncing.

@@ -118,7 +118,19 @@ impl Keyring {
         passphrase: &str,
         grant_ends: DateTime<Utc>,
     ) -> Result<(Keyring, CryptoKey), CryptoError> {
-        let key = self.unwrap(passphrase, true).await?;
+        self.rewrap(passphrase, passphrase, grant_ends).await
+    }
+
+    /// The same data key opened with `opened_with` and wrapped under `passphrase` with the grant
+    /// `grant_ends` (a renewal, or a change of passphrase), with the key for use. What the key
+    /// sealed stays readable: only its wrapping changes.
+    pub async fn rewrap(
+        &self,
+        opened_with: &str,
+        passphrase: &str,
+        grant_ends: DateTime<Utc>,
+    ) -> Result<(Keyring, CryptoKey), CryptoError> {
+        let key = self.unwrap(opened_with, true).await?;
         let salt = random_bytes(SALT_BYTES)?;
         let nonce = random_bytes(NONCE_BYTES)?;
         let kek = passphrase_key(passphrase, &salt, PBKDF2_ITERATIONS).await?;

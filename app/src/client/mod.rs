@@ -104,9 +104,12 @@ pub enum UnlockError {
     WrongPassphrase,
     /// The offline grant has ended: sign in online.
     GrantEnded,
-    /// Unsent work on the device is locked under another passphrase (another person's, or
-    /// one changed since): whoever holds it must unlock and sync before the device is reset.
+    /// Unsent work on the device is locked under another person's passphrase: they must
+    /// unlock and sync before the device is set up for someone else.
     LockedUnsentWork,
+    /// The owner's passphrase was changed elsewhere, and what waits on this device is still
+    /// locked under the previous one: it is needed once, to carry the work over.
+    PreviousPassphraseNeeded,
     /// The device's storage or WebCrypto failed.
     Storage(String),
 }
@@ -166,20 +169,37 @@ impl Device {
     }
 
     /// After an online sign-in: sets the device up for `viewer` (or renews its offline grant)
-    /// under the passphrase just used, and opens it.
+    /// under the passphrase just used, and opens it; with the `previous` passphrase when it
+    /// was changed elsewhere and this device's work is still locked under the old one.
     pub async fn set_up(
         &self,
         viewer: Viewer,
         passphrase: String,
+        previous: Option<String>,
         policy: DevicePolicy,
     ) -> Result<(), UnlockError> {
         #[cfg(feature = "hydrate")]
         {
-            engine::set_up(*self, viewer, &passphrase, policy).await
+            engine::set_up(*self, viewer, &passphrase, previous.as_deref(), policy).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (viewer, passphrase, policy);
+            let _ = (viewer, passphrase, previous, policy);
+            Ok(())
+        }
+    }
+
+    /// After the server accepted a change of passphrase: the device opens with `new` from now
+    /// on. Fails, leaving the device as it was, when `current` does not open it (a device set
+    /// up before the passphrase was changed elsewhere).
+    pub async fn change_passphrase(&self, current: String, new: String) -> Result<(), UnlockError> {
+        #[cfg(feature = "hydrate")]
+        {
+            engine::change_passphrase(&current, &new).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (current, new);
             Ok(())
         }
     }

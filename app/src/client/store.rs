@@ -325,8 +325,17 @@ impl Store {
 
     /// How many changes wait in the outbox; readable while locked (the keys are numbers).
     pub async fn outbox_len(&self) -> Result<u32> {
-        let tx = self.db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
-        let count = tx.store(OUTBOX)?.count(None).await?;
+        self.count(OUTBOX).await
+    }
+
+    /// How many drafts are kept; readable while locked (the keys are ids).
+    pub async fn drafts_len(&self) -> Result<u32> {
+        self.count(DRAFTS).await
+    }
+
+    async fn count(&self, name: &str) -> Result<u32> {
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly)?;
+        let count = tx.store(name)?.count(None).await?;
         tx.done().await?;
         Ok(count)
     }

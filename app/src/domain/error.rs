@@ -24,6 +24,12 @@ pub enum Problem {
     UnknownChoice,
     /// A time window ends before it starts.
     EndsBeforeStart,
+    /// The value is not the right one (a current passphrase that is not the account's).
+    Wrong,
+    /// A new value is the same as the one it replaces.
+    Unchanged,
+    /// A value typed twice to confirm it differs between the two.
+    Mismatch,
 }
 
 /// A problem with a named field of a form or a record.

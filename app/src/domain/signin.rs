@@ -38,6 +38,22 @@ pub fn check_passphrase(field: &str, login: &str, passphrase: &str) -> Result<()
     problem.map_or(Ok(()), |p| Err(FieldError::new(field, p)))
 }
 
+/// Checks a change of `login`'s passphrase as asked: the current one given, the new one
+/// acceptable ([`check_passphrase`], on the field `new`) and not the current one. Whether the
+/// current one is right only the server can tell.
+pub fn check_change(login: &str, current: &str, new: &str) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if current.is_empty() {
+        problems.push(FieldError::new("current", Problem::Required));
+    }
+    match check_passphrase("new", login, new) {
+        Err(problem) => problems.push(problem),
+        Ok(()) if new == current => problems.push(FieldError::new("new", Problem::Unchanged)),
+        Ok(()) => {}
+    }
+    problems
+}
+
 /// How long a login is paused after `failures` failed sign-ins in a row: not at all for the
 /// first [`FREE_FAILURES`], then [`FIRST_PAUSE`], doubling with each further failure.
 pub fn pause_after(failures: u32) -> Option<Duration> {
@@ -82,6 +98,32 @@ mod tests {
                 .problem,
             Problem::TooLong { max: 256 }
         ));
+    }
+
+    #[test]
+    fn a_change_needs_the_current_passphrase_and_a_new_acceptable_different_one() {
+        let problems = |current, new| {
+            check_change("nurse.sato", current, new)
+                .into_iter()
+                .map(|e| (e.field, e.problem))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(problems("old passphrase", "a new passphrase"), vec![]);
+        assert_eq!(
+            problems("", "a new passphrase"),
+            vec![("current".to_owned(), Problem::Required)]
+        );
+        assert_eq!(
+            problems("same passphrase", "same passphrase"),
+            vec![("new".to_owned(), Problem::Unchanged)]
+        );
+        assert_eq!(
+            problems("", "nurse.sato"),
+            vec![
+                ("current".to_owned(), Problem::Required),
+                ("new".to_owned(), Problem::TooShort { min: 12 })
+            ]
+        );
     }
 
     #[test]

@@ -218,6 +218,23 @@ texts! {
     LoginPaused => "ログインの失敗が続いたため、このIDでのログインを一時停止しています。しばらくしてからもう一度お試しください。", "Too many failed sign-ins: this login is paused for a while. Please try again later.";
     UnknownChoice => "選択肢から選んでください", "Choose one of the options";
     EndsBeforeStart => "終了は開始より後にしてください", "The end must be after the start";
+    WrongValue => "正しくありません", "Not right";
+    Unchanged => "今と同じです。別のものにしてください", "The same as now: choose another";
+    Mismatch => "一致しません", "The two do not match";
+    PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の未送信の記録は前のパスフレーズで保護されています。前のパスフレーズを一度だけ入力してください。", "Your passphrase was changed on another device. What waits on this device is still protected by the previous one: enter it once to keep it.";
+    PreviousPassphrase => "前のパスフレーズ", "Previous passphrase";
+    PreviousPassphraseWrong => "前のパスフレーズでも開けません。もう一度入力してください。", "The previous passphrase does not open it either. Please try again.";
+    OpenWithPrevious => "この端末の記録を引き継ぐ", "Keep this device's work";
+    SignInSettings => "ログイン設定", "Sign-in settings";
+    Passphrase => "パスフレーズ", "Passphrase";
+    PassphraseHelp => "ログインとこの端末のロック解除に使います。12文字以上、ログインIDや同じ文字の繰り返しは使えません。", "Signs you in and unlocks this device: 12 characters or more, not the login name, not one character repeated.";
+    CurrentPassphrase => "今のパスフレーズ", "Current passphrase";
+    NewPassphrase => "新しいパスフレーズ", "New passphrase";
+    RepeatPassphrase => "新しいパスフレーズ（確認のためもう一度）", "New passphrase again";
+    ChangePassphrase => "パスフレーズを変更", "Change passphrase";
+    ChangingPassphrase => "変更中…", "Changing…";
+    PassphraseChanged => "パスフレーズを変更しました。ほかの端末のログインは終了しました。この端末は新しいパスフレーズで開きます。", "Passphrase changed. Your other sign-ins have ended; this device now opens with the new passphrase.";
+    PassphraseChangedDeviceKept => "パスフレーズを変更しました。ただし、この端末のロック解除は、オンラインでログインし直すまで前のパスフレーズのままです。", "Passphrase changed. This device still unlocks with the previous one until you next sign in online here.";
     BadCredentials => "ログインIDまたはパスワードが違います。", "Wrong login name or password.";
     SecondFactorNeeded => "認証アプリに表示されている6桁のコードを入力してください。", "Enter the 6-digit code your authenticator app shows.";
     BadSecondFactor => "コードが違うか、使用済みです。新しいコードか回復コードを入力してください。", "The code is wrong or used already. Enter a new code or a recovery code.";
@@ -292,6 +309,9 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
         Problem::TooWeak => t(lang, T::TooWeak).to_owned(),
         Problem::UnknownChoice => t(lang, T::UnknownChoice).to_owned(),
         Problem::EndsBeforeStart => t(lang, T::EndsBeforeStart).to_owned(),
+        Problem::Wrong => t(lang, T::WrongValue).to_owned(),
+        Problem::Unchanged => t(lang, T::Unchanged).to_owned(),
+        Problem::Mismatch => t(lang, T::Mismatch).to_owned(),
     }
 }
 

@@ -2,8 +2,9 @@
 
 use super::i18n::{error_text, t, tr, use_lang, T};
 use super::use_session;
-use crate::api::AppError;
-use crate::client::{use_device, Lock};
+use crate::api::{AppError, Viewer};
+use crate::client::{use_device, Lock, UnlockError};
+use crate::domain::device::DevicePolicy;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate};
@@ -19,34 +20,68 @@ pub fn LoginPage() -> impl IntoView {
     let password = NodeRef::<Input>::new();
     let set_up_failed = RwSignal::new(None::<T>);
     let setting_up = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(viewer)) = action.value().get() {
-            // Consumed once: a later visit to this page must not replay an old sign-in.
-            action.value().set(None);
-            // The password just accepted also locks this device's data: it is read from the
-            // field once, used to set up the device's key, and cleared.
-            let typed = password
-                .get_untracked()
-                .map(|input| {
-                    let typed = input.value();
-                    input.set_value("");
-                    typed
-                })
-                .unwrap_or_default();
-            let navigate = navigate.clone();
-            setting_up.set(true);
-            leptos::task::spawn_local(async move {
-                let policy = crate::api::device_policy().await.unwrap_or_default();
-                let start = viewer.start_page();
-                let result = device.set_up(viewer, typed, policy).await;
-                setting_up.set(false);
-                match result {
-                    Ok(()) => navigate(start, Default::default()),
-                    Err(e) => set_up_failed.set(Some(super::unlock::set_up_error(&e))),
+    // A device whose work is still locked under a passphrase changed elsewhere: the sign-in
+    // waits here for the previous one, the new one held in memory only until then.
+    let carry_over = StoredValue::new(None::<(Viewer, String, DevicePolicy)>);
+    let previous = NodeRef::<Input>::new();
+    let set_up = move |viewer: Viewer, typed: String, before: Option<String>, policy| {
+        let navigate = navigate.clone();
+        setting_up.set(true);
+        leptos::task::spawn_local(async move {
+            let start = viewer.start_page();
+            let tried_before = before.is_some();
+            let result = device
+                .set_up(viewer.clone(), typed.clone(), before, policy)
+                .await;
+            setting_up.set(false);
+            match result {
+                Ok(()) => {
+                    carry_over.set_value(None);
+                    navigate(start, Default::default());
                 }
-            });
+                Err(UnlockError::PreviousPassphraseNeeded) => {
+                    carry_over.set_value(Some((viewer, typed, policy)));
+                    set_up_failed.set(Some(if tried_before {
+                        T::PreviousPassphraseWrong
+                    } else {
+                        T::PreviousPassphraseNeeded
+                    }));
+                }
+                Err(e) => set_up_failed.set(Some(super::unlock::set_up_error(&e))),
+            }
+        });
+    };
+    let asks_previous = move || {
+        matches!(
+            set_up_failed.get(),
+            Some(T::PreviousPassphraseNeeded | T::PreviousPassphraseWrong)
+        )
+    };
+    {
+        let set_up = set_up.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(viewer)) = action.value().get() {
+                // Consumed once: a later visit to this page must not replay an old sign-in.
+                action.value().set(None);
+                set_up_failed.set(None);
+                // The password just accepted also locks this device's data: it is read from
+                // the field once, used to set up the device's key, and cleared.
+                let typed = taken(password);
+                let set_up = set_up.clone();
+                leptos::task::spawn_local(async move {
+                    let policy = crate::api::device_policy().await.unwrap_or_default();
+                    set_up(viewer, typed, None, policy);
+                });
+            }
+        });
+    }
+    let carry = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let before = taken(previous);
+        if let Some((viewer, typed, policy)) = carry_over.get_value() {
+            set_up(viewer, typed, Some(before), policy);
         }
-    });
+    };
     let error = move || {
         let lang = lang.get();
         action
@@ -113,13 +148,42 @@ pub fn LoginPage() -> impl IntoView {
                         data-testid="login-code"
                     />
                 })}
-                <p class="form-error" role="alert" data-testid="login-error">
+                <p class="form-error" role="alert" id="login-error" data-testid="login-error">
                     {error}
                 </p>
                 <button type="submit" class="primary" data-testid="login-submit" disabled=pending>
                     {move || if pending() { tr(T::LoggingIn)() } else { tr(T::Login)() }}
                 </button>
             </ActionForm>
+            <Show when=asks_previous>
+                <form on:submit=carry.clone() data-testid="previous-form">
+                    <label for="login-previous">{tr(T::PreviousPassphrase)}</label>
+                    <input
+                        id="login-previous"
+                        type="password"
+                        autocomplete="off"
+                        required
+                        aria-describedby="login-error"
+                        data-testid="login-previous"
+                        node_ref=previous
+                    />
+                    <button type="submit" class="primary" data-testid="previous-submit" disabled=pending>
+                        {tr(T::OpenWithPrevious)}
+                    </button>
+                </form>
+            </Show>
         </section>
     }
+}
+
+/// What was typed in a password field, which is emptied.
+fn taken(field: NodeRef<Input>) -> String {
+    field
+        .get_untracked()
+        .map(|input| {
+            let typed = input.value();
+            input.set_value("");
+            typed
+        })
+        .unwrap_or_default()
 }

@@ -6,6 +6,7 @@ pub mod i18n;
 mod indicators;
 mod intake;
 mod login;
+mod passphrase;
 mod pwa;
 mod review;
 mod second_factor;
@@ -323,7 +324,7 @@ fn Header() -> impl IntoView {
                                     <A href="/indicators">{tr(T::Indicators)}</A>
                                 })}
                                 {viewer.role.writes_notes().then(|| view! { <A href="/intake">{tr(T::Intake)}</A> })}
-                                <A href="/security">{tr(T::SecondFactor)}</A>
+                                <A href="/security">{tr(T::SignInSettings)}</A>
                             </nav>
                             <span class="whoami" data-testid="whoami">
                                 {viewer.display_name.clone()}

@@ -1,6 +1,6 @@
-//! `/security`: setting up two-step sign-in. The server makes a secret; the user adds it to an
-//! authenticator app, types the first code to turn it on, and keeps the recovery codes shown
-//! once.
+//! `/security`: the person's sign-in settings. Their passphrase ([`super::passphrase`]), and
+//! two-step sign-in: the server makes a secret; the user adds it to an authenticator app, types
+//! the first code to turn it on, and keeps the recovery codes shown once.
 
 use super::i18n::{error_text, tr, use_lang, T};
 use super::RequireLogin;
@@ -13,24 +13,30 @@ pub fn SecondFactorPage() -> impl IntoView {
     // Held out here: turning the factor on refreshes who is signed in, which draws the settings
     // anew, and the recovery codes must survive that to be read.
     let codes = RwSignal::new(None::<Vec<String>>);
-    view! {
-        <RequireLogin>
-            <Settings codes/>
-        </RequireLogin>
-    }
-}
-
-#[component]
-fn Settings(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
-    let lang = use_lang();
     let session = super::use_session();
-    let required = move || {
+    // Two-step sign-in is required and not set up yet: nothing else is offered (nor allowed).
+    let required = Signal::derive(move || {
         session
             .viewer
             .get()
             .flatten()
             .is_some_and(|v| v.must_set_up_second_factor)
-    };
+    });
+    view! {
+        <RequireLogin>
+            <h1>{tr(T::SignInSettings)}</h1>
+            <Show when=move || !required.get()>
+                <super::passphrase::ChangePassphrase/>
+            </Show>
+            <Settings codes required/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Settings(codes: RwSignal<Option<Vec<String>>>, required: Signal<bool>) -> impl IntoView {
+    let lang = use_lang();
+    let session = super::use_session();
     let on = Resource::new(|| (), |_| crate::api::second_factor_on());
     let setup = RwSignal::new(None::<SecondFactorSetup>);
     let error = RwSignal::new(None::<AppError>);
@@ -65,8 +71,8 @@ fn Settings(codes: RwSignal<Option<Vec<String>>>) -> impl IntoView {
     };
     view! {
         <section class="card" data-testid="second-factor" aria-labelledby="tfa-title">
-            <h1 id="tfa-title">{tr(T::SecondFactor)}</h1>
-            <Show when=required>
+            <h2 id="tfa-title">{tr(T::SecondFactor)}</h2>
+            <Show when=move || required.get()>
                 <p class="notice" role="status" data-testid="tfa-required">{tr(T::SecondFactorSetupNeeded)}</p>
             </Show>
             <Transition fallback=|| view! { <p class="loading">{tr(T::Loading)}</p> }>

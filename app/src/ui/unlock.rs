@@ -71,6 +71,7 @@ fn LockScreen() -> impl IntoView {
             UnlockError::WrongPassphrase => tr(T::WrongPassphrase)(),
             UnlockError::GrantEnded => tr(T::GrantEnded)(),
             UnlockError::LockedUnsentWork => tr(T::LockedUnsentWork)(),
+            UnlockError::PreviousPassphraseNeeded => tr(T::PreviousPassphraseNeeded)(),
             UnlockError::Storage(_) => tr(T::DeviceStorageFailed)(),
         })
     };
@@ -121,6 +122,7 @@ fn LockScreen() -> impl IntoView {
 pub fn set_up_error(error: &UnlockError) -> T {
     match error {
         UnlockError::LockedUnsentWork => T::LockedUnsentWork,
+        UnlockError::PreviousPassphraseNeeded => T::PreviousPassphraseNeeded,
         UnlockError::WrongPassphrase => T::WrongPassphrase,
         UnlockError::GrantEnded => T::GrantEnded,
         UnlockError::Storage(_) => T::DeviceStorageFailed,

@@ -6,6 +6,7 @@ pub(crate) mod audit_trail;
 mod devices;
 pub(crate) mod indicators;
 pub(crate) mod notes;
+mod passphrase;
 mod reference;
 mod rows;
 pub(crate) mod visits;
@@ -254,6 +255,16 @@ impl Backend for Service {
         self.audit_alone(Some(&viewer), Action::Login).await?;
         tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
         Ok((viewer, token))
+    }
+
+    async fn change_passphrase(
+        &self,
+        viewer: &Viewer,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
+        passphrase::change(self, viewer, token, current, new).await
     }
 
     async fn logout(&self, token: &str) -> Result<(), AppError> {

@@ -1,0 +1,90 @@
+import { expect, Page, test } from '@playwright/test';
+import { DEMO_PASSWORD, device, expectAccessible, login, open, unlock, writeNote } from './helpers';
+
+/** Fills the passphrase form and sends it. */
+async function changePassphrase(page: Page, current: string, next: string, repeat = next) {
+  await page.getByTestId('passphrase-current').fill(current);
+  await page.getByTestId('passphrase-new').fill(next);
+  await page.getByTestId('passphrase-repeat').fill(repeat);
+  await page.getByTestId('passphrase-submit').click();
+}
+
+test('a nurse changes her passphrase; her other phone keeps its unsent note with the previous one', async ({ browser }, info) => {
+  const changed = `坂の上の団地に朝の光 ${info.project.name}`;
+  const nextSteps = `パスフレーズ変更の前に書いた記録 ${info.project.name}-${Date.now()}`;
+
+  // Her other phone: a note written offline waits on it.
+  const [otherContext, other] = await device(browser, info);
+  await login(other, 'nurse.tanaka', /\/visits$/);
+  await other.getByTestId('visit-item').first().getByRole('link').click();
+  await expect(other.getByTestId('visit-detail')).toBeVisible();
+  await otherContext.setOffline(true);
+  await writeNote(other, nextSteps);
+  await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+
+  // On her tablet she changes the passphrase from the sign-in settings.
+  const [, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await open(page, '/security');
+  await expect(page.getByTestId('passphrase-form')).toBeVisible();
+  await expectAccessible(page);
+  let sent = 0;
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/change_passphrase')) sent += 1;
+  });
+  // Typed differently twice, or too short: said beside the field, nothing sent.
+  await changePassphrase(page, DEMO_PASSWORD, changed, `${changed}。`);
+  await expect(page.getByTestId('passphrase-repeat-error')).toContainText('一致しません');
+  await expect(page.getByTestId('passphrase-repeat')).toHaveAttribute('aria-invalid', 'true');
+  await changePassphrase(page, DEMO_PASSWORD, '短い');
+  await expect(page.getByTestId('passphrase-new-error')).toContainText('12文字以上');
+  expect(sent).toBe(0);
+  // A wrong current passphrase: refused by the server, said beside the field.
+  await changePassphrase(page, 'これは今のではない合言葉', changed);
+  await expect(page.getByTestId('passphrase-current-error')).toContainText('正しくありません');
+  expect(sent).toBe(1);
+  await expectAccessible(page);
+  // Changed.
+  await changePassphrase(page, DEMO_PASSWORD, changed);
+  await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
+  await expect(page.getByTestId('passphrase-current')).toHaveValue('');
+  await expect(page.getByTestId('passphrase-current-error')).toBeEmpty();
+  // This device now opens with the new passphrase only.
+  await page.reload();
+  await page.locator('body[data-device="locked"]').waitFor();
+  await page.getByTestId('unlock-passphrase').fill(DEMO_PASSWORD);
+  await page.getByTestId('unlock-submit').click();
+  await expect(page.getByTestId('unlock-error')).not.toBeEmpty();
+  await unlock(page, changed);
+  await expect(page.getByTestId('second-factor')).toBeVisible();
+
+  // The other phone's sign-in has ended. Online again, its note still waits; signing in with
+  // the new passphrase asks once for the previous one, which carries the note over, and it
+  // is sent.
+  await otherContext.setOffline(false);
+  await other.getByTestId('sync-now').click();
+  await expect(other.getByTestId('sync-problem')).toBeVisible();
+  await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
+  await open(other, '/login');
+  await other.getByTestId('login-name').fill('nurse.tanaka');
+  await other.getByTestId('login-password').fill(changed);
+  await other.getByTestId('login-submit').click();
+  await expect(other.getByTestId('login-error')).toContainText('前のパスフレーズ');
+  await expectAccessible(other);
+  await other.getByTestId('login-previous').fill('覚え違いの合言葉です');
+  await other.getByTestId('previous-submit').click();
+  await expect(other.getByTestId('login-error')).toContainText('開けません');
+  await other.getByTestId('login-previous').fill(DEMO_PASSWORD);
+  await other.getByTestId('previous-submit').click();
+  await expect(other).toHaveURL(/\/visits$/);
+  await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  // From now on that phone, too, opens with the new passphrase.
+  await other.reload();
+  await other.locator('body[data-device="locked"]').waitFor();
+  await unlock(other, changed);
+  await otherContext.close();
+
+  // Back to the demo passphrase, for the other scenarios on this server.
+  await changePassphrase(page, changed, DEMO_PASSWORD);
+  await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
+});

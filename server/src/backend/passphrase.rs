@@ -1,0 +1,108 @@
+//! Changing one's own passphrase: the current one proves it is the person (a wrong one counts
+//! as a failed sign-in, so this is no way around the pause), the new one follows the sign-in
+//! rule, and the person's other sessions end with the old passphrase.
+
+use super::{OrInternal, Service};
+use crate::audit::{self, Action, Event};
+use crate::auth;
+use app::api::{AppError, Viewer};
+use app::domain::{signin, FieldError, Problem};
+
+/// Changes `viewer`'s passphrase from `current` to `new`; their sessions but `token` end.
+pub async fn change(
+    service: &Service,
+    viewer: &Viewer,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let db = service.db();
+    let staff = viewer.id.to_string();
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT login, password_hash FROM staff WHERE id = ? AND disabled = 0")
+            .bind(&staff)
+            .fetch_optional(db)
+            .await
+            .or_internal("reading an account")?;
+    let (login, hash) = found.ok_or(AppError::Unauthenticated)?;
+    let problems = signin::check_change(&login, current, new);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    if let Some(wait) = auth::paused_for(db, &login)
+        .await
+        .or_internal("reading sign-in failures")?
+    {
+        return Err(paused(wait));
+    }
+    let right = current.chars().count() <= signin::MAX_PASSPHRASE_CHARS
+        && auth::verify_password(current.to_owned(), Some(hash.clone()))
+            .await
+            .or_internal("checking a password")?;
+    if !right {
+        let pause = auth::count_failure(db, &login)
+            .await
+            .or_internal("counting a failed sign-in")?;
+        service
+            .audit_alone(Some(viewer), Action::LoginFailed)
+            .await?;
+        return Err(match pause {
+            Some(wait) => paused(wait),
+            None => AppError::Invalid(vec![FieldError::new("current", Problem::Wrong)]),
+        });
+    }
+    let (for_login, typed) = (login.clone(), new.to_owned());
+    let new_hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&for_login, &typed))
+        .await
+        .or_internal("joining the hashing")?
+        .or_internal("hashing a passphrase")?;
+    // The slow hashing above is done before taking the writers' turn.
+    let _turn = service.write_turn().await;
+    let mut tx = db
+        .begin()
+        .await
+        .or_internal("starting a passphrase change")?;
+    // Only over the hash just checked: two changes at once cannot both win from the same
+    // current passphrase.
+    let changed = sqlx::query(
+        "UPDATE staff SET password_hash = ? WHERE id = ? AND password_hash = ? AND disabled = 0",
+    )
+    .bind(&new_hash)
+    .bind(&staff)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await
+    .or_internal("storing a passphrase")?;
+    if changed.rows_affected() != 1 {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "current",
+            Problem::Wrong,
+        )]));
+    }
+    auth::end_other_sessions(&mut tx, &staff, token)
+        .await
+        .or_internal("ending other sessions")?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(viewer),
+            action: Action::ChangePassphrase,
+            case_id: None,
+            record_id: None,
+        },
+    )
+    .await
+    .or_internal("auditing a passphrase change")?;
+    tx.commit()
+        .await
+        .or_internal("committing a passphrase change")?;
+    auth::clear_failures(db, &login)
+        .await
+        .or_internal("clearing sign-in failures")
+}
+
+fn paused(wait: std::time::Duration) -> AppError {
+    AppError::LoginPaused {
+        minutes: signin::minutes_to_wait(wait),
+    }
+}
