@@ -3,7 +3,8 @@
 //! running (and finding no server). What is typed while other writes are still on their way
 //! lands in the order typed; a note recorded from its draft never brings the draft back;
 //! changes saved at once are all kept, numbered in turn; and all of it is what a reload finds.
-//! A changed passphrase opens the same data, and the old one no longer does.
+//! A changed passphrase opens the same data, and the old one no longer does; changed on
+//! another device, the work waiting here is carried over only with the previous one.
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
 use app::api::Viewer;
@@ -42,7 +43,17 @@ async fn device() -> Device {
     DEVICE.with(|d| d.set(Some(device)));
     // The app signs in only once the device has looked at its store.
     until(|| device.lock.get_untracked() != Lock::Opening).await;
-    let viewer = Viewer {
+    device
+        .set_up(nurse(), PASSPHRASE.into(), None, DevicePolicy::default())
+        .await
+        .unwrap();
+    assert_eq!(device.lock.get_untracked(), Lock::Unlocked);
+    device
+}
+
+/// The nurse the device belongs to.
+fn nurse() -> Viewer {
+    Viewer {
         id: StaffId(Uuid::from_u128(7)),
         display_name: "佐藤".into(),
         role: Role::Nurse,
@@ -50,13 +61,18 @@ async fn device() -> Device {
         acts_for: None,
         supervises: None,
         must_set_up_second_factor: false,
-    };
-    device
-        .set_up(viewer, PASSPHRASE.into(), None, DevicePolicy::default())
-        .await
-        .unwrap();
-    assert_eq!(device.lock.get_untracked(), Lock::Unlocked);
-    device
+    }
+}
+
+/// Locks the device, which then opens with `passphrase` and no longer with [`PASSPHRASE`].
+async fn opens_only_with(device: Device, passphrase: &str) {
+    device.lock_now();
+    until(|| device.lock.get_untracked() == Lock::Locked).await;
+    assert_eq!(
+        device.unlock(PASSPHRASE.into()).await,
+        Err(UnlockError::WrongPassphrase)
+    );
+    device.unlock(passphrase.into()).await.unwrap();
 }
 
 /// Waits for `done` to hold, looking again as the browser's other work (IndexedDB's among
@@ -219,13 +235,7 @@ async fn a_changed_passphrase_opens_the_same_data_and_the_old_one_no_longer_does
         .unwrap();
     // Still open, and writing.
     device.record(note(a_visit(), "変更の後")).await.unwrap();
-    device.lock_now();
-    until(|| device.lock.get_untracked() == Lock::Locked).await;
-    assert_eq!(
-        device.unlock(PASSPHRASE.into()).await,
-        Err(UnlockError::WrongPassphrase)
-    );
-    device.unlock(CHANGED.into()).await.unwrap();
+    opens_only_with(device, CHANGED).await;
     // Everything held before is read under the new passphrase, with what came after.
     let after = stored_outbox().await;
     assert_eq!(after[..before.len()], before[..]);
@@ -234,6 +244,57 @@ async fn a_changed_passphrase_opens_the_same_data_and_the_old_one_no_longer_does
         Some("変更の後")
     );
     assert_eq!(device.unsynced(), after.len());
+    // Back, for the tests that share this device.
+    device
+        .change_passphrase(CHANGED.into(), PASSPHRASE.into())
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_passphrase_changed_elsewhere_carries_unsent_work_over_only_with_the_previous_one() {
+    const CHANGED: &str = "ほかの端末で変えた合言葉";
+    let device = device().await;
+    device
+        .record(note(a_visit(), "変更を知らない端末"))
+        .await
+        .unwrap();
+    let before = stored_outbox().await;
+    let keyring = || async {
+        let store = Store::open().await.unwrap();
+        let ring = store.keyring().await.unwrap();
+        store.close();
+        ring
+    };
+    let ring = keyring().await;
+    // Signed in online with the new passphrase: the work waits under the previous one, which
+    // is asked for; a wrong one changes nothing.
+    for previous in [None, Some("覚え違いの合言葉".to_owned())] {
+        assert_eq!(
+            device
+                .set_up(nurse(), CHANGED.into(), previous, DevicePolicy::default())
+                .await,
+            Err(UnlockError::PreviousPassphraseNeeded)
+        );
+        assert_eq!(keyring().await, ring);
+        assert_eq!(stored_outbox().await, before);
+    }
+    // Only drafts may be given up; unsent work never is.
+    assert_eq!(device.discard_unopenable().await, Ok(false));
+    assert_eq!(stored_outbox().await, before);
+    // With the previous one: the same work, now under the new passphrase.
+    device
+        .set_up(
+            nurse(),
+            CHANGED.into(),
+            Some(PASSPHRASE.into()),
+            DevicePolicy::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.lock.get_untracked(), Lock::Unlocked);
+    assert_eq!(stored_outbox().await, before);
+    opens_only_with(device, CHANGED).await;
     // Back, for the tests that share this device.
     device
         .change_passphrase(CHANGED.into(), PASSPHRASE.into())

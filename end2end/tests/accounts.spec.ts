@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, expectAccessible, login, open } from './helpers';
+import { DEMO_PASSWORD, device, expectAccessible, login, logout, open, unlock } from './helpers';
 
 /** Tries to sign in and returns the error the login page shows. */
 async function refusedSignIn(page: Page, loginName: string, password: string): Promise<string> {
@@ -137,4 +137,69 @@ test('a lost phone of a disabled account, once revoked, erases itself at its nex
   }
   await phone.close();
   await office.close();
+});
+
+test('an administrator opens an account; its owner signs in with the first passphrase and changes it', async ({ browser }, info) => {
+  const newLogin = `nurse.new-${info.project.name}`;
+  const name = `中村 彩 ${info.project.name}`;
+  const [adminContext, admin] = await device(browser, info);
+  await login(admin, 'admin.yoshida', /\/admin$/);
+  const form = admin.getByTestId('new-account');
+  await expect(form).toBeVisible();
+
+  // Said beside its field, nothing sent: a login with capitals, no agency; a login taken is
+  // refused by the server.
+  let sent = 0;
+  admin.on('request', (request) => {
+    if (request.url().endsWith('/api/create_account')) sent += 1;
+  });
+  await form.getByTestId('new-login').fill('Nurse Nakamura');
+  await form.getByTestId('new-name').fill(name);
+  await form.getByTestId('new-account-submit').click();
+  await expect(form.getByTestId('new-home_agency-error')).toContainText('入力してください');
+  await form.getByTestId('new-agency').selectOption({ label: '八王子市保健所' });
+  await form.getByTestId('new-account-submit').click();
+  await expect(form.getByTestId('new-login-error')).toContainText('英小文字');
+  await expect(form.getByTestId('new-login')).toHaveAttribute('aria-invalid', 'true');
+  expect(sent).toBe(0);
+  await form.getByTestId('new-login').fill('nurse.sato');
+  await form.getByTestId('new-account-submit').click();
+  await expect(form.getByTestId('new-login-error')).toContainText('すでに使われています');
+  expect(sent).toBe(1);
+  await expectAccessible(admin);
+
+  // Opened: the first passphrase is shown once, where the keyboard is, and the list has her.
+  await form.getByTestId('new-login').fill(newLogin);
+  await form.getByTestId('new-role').selectOption('nurse');
+  await form.getByTestId('new-account-submit').click();
+  const created = admin.getByTestId('account-created');
+  await expect(created).toBeFocused();
+  await expect(created.getByTestId('created-login')).toHaveText(newLogin);
+  const first = (await created.getByTestId('created-passphrase').textContent())!.trim();
+  expect(first).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
+  const row = admin.getByTestId('account-list').locator(`[data-login="${newLogin}"]`);
+  await expect(row).toContainText(name);
+  await expectAccessible(admin);
+  await adminContext.close();
+
+  // Her first sign-in, with the passphrase handed over; she changes it at once.
+  const [, nurse] = await device(browser, info);
+  await open(nurse, '/login');
+  await nurse.getByTestId('login-name').fill(newLogin);
+  await nurse.getByTestId('login-password').fill(first);
+  await nurse.getByTestId('login-submit').click();
+  await expect(nurse).toHaveURL(/\/visits$/);
+  await expect(nurse.getByTestId('whoami')).toContainText(name);
+  // A new page load locks the device; her passphrase opens it.
+  await nurse.goto('/security');
+  await nurse.locator('body[data-device="locked"]').waitFor();
+  await unlock(nurse, first);
+  const own = `中村さんだけの合言葉 ${info.project.name}`;
+  await nurse.getByTestId('passphrase-current').fill(first);
+  await nurse.getByTestId('passphrase-new').fill(own);
+  await nurse.getByTestId('passphrase-repeat').fill(own);
+  await nurse.getByTestId('passphrase-submit').click();
+  await expect(nurse.getByTestId('passphrase-status')).toContainText('変更しました');
+  await logout(nurse);
+  expect(await refusedSignIn(nurse, newLogin, first)).toContain('パスワードが違います');
 });

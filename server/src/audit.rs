@@ -56,6 +56,8 @@ pub enum Action {
     ResetSecondFactor,
     /// Changed one's own passphrase.
     ChangePassphrase,
+    /// Opened a staff account (the record is the new account's staff id).
+    CreateAccount,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
             Action::EnableAccount => "enable_account",
             Action::ResetSecondFactor => "reset_second_factor",
             Action::ChangePassphrase => "change_passphrase",
+            Action::CreateAccount => "create_account",
         }
     }
 }

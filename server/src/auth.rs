@@ -25,6 +25,19 @@ pub fn hash_passphrase(login: &str, passphrase: &str) -> anyhow::Result<String> 
     hash_password(passphrase)
 }
 
+/// A first passphrase for a new account: 80 random bits as four groups of four base32
+/// characters, lower case (`abcd-efgh-ijkl-mnop`), to be read out or copied once.
+pub fn new_first_passphrase() -> String {
+    let mut bytes = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let text = data_encoding::BASE32_NOPAD.encode(&bytes).to_lowercase();
+    text.as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Hashes a password with argon2id and a random salt.
 fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -62,20 +75,24 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Opens a session for a staff member and returns its secret token (256 random bits).
+/// Opens a session for a staff member and returns its secret token (256 random bits), if the
+/// account still has the passphrase hash `checked` and is enabled: a sign-in checked just
+/// before a change of passphrase (or a disabling) commits opens nothing after it.
 pub async fn open_session(
     db: &SqlitePool,
     staff_id: &str,
+    checked: &str,
     idle: Duration,
     max: Duration,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Option<String>> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let now = Utc::now();
-    sqlx::query(
+    let opened = sqlx::query(
         "INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at, idle_expires_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (
+           SELECT 1 FROM staff WHERE id = ? AND password_hash = ? AND disabled = 0)",
     )
     .bind(token_hash(&token))
     .bind(staff_id)
@@ -83,10 +100,12 @@ pub async fn open_session(
     .bind(time_text(now))
     .bind(time_text(now + idle))
     .bind(time_text(now + max))
+    .bind(staff_id)
+    .bind(checked)
     .execute(db)
     .await
     .context("opening a session")?;
-    Ok(token)
+    Ok((opened.rows_affected() == 1).then_some(token))
 }
 
 /// How often a session's idle expiry is moved on.
@@ -202,29 +221,19 @@ pub async fn close_session(db: &SqlitePool, token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ends every session of `staff_id`, on the caller's transaction.
-pub async fn end_sessions(conn: &mut sqlx::SqliteConnection, staff_id: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE staff_id = ?")
+/// Ends every session of `staff_id` but the one of `keep` (the token of the request that
+/// asks, if any), on the caller's transaction.
+pub async fn end_sessions(
+    conn: &mut sqlx::SqliteConnection,
+    staff_id: &str,
+    keep: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE staff_id = ? AND token_hash IS NOT ?")
         .bind(staff_id)
+        .bind(keep.map(token_hash))
         .execute(conn)
         .await
         .context("ending sessions")?;
-    Ok(())
-}
-
-/// Ends every session of `staff_id` but the one of `keep` (the token of the request that asks),
-/// on the caller's transaction.
-pub async fn end_other_sessions(
-    conn: &mut sqlx::SqliteConnection,
-    staff_id: &str,
-    keep: &str,
-) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE staff_id = ? AND token_hash != ?")
-        .bind(staff_id)
-        .bind(token_hash(keep))
-        .execute(conn)
-        .await
-        .context("ending other sessions")?;
     Ok(())
 }
 
@@ -255,6 +264,18 @@ mod tests {
         assert!(hash_passphrase("nurse.sato", "坂の上の団地へ自転車で行く")
             .unwrap()
             .starts_with("$argon2id$"));
+    }
+
+    #[test]
+    fn first_passphrases_are_random_and_acceptable() {
+        let made: std::collections::HashSet<String> =
+            (0..50).map(|_| new_first_passphrase()).collect();
+        assert_eq!(made.len(), 50);
+        for passphrase in &made {
+            assert_eq!(passphrase.len(), 19, "{passphrase}");
+            assert_eq!(passphrase.matches('-').count(), 3, "{passphrase}");
+            app::domain::signin::check_passphrase("new", "nurse.nakamura", passphrase).unwrap();
+        }
     }
 
     #[test]

@@ -88,6 +88,13 @@ pub trait Backend: Send + Sync + 'static {
     async fn revoke_device(&self, viewer: &Viewer, client_id: &str) -> Result<(), AppError>;
     /// Every staff account with its devices: administrators only.
     async fn staff_accounts(&self, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError>;
+    /// Opens an account with a first passphrase made for it (audited): administrators only;
+    /// a login already taken, or an agency that does not exist, is refused on its field.
+    async fn create_account(
+        &self,
+        viewer: &Viewer,
+        account: crate::domain::NewAccount,
+    ) -> Result<super::CreatedAccount, AppError>;
     /// Disables or enables an account (audited); a disabled user's sessions end at once.
     /// Administrators only, and not their own account; an id that names nobody is not found.
     async fn set_account_disabled(

@@ -11,8 +11,8 @@ pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
 pub use views::{
-    AuditEntry, DeviceHealth, Home, NoteListItem, NoteSubmitted, SecondFactorSetup, StaffAccount,
-    Viewer, VisitDetail,
+    AuditEntry, CreatedAccount, DeviceHealth, Home, NoteListItem, NoteSubmitted, SecondFactorSetup,
+    StaffAccount, Viewer, VisitDetail,
 };
 
 use crate::domain::{NoteFields, Visit};
@@ -208,6 +208,19 @@ pub async fn revoke_device(client_id: String) -> Result<(), AppError> {
 pub async fn staff_accounts() -> Result<Vec<StaffAccount>, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     backend.staff_accounts(&viewer).await.map_err(ssr::status)
+}
+
+/// Opens a new staff account with a first passphrase made for it, answered once:
+/// administrators only.
+#[server(prefix = "/api", endpoint = "create_account")]
+pub async fn create_account(
+    account: crate::domain::NewAccount,
+) -> Result<CreatedAccount, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .create_account(&viewer, account)
+        .await
+        .map_err(ssr::status)
 }
 
 /// Disables an account (its sessions end at once, it cannot sign in) or enables it again:

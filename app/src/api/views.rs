@@ -137,6 +137,20 @@ pub struct StaffAccount {
     pub devices: Vec<DeviceHealth>,
 }
 
+/// A new account, with the first passphrase made for it: shown once to the administrator, who
+/// hands it over; its owner changes it after signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAccount {
+    /// Staff id.
+    pub id: StaffId,
+    /// Login name.
+    pub login: String,
+    /// Name.
+    pub display_name: String,
+    /// The first passphrase (kept nowhere but in its hash).
+    pub first_passphrase: String,
+}
+
 /// A second factor being set up: the secret for the authenticator app, typed or scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactorSetup {

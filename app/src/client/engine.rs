@@ -170,6 +170,18 @@ pub async fn unlock(device: Device, passphrase: &str) -> Result<(), UnlockError>
     Ok(())
 }
 
+/// On a device whose data no passphrase at hand opens (its owner's, changed elsewhere and the
+/// previous one forgotten): erases it when it holds only drafts, and says whether it did.
+/// Unsent work is never erased: it waits for the passphrase that opens it.
+pub async fn discard_unopenable(device: Device) -> Result<bool, UnlockError> {
+    let store = store().await.map_err(storage)?;
+    let erased = store.wipe_unless_waiting().await.map_err(storage)?;
+    if erased {
+        forget_in_memory(device);
+    }
+    Ok(erased)
+}
+
 /// After the server accepted a change of the owner's passphrase from `current` to `new`: the
 /// device's key is wrapped under `new`, its grant unchanged, so that the new passphrase unlocks
 /// it (what it holds stays as it is, sealed under the same key).
@@ -177,16 +189,16 @@ pub async fn change_passphrase(current: &str, new: &str) -> Result<(), UnlockErr
     let store = store().await.map_err(storage)?;
     let ring = stored_keyring(&store).await?;
     let ring = current_keyring(&store, ring, current).await?;
-    let (ring, key) = ring
+    // The same data key, which an open device is already using (and a device that locked
+    // itself meanwhile must not be handed again).
+    let (ring, _) = ring
         .rewrap(current, new, ring.grant_ends)
         .await
         .map_err(|e| match e {
             CryptoError::CannotOpen => UnlockError::WrongPassphrase,
             other => storage(other),
         })?;
-    store.put_keyring(&ring).await.map_err(storage)?;
-    codec::use_key(Some(key));
-    Ok(())
+    store.put_keyring(&ring).await.map_err(storage)
 }
 
 /// After an online sign-in with `passphrase`: renews the owner's keyring (a new offline
@@ -226,14 +238,21 @@ pub async fn set_up(
             let waiting = store.outbox_len().await.map_err(storage)? > 0;
             // Unsent work that this passphrase cannot open is never wiped; nor the owner's
             // drafts, when the passphrase changed elsewhere.
-            if had_keyring && owners && (waiting || store.drafts_len().await.map_err(storage)? > 0)
+            let refused = if had_keyring
+                && owners
+                && (waiting || store.drafts_len().await.map_err(storage)? > 0)
             {
-                locked_as(device, Lock::Locked).await;
-                return Err(UnlockError::PreviousPassphraseNeeded);
-            }
-            if had_keyring && waiting {
-                locked_as(device, Lock::Locked).await;
-                return Err(UnlockError::LockedUnsentWork);
+                Some(UnlockError::PreviousPassphraseNeeded)
+            } else if had_keyring && waiting {
+                Some(UnlockError::LockedUnsentWork)
+            } else {
+                None
+            };
+            if let Some(refused) = refused {
+                // Shown as it is: locked, or its grant ended.
+                let lock = opening().await.unwrap_or(Lock::Locked);
+                locked_as(device, lock).await;
+                return Err(refused);
             }
             if had_keyring || !waiting {
                 // Anything held is forgotten and pulled again.

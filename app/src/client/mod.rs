@@ -204,6 +204,19 @@ impl Device {
         }
     }
 
+    /// Erases what the device holds when no passphrase at hand opens it and it is only drafts
+    /// (never unsent work); says whether it did.
+    pub async fn discard_unopenable(&self) -> Result<bool, UnlockError> {
+        #[cfg(feature = "hydrate")]
+        {
+            engine::discard_unopenable(*self).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Ok(false)
+        }
+    }
+
     /// Locks the device now: the key and the data leave memory.
     pub fn lock_now(&self) {
         #[cfg(feature = "hydrate")]

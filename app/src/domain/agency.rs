@@ -30,6 +30,14 @@ coded_enum!(
     }
 );
 
+impl AgencyKind {
+    /// Whether people of this agency get accounts of their own (a cooperating business is in
+    /// the hubs' directory, not on visit teams).
+    pub fn has_staff_accounts(self) -> bool {
+        self != AgencyKind::CooperatingBusiness
+    }
+}
+
 /// An agency, with its name in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agency {

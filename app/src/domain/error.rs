@@ -30,6 +30,11 @@ pub enum Problem {
     Unchanged,
     /// A value typed twice to confirm it differs between the two.
     Mismatch,
+    /// A login name with other characters than lower-case letters, digits, `.`, `-` and `_`,
+    /// or not starting with a letter.
+    LoginFormat,
+    /// Someone else has it already (a login name).
+    Taken,
 }
 
 /// A problem with a named field of a form or a record.

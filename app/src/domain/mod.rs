@@ -29,5 +29,5 @@ pub use ids::{AgencyId, CaseId, NoteId, StaffId, VisitId};
 pub use lang::Lang;
 pub use note::{NoteField, NoteFields, NoteRevision, OutreachNote};
 pub use review::{Review, ReviewDecision};
-pub use staff::{Role, Staff, StaffRef};
+pub use staff::{NewAccount, Role, Staff, StaffRef};
 pub use visit::{TimeWindow, Visit, VisitStatus};

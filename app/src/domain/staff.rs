@@ -1,7 +1,9 @@
 //! Staff: who they are, where they come from, and whom they act for.
 
 use super::agency::AgencyKind;
+use super::case::Program;
 use super::code::coded_enum;
+use super::error::{required_text, FieldError, Problem};
 use super::ids::{AgencyId, StaffId};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +70,83 @@ pub struct Staff {
     pub acts_for: AgencyId,
 }
 
+/// The longest login name.
+pub const MAX_LOGIN_CHARS: usize = 100;
+/// The shortest login name a new account may have.
+pub const MIN_LOGIN_CHARS: usize = 3;
+/// The longest name shown to colleagues.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A staff account as an administrator asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccount {
+    /// The login name.
+    pub login: String,
+    /// The name shown to colleagues.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// The agency that employs them.
+    pub home_agency: AgencyId,
+    /// The program a supervisor oversees; none for anyone else.
+    #[serde(default)]
+    pub supervises: Option<Program>,
+}
+
+impl NewAccount {
+    /// The account as it is to be kept, or every problem with it: a login of lower-case
+    /// letters, digits, `.`, `-` and `_` that starts with a letter (3 to 100 of them); a name;
+    /// a program for a supervisor. Anyone else's program is dropped.
+    pub fn checked(self) -> Result<NewAccount, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let login = self.login.trim().to_owned();
+        let chars = login.chars().count();
+        if login.is_empty() {
+            problems.push(FieldError::new("login", Problem::Required));
+        } else if chars > MAX_LOGIN_CHARS {
+            problems.push(FieldError::new(
+                "login",
+                Problem::TooLong {
+                    max: MAX_LOGIN_CHARS,
+                },
+            ));
+        } else if chars < MIN_LOGIN_CHARS {
+            problems.push(FieldError::new(
+                "login",
+                Problem::TooShort {
+                    min: MIN_LOGIN_CHARS,
+                },
+            ));
+        } else if !login.starts_with(|c: char| c.is_ascii_lowercase())
+            || !login
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+        {
+            problems.push(FieldError::new("login", Problem::LoginFormat));
+        }
+        let display_name = required_text("display_name", &self.display_name, MAX_NAME_CHARS)
+            .map_err(|e| problems.push(e))
+            .unwrap_or_default();
+        let supervises = match (self.role, self.supervises) {
+            (Role::Supervisor, None) => {
+                problems.push(FieldError::new("supervises", Problem::Required));
+                None
+            }
+            (Role::Supervisor, program) => program,
+            _ => None,
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NewAccount {
+            login,
+            display_name,
+            supervises,
+            ..self
+        })
+    }
+}
+
 /// A staff member as shown on a visit or a team: name, role and both agencies' names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffRef {
@@ -121,6 +200,84 @@ mod tests {
         assert_eq!(
             acting_agency(Role::Nurse, phc, AgencyKind::PublicHealthCenter, phc),
             phc
+        );
+    }
+
+    fn account(login: &str, role: Role, supervises: Option<Program>) -> NewAccount {
+        NewAccount {
+            login: login.into(),
+            display_name: " 中村 彩 ".into(),
+            role,
+            home_agency: id(1),
+            supervises,
+        }
+    }
+
+    fn problems(account: NewAccount) -> Vec<(String, Problem)> {
+        account
+            .checked()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_account_is_kept_trimmed_with_a_program_only_for_a_supervisor() {
+        let kept = account(
+            " nurse.nakamura_2 ",
+            Role::Nurse,
+            Some(Program::ModelProgram),
+        )
+        .checked()
+        .unwrap();
+        assert_eq!(kept.login, "nurse.nakamura_2");
+        assert_eq!(kept.display_name, "中村 彩");
+        assert_eq!(kept.supervises, None);
+        let boss = account("sv-mori", Role::Supervisor, Some(Program::ModelProgram));
+        assert_eq!(
+            boss.checked().unwrap().supervises,
+            Some(Program::ModelProgram)
+        );
+        assert_eq!(
+            problems(account("sv.mori", Role::Supervisor, None)),
+            [("supervises".to_owned(), Problem::Required)]
+        );
+    }
+
+    #[test]
+    fn a_login_is_lower_case_letters_digits_and_dots_starting_with_a_letter() {
+        for bad in [
+            "Nurse.Nakamura",
+            "2nurse",
+            ".nurse",
+            "nurse nakamura",
+            "看護師",
+            "n@x",
+        ] {
+            assert_eq!(
+                problems(account(bad, Role::Nurse, None)),
+                [("login".to_owned(), Problem::LoginFormat)],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            problems(account("ab", Role::Nurse, None)),
+            [("login".to_owned(), Problem::TooShort { min: 3 })]
+        );
+        assert_eq!(
+            problems(account(&"a".repeat(101), Role::Nurse, None)),
+            [("login".to_owned(), Problem::TooLong { max: 100 })]
+        );
+        let mut nameless = account("  ", Role::Nurse, None);
+        nameless.display_name = " ".into();
+        assert_eq!(
+            problems(nameless),
+            [
+                ("login".to_owned(), Problem::Required),
+                ("display_name".to_owned(), Problem::Required)
+            ]
         );
     }
 

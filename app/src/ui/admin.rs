@@ -1,12 +1,14 @@
-//! The administrator's page: every staff account with its role, agency and devices; an account
-//! disabled or enabled again, a lost second factor reset, a lost device revoked. Online only:
-//! these are the server's records, and nothing here is kept on the device.
+//! The administrator's page: every staff account with its role, agency and devices; a new
+//! account opened ([`super::new_account`]), an account disabled or enabled again, a lost second
+//! factor reset, a lost device revoked. Online only: these are the server's records, and
+//! nothing here is kept on the device.
 
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::indicators::{RevokeButton, SinceLabel};
+use super::new_account::{Created, NewAccountForm};
 use super::visit::{focus, ErrorNote};
 use super::{use_session, RequireLogin};
-use crate::api::{AppError, StaffAccount};
+use crate::api::{AppError, CreatedAccount, StaffAccount};
 use crate::domain::access::may_change_account;
 use leptos::prelude::*;
 
@@ -32,9 +34,19 @@ fn Accounts() -> impl IntoView {
         request_animation_frame(|| focus("accounts-said"));
         accounts.refetch();
     });
+    // A new account: its first passphrase is shown once, where the keyboard goes.
+    let made = RwSignal::new(None::<CreatedAccount>);
+    let created = Callback::new(move |account: CreatedAccount| {
+        said.set(None);
+        made.set(Some(account));
+        request_animation_frame(|| focus("account-created"));
+        accounts.refetch();
+    });
     view! {
         <section class="accounts" aria-labelledby="accounts-title">
             <h1 id="accounts-title">{tr(T::Accounts)}</h1>
+            {move || made.get().map(|account| view! { <Created account/> })}
+            <NewAccountForm created/>
             <p class="saved" role="status" id="accounts-said" data-testid="accounts-said">
                 {move || said.get().map(|(name, ok)| {
                     format!("{name}: {}", if ok { tr(T::AccountChanged)() } else { tr(T::AccountNotChanged)() })

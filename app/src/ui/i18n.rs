@@ -38,7 +38,7 @@ texts! {
     DevicePassphrase => "パスワード（この端末のロック解除）", "Password (to unlock this device)";
     Unlock => "ロックを解除", "Unlock";
     Unlocking => "解除中…", "Unlocking…";
-    WrongPassphrase => "パスワードが違います。", "Wrong password.";
+    WrongPassphrase => "パスワードが違います。（ほかの端末でパスフレーズを変更したときは、この端末でオンラインでログインし直すまで、前のパスフレーズで開きます）", "Wrong password. (If you changed your passphrase on another device, this one opens with the previous passphrase until you sign in online here.)";
     GrantEnded => "オフラインで使える期間が終わりました。ネットワークにつないでログインしてください。未送信の変更は消えていません。", "The offline period has ended. Connect and sign in; unsent changes are not lost.";
     LockedUnsentWork => "この端末には、別のパスワードで保護された未送信の変更があります。その変更を記録した人がロックを解除して同期するまで、この端末は使えません。", "This device holds unsent changes protected by another password. The person who made them must unlock and sync before the device can be used.";
     DeviceStorageFailed => "端末の保存領域を開けませんでした。", "The device's storage could not be opened.";
@@ -221,10 +221,24 @@ texts! {
     WrongValue => "正しくありません", "Not right";
     Unchanged => "今と同じです。別のものにしてください", "The same as now: choose another";
     Mismatch => "一致しません", "The two do not match";
-    PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の未送信の記録は前のパスフレーズで保護されています。前のパスフレーズを一度だけ入力してください。", "Your passphrase was changed on another device. What waits on this device is still protected by the previous one: enter it once to keep it.";
-    PreviousPassphrase => "前のパスフレーズ", "Previous passphrase";
-    PreviousPassphraseWrong => "前のパスフレーズでも開けません。もう一度入力してください。", "The previous passphrase does not open it either. Please try again.";
+    PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の記録は、この端末で最後に使ったパスフレーズで保護されています。それを一度だけ入力してください。", "Your passphrase was changed on another device. What this device holds is protected by the passphrase you last used on it: enter that one once.";
+    PreviousPassphrase => "この端末で最後に使ったパスフレーズ", "The passphrase last used on this device";
+    ForgotPrevious => "思い出せない：この端末の下書きを消して続ける", "Can't remember it: discard this device's drafts and go on";
+    ConfirmDiscardDrafts => "この端末の下書きは、前のパスフレーズがないと開けません。消して続けますか？ 元に戻せません。（未送信の記録はありません）", "This device's drafts cannot be opened without the previous passphrase. Discard them and go on? This cannot be undone. (Nothing unsent is on it.)";
+    PreviousPassphraseWrong => "そのパスフレーズでも開けません。この端末で最後に使ったものを入力してください。", "That passphrase does not open it either. Enter the one last used on this device.";
     OpenWithPrevious => "この端末の記録を引き継ぐ", "Keep this device's work";
+    NewAccount => "アカウントを作成", "Open an account";
+    LoginHint => "半角英小文字で始め、英小文字・数字・「.」「-」「_」で3文字以上（例: nurse.nakamura）", "Starts with a lower-case letter; lower-case letters, digits, '.', '-' and '_', 3 or more (e.g. nurse.nakamura)";
+    DisplayName => "氏名（同僚に表示）", "Name (shown to colleagues)";
+    RoleLabel => "役割", "Role";
+    HomeAgencyLabel => "所属機関", "Agency";
+    Supervises => "担当する事業", "Program supervised";
+    CreateAccount => "作成する", "Open the account";
+    AccountCreated => "アカウントを作成しました。", "the account is open.";
+    FirstPassphrase => "初期パスフレーズ", "First passphrase";
+    FirstPassphraseHint => "初期パスフレーズはこの一度だけ表示されます。本人に直接渡し、最初のログインの後「ログイン設定」で変更してもらってください。", "The first passphrase is shown this once. Hand it over in person; after signing in, its owner changes it in their sign-in settings.";
+    LoginFormatProblem => "半角英小文字で始め、英小文字・数字・「.」「-」「_」だけで入力してください", "Start with a lower-case letter and use only lower-case letters, digits, '.', '-' and '_'";
+    TakenProblem => "すでに使われています", "Already taken";
     SignInSettings => "ログイン設定", "Sign-in settings";
     Passphrase => "パスフレーズ", "Passphrase";
     PassphraseHelp => "ログインとこの端末のロック解除に使います。12文字以上、ログインIDや同じ文字の繰り返しは使えません。", "Signs you in and unlocks this device: 12 characters or more, not the login name, not one character repeated.";
@@ -312,6 +326,8 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
         Problem::Wrong => t(lang, T::WrongValue).to_owned(),
         Problem::Unchanged => t(lang, T::Unchanged).to_owned(),
         Problem::Mismatch => t(lang, T::Mismatch).to_owned(),
+        Problem::LoginFormat => t(lang, T::LoginFormatProblem).to_owned(),
+        Problem::Taken => t(lang, T::TakenProblem).to_owned(),
     }
 }
 

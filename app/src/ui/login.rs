@@ -23,6 +23,7 @@ pub fn LoginPage() -> impl IntoView {
     // A device whose work is still locked under a passphrase changed elsewhere: the sign-in
     // waits here for the previous one, the new one held in memory only until then.
     let carry_over = StoredValue::new(None::<(Viewer, String, DevicePolicy)>);
+    let asks_previous = RwSignal::new(false);
     let previous = NodeRef::<Input>::new();
     let set_up = move |viewer: Viewer, typed: String, before: Option<String>, policy| {
         let navigate = navigate.clone();
@@ -37,6 +38,7 @@ pub fn LoginPage() -> impl IntoView {
             match result {
                 Ok(()) => {
                     carry_over.set_value(None);
+                    asks_previous.set(false);
                     navigate(start, Default::default());
                 }
                 Err(UnlockError::PreviousPassphraseNeeded) => {
@@ -46,16 +48,17 @@ pub fn LoginPage() -> impl IntoView {
                     } else {
                         T::PreviousPassphraseNeeded
                     }));
+                    asks_previous.set(true);
+                    // The keyboard goes to the field now asked for.
+                    request_animation_frame(move || {
+                        if let Some(field) = previous.get_untracked() {
+                            let _ = field.focus();
+                        }
+                    });
                 }
                 Err(e) => set_up_failed.set(Some(super::unlock::set_up_error(&e))),
             }
         });
-    };
-    let asks_previous = move || {
-        matches!(
-            set_up_failed.get(),
-            Some(T::PreviousPassphraseNeeded | T::PreviousPassphraseWrong)
-        )
     };
     {
         let set_up = set_up.clone();
@@ -64,6 +67,9 @@ pub fn LoginPage() -> impl IntoView {
                 // Consumed once: a later visit to this page must not replay an old sign-in.
                 action.value().set(None);
                 set_up_failed.set(None);
+                // Whatever an earlier sign-in on this page left waiting is forgotten.
+                carry_over.set_value(None);
+                asks_previous.set(false);
                 // The password just accepted also locks this device's data: it is read from
                 // the field once, used to set up the device's key, and cleared.
                 let typed = taken(password);
@@ -75,13 +81,34 @@ pub fn LoginPage() -> impl IntoView {
             }
         });
     }
-    let carry = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let before = taken(previous);
-        if let Some((viewer, typed, policy)) = carry_over.get_value() {
-            set_up(viewer, typed, Some(before), policy);
+    let carry = {
+        let set_up = set_up.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let before = taken(previous);
+            if let Some((viewer, typed, policy)) = carry_over.get_value() {
+                // Said anew after each try, so that a second refusal is heard too.
+                set_up_failed.set(None);
+                set_up(viewer, typed, Some(before), policy);
+            }
         }
     };
+    // The previous passphrase is forgotten and only drafts wait: they can be given up.
+    let give_up = Callback::new(move |()| {
+        if !super::confirmed(tr(T::ConfirmDiscardDrafts)()) {
+            return;
+        }
+        let Some((viewer, typed, policy)) = carry_over.get_value() else {
+            return;
+        };
+        let set_up = set_up.clone();
+        leptos::task::spawn_local(async move {
+            if device.discard_unopenable().await == Ok(true) {
+                set_up_failed.set(None);
+                set_up(viewer, typed, None, policy);
+            }
+        });
+    });
     let error = move || {
         let lang = lang.get();
         action
@@ -155,7 +182,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending() { tr(T::LoggingIn)() } else { tr(T::Login)() }}
                 </button>
             </ActionForm>
-            <Show when=asks_previous>
+            <Show when=move || asks_previous.get()>
                 <form on:submit=carry.clone() data-testid="previous-form">
                     <label for="login-previous">{tr(T::PreviousPassphrase)}</label>
                     <input
@@ -170,6 +197,12 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="primary" data-testid="previous-submit" disabled=pending>
                         {tr(T::OpenWithPrevious)}
                     </button>
+                    <Show when=move || device.waiting_while_locked.get() == 0>
+                        <button type="button" class="link-button" data-testid="discard-drafts"
+                            disabled=pending on:click=move |_| give_up.run(())>
+                            {tr(T::ForgotPrevious)}
+                        </button>
+                    </Show>
                 </form>
             </Show>
         </section>

@@ -6,6 +6,7 @@ pub mod i18n;
 mod indicators;
 mod intake;
 mod login;
+mod new_account;
 mod passphrase;
 mod pwa;
 mod review;

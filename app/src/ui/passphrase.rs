@@ -3,6 +3,7 @@
 //! the new one, and what it holds stays as it is.
 
 use super::i18n::{error_text, problem_text, tr, use_lang, T};
+use super::visit::focus;
 use crate::api::AppError;
 use crate::client::use_device;
 use crate::domain::{signin, FieldError, Problem};
@@ -30,6 +31,17 @@ pub fn ChangePassphrase() -> impl IntoView {
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
+    // Problems are said beside their fields, and the keyboard goes to the first of them.
+    let show = move |problems: Vec<FieldError>| {
+        let first = FIELDS
+            .iter()
+            .map(|(name, ..)| *name)
+            .find(|name| problems.iter().any(|p| p.field == *name));
+        errors.set(problems);
+        if let Some(name) = first {
+            request_animation_frame(move || focus(&format!("passphrase-{name}")));
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -42,10 +54,10 @@ pub fn ChangePassphrase() -> impl IntoView {
         if repeat != new {
             problems.push(FieldError::new("repeat", Problem::Mismatch));
         }
-        errors.set(problems);
-        if !errors.with_untracked(Vec::is_empty) {
-            return;
+        if !problems.is_empty() {
+            return show(problems);
         }
+        errors.set(Vec::new());
         busy.set(true);
         leptos::task::spawn_local(async move {
             let result = crate::api::change_passphrase(current.clone(), new.clone()).await;
@@ -59,7 +71,7 @@ pub fn ChangePassphrase() -> impl IntoView {
                     typed.iter().for_each(|s| s.set(String::new()));
                     outcome.set(Some(Outcome::Changed { device_kept }));
                 }
-                Err(AppError::Invalid(problems)) if !problems.is_empty() => errors.set(problems),
+                Err(AppError::Invalid(problems)) if !problems.is_empty() => show(problems),
                 Err(e) => outcome.set(Some(Outcome::Failed(e))),
             }
         });

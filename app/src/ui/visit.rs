@@ -637,7 +637,10 @@ pub(super) fn focus(id: &str) {
             .and_then(|d| d.get_element_by_id(id))
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
-            el.set_tab_index(-1);
+            // A field or button takes the focus as it is; anything else only from script.
+            if el.tab_index() < 0 {
+                el.set_tab_index(-1);
+            }
             let _ = el.focus();
             el.scroll_into_view();
         }

@@ -7,9 +7,10 @@ use super::indicators::devices;
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::auth;
-use app::api::{AppError, StaffAccount, Viewer};
+use app::api::{AppError, CreatedAccount, StaffAccount, Viewer};
 use app::domain::access::{manages_accounts, may_change_account};
-use app::domain::{Role, StaffId};
+use app::domain::staff::acting_agency;
+use app::domain::{AgencyId, AgencyKind, FieldError, NewAccount, Problem, Role, StaffId};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 
@@ -40,6 +41,18 @@ async fn accounts_now(
     viewer: &Viewer,
     staff: &str,
 ) -> Result<bool, AppError> {
+    still_admin(tx, viewer).await?;
+    let found: Option<(bool,)> = sqlx::query_as("SELECT disabled != 0 FROM staff WHERE id = ?")
+        .bind(staff)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_internal("finding an account")?;
+    found.map(|(disabled,)| disabled).ok_or(AppError::NotFound)
+}
+
+/// Inside a change's transaction: the administrator's own account is still an enabled
+/// administrator's.
+async fn still_admin(tx: &mut sqlx::SqliteConnection, viewer: &Viewer) -> Result<(), AppError> {
     let still_admin: Option<(bool,)> =
         sqlx::query_as("SELECT disabled = 0 AND role = ? FROM staff WHERE id = ?")
             .bind(Role::Admin.code())
@@ -47,15 +60,11 @@ async fn accounts_now(
             .fetch_optional(&mut *tx)
             .await
             .or_internal("checking the administrator")?;
-    if !still_admin.is_some_and(|(yes,)| yes) {
-        return Err(AppError::Unauthenticated);
+    if still_admin.is_some_and(|(yes,)| yes) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthenticated)
     }
-    let found: Option<(bool,)> = sqlx::query_as("SELECT disabled != 0 FROM staff WHERE id = ?")
-        .bind(staff)
-        .fetch_optional(&mut *tx)
-        .await
-        .or_internal("finding an account")?;
-    found.map(|(disabled,)| disabled).ok_or(AppError::NotFound)
 }
 
 /// Every account, by agency then name, each with its devices.
@@ -94,6 +103,83 @@ pub async fn list(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<StaffAccount>,
         .or_internal("reading accounts")
 }
 
+/// Opens an account for `asked`, with a first passphrase made for it and answered once; it
+/// acts for the agency the rule gives ([`acting_agency`]). A login already taken or an agency
+/// that has no staff accounts is refused on its field, and nothing is written.
+pub async fn create(
+    service: &super::Service,
+    viewer: &Viewer,
+    asked: NewAccount,
+) -> Result<CreatedAccount, AppError> {
+    admin_only(viewer)?;
+    let account = asked.checked().map_err(AppError::Invalid)?;
+    let first_passphrase = auth::new_first_passphrase();
+    let (login, typed) = (account.login.clone(), first_passphrase.clone());
+    let hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&login, &typed))
+        .await
+        .or_internal("joining the hashing")?
+        .or_internal("hashing a first passphrase")?;
+    let id = StaffId(uuid::Uuid::new_v4());
+    let _turn = service.write_turn().await;
+    let mut tx = service
+        .db()
+        .begin()
+        .await
+        .or_internal("starting an account")?;
+    still_admin(&mut tx, viewer).await?;
+    let home = account.home_agency.to_string();
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM agencies WHERE id = ?")
+        .bind(&home)
+        .fetch_optional(&mut *tx)
+        .await
+        .or_internal("finding an agency")?;
+    let kind = kind
+        .and_then(|(kind,)| AgencyKind::parse(&kind).ok())
+        .filter(|kind| kind.has_staff_accounts())
+        .ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new("home_agency", Problem::UnknownChoice)])
+        })?;
+    let health_center: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM agencies WHERE kind = ? ORDER BY id LIMIT 1")
+            .bind(AgencyKind::PublicHealthCenter.code())
+            .fetch_optional(&mut *tx)
+            .await
+            .or_internal("finding the public health center")?;
+    let health_center = health_center
+        .and_then(|(id,)| id.parse().ok())
+        .unwrap_or(account.home_agency);
+    let acts_for: AgencyId = acting_agency(account.role, account.home_agency, kind, health_center);
+    let inserted = sqlx::query(
+        "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id,            supervises, password_hash, created_at)          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(&account.login)
+    .bind(&account.display_name)
+    .bind(account.role.code())
+    .bind(&home)
+    .bind(acts_for.to_string())
+    .bind(account.supervises.map(|p| p.code()))
+    .bind(&hash)
+    .bind(crate::db::now_text())
+    .execute(&mut *tx)
+    .await
+    .or_internal("opening an account")?;
+    if inserted.rows_affected() != 1 {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "login",
+            Problem::Taken,
+        )]));
+    }
+    audited(&mut tx, viewer, Action::CreateAccount, id.to_string()).await?;
+    tx.commit().await.or_internal("committing an account")?;
+    Ok(CreatedAccount {
+        id,
+        login: account.login,
+        display_name: account.display_name,
+        first_passphrase,
+    })
+}
+
 /// Disables or enables `staff`. Disabling ends their sessions at once (every request checks
 /// the account too); their devices keep what they hold until the account is enabled again.
 /// Setting what is already set changes nothing and writes no audit event.
@@ -115,7 +201,7 @@ pub async fn set_disabled(
         .await
         .or_internal("changing an account")?;
     if disabled {
-        auth::end_sessions(&mut tx, &staff)
+        auth::end_sessions(&mut tx, &staff, None)
             .await
             .or_internal("ending sessions")?;
     }
@@ -143,7 +229,7 @@ pub async fn reset_second_factor(
     accounts_now(&mut tx, viewer, &staff).await?;
     // Every open session ends too: one left open (a borrowed office PC, a thief's) could
     // otherwise enrol its own authenticator now that none is in force.
-    auth::end_sessions(&mut tx, &staff)
+    auth::end_sessions(&mut tx, &staff, None)
         .await
         .or_internal("ending sessions")?;
     let mut removed = 0;

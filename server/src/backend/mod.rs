@@ -19,6 +19,7 @@ use app::api::{
     AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
 };
 use app::domain::signin;
+use app::domain::staff::MAX_LOGIN_CHARS;
 use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use sqlx::SqlitePool;
@@ -109,10 +110,51 @@ impl Service {
     }
 }
 
-/// The longest login name there can be.
-const MAX_LOGIN_CHARS: usize = 100;
+/// How a passphrase typed for a login fared.
+pub(crate) enum Tried {
+    /// Right: the stored hash it matched, which the change it allows is made over.
+    Right(String),
+    /// Wrong (or the login is unknown); counted toward the pause, which has not started.
+    Wrong,
+    /// The login is paused for this long (perhaps from this very failure).
+    Paused(std::time::Duration),
+}
 
 impl Service {
+    /// Checks a passphrase typed for `login` against its stored `hash` (none for an unknown
+    /// login, which costs the same time), as every check of a passphrase must: not while the
+    /// login is paused; one longer than any that can be set is wrong without hashing it; a
+    /// wrong one counts toward the pause ([`signin::pause_after`]). Callers audit refusals.
+    pub(crate) async fn try_passphrase(
+        &self,
+        login: &str,
+        hash: Option<String>,
+        typed: &str,
+    ) -> Result<Tried, AppError> {
+        if let Some(wait) = auth::paused_for(&self.db, login)
+            .await
+            .or_internal("reading sign-in failures")?
+        {
+            return Ok(Tried::Paused(wait));
+        }
+        let right = typed.chars().count() <= signin::MAX_PASSPHRASE_CHARS
+            && auth::verify_password(typed.to_owned(), hash.clone())
+                .await
+                .or_internal("checking a password")?;
+        if let (true, Some(hash)) = (right, hash) {
+            return Ok(Tried::Right(hash));
+        }
+        Ok(
+            match auth::count_failure(&self.db, login)
+                .await
+                .or_internal("counting a failed sign-in")?
+            {
+                Some(wait) => Tried::Paused(wait),
+                None => Tried::Wrong,
+            },
+        )
+    }
+
     /// Appends an event about no case (a sign-in, a setting) on its own.
     async fn audit_alone(&self, actor: Option<&Viewer>, action: Action) -> Result<(), AppError> {
         let mut conn = self
@@ -138,12 +180,14 @@ impl Service {
     ) -> Result<(Viewer, String), AppError> {
         self.audit_alone(None, Action::LoginFailed).await?;
         tracing::info!(paused = pause.is_some(), "login refused");
-        Err(match pause {
-            Some(wait) => AppError::LoginPaused {
-                minutes: signin::minutes_to_wait(wait),
-            },
-            None => AppError::BadCredentials,
-        })
+        Err(pause.map_or(AppError::BadCredentials, paused))
+    }
+}
+
+/// The answer while a login is paused for `wait`.
+pub(crate) fn paused(wait: std::time::Duration) -> AppError {
+    AppError::LoginPaused {
+        minutes: signin::minutes_to_wait(wait),
     }
 }
 
@@ -191,12 +235,6 @@ impl Backend for Service {
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        if let Some(wait) = auth::paused_for(&self.db, login)
-            .await
-            .or_internal("reading sign-in failures")?
-        {
-            return self.refuse_sign_in(Some(wait)).await;
-        }
         let found: Option<(String, String)> =
             sqlx::query_as("SELECT id, password_hash FROM staff WHERE login = ? AND disabled = 0")
                 .bind(login)
@@ -204,19 +242,13 @@ impl Backend for Service {
                 .await
                 .or_internal("looking up a login")?;
         let (staff_id, hash) = match found {
-            Some((id, hash)) => (Some(id), Some(hash)),
-            None => (None, None),
+            Some((id, hash)) => (id, Some(hash)),
+            None => (String::new(), None),
         };
-        // A passphrase longer than any that can be set is wrong without hashing it.
-        let ok = password.chars().count() <= signin::MAX_PASSPHRASE_CHARS
-            && auth::verify_password(password.to_owned(), hash)
-                .await
-                .or_internal("checking a password")?;
-        let Some(staff_id) = staff_id.filter(|_| ok) else {
-            let pause = auth::count_failure(&self.db, login)
-                .await
-                .or_internal("counting a failed sign-in")?;
-            return self.refuse_sign_in(pause).await;
+        let hash = match self.try_passphrase(login, hash, password).await? {
+            Tried::Right(hash) => hash,
+            Tried::Wrong => return self.refuse_sign_in(None).await,
+            Tried::Paused(wait) => return self.refuse_sign_in(Some(wait)).await,
         };
         // The password is right; a user with a second factor also needs its code. A wrong code
         // counts as a failed sign-in, so codes cannot be guessed either.
@@ -247,11 +279,14 @@ impl Backend for Service {
         let token = auth::open_session(
             &self.db,
             &staff_id,
+            &hash,
             self.config.session_idle,
             self.config.session_max,
         )
         .await
-        .or_internal("opening a session")?;
+        .or_internal("opening a session")?
+        // The passphrase was changed, or the account disabled, since it was checked.
+        .ok_or(AppError::BadCredentials)?;
         self.audit_alone(Some(&viewer), Action::Login).await?;
         tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
         Ok((viewer, token))
@@ -338,6 +373,14 @@ impl Backend for Service {
         viewer: &Viewer,
     ) -> Result<Vec<app::api::StaffAccount>, AppError> {
         accounts::list(&self.db, viewer).await
+    }
+
+    async fn create_account(
+        &self,
+        viewer: &Viewer,
+        account: app::domain::NewAccount,
+    ) -> Result<app::api::CreatedAccount, AppError> {
+        accounts::create(self, viewer, account).await
     }
 
     async fn set_account_disabled(

@@ -2,7 +2,7 @@
 //! as a failed sign-in, so this is no way around the pause), the new one follows the sign-in
 //! rule, and the person's other sessions end with the old passphrase.
 
-use super::{OrInternal, Service};
+use super::{OrInternal, Service, Tried};
 use crate::audit::{self, Action, Event};
 use crate::auth;
 use app::api::{AppError, Viewer};
@@ -29,28 +29,23 @@ pub async fn change(
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    if let Some(wait) = auth::paused_for(db, &login)
-        .await
-        .or_internal("reading sign-in failures")?
-    {
-        return Err(paused(wait));
-    }
-    let right = current.chars().count() <= signin::MAX_PASSPHRASE_CHARS
-        && auth::verify_password(current.to_owned(), Some(hash.clone()))
-            .await
-            .or_internal("checking a password")?;
-    if !right {
-        let pause = auth::count_failure(db, &login)
-            .await
-            .or_internal("counting a failed sign-in")?;
-        service
-            .audit_alone(Some(viewer), Action::LoginFailed)
-            .await?;
-        return Err(match pause {
-            Some(wait) => paused(wait),
-            None => AppError::Invalid(vec![FieldError::new("current", Problem::Wrong)]),
-        });
-    }
+    let refused = match service.try_passphrase(&login, Some(hash), current).await? {
+        Tried::Right(hash) => Ok(hash),
+        Tried::Wrong => Err(AppError::Invalid(vec![FieldError::new(
+            "current",
+            Problem::Wrong,
+        )])),
+        Tried::Paused(wait) => Err(super::paused(wait)),
+    };
+    let hash = match refused {
+        Ok(hash) => hash,
+        Err(refusal) => {
+            service
+                .audit_alone(Some(viewer), Action::LoginFailed)
+                .await?;
+            return Err(refusal);
+        }
+    };
     let (for_login, typed) = (login.clone(), new.to_owned());
     let new_hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&for_login, &typed))
         .await
@@ -79,7 +74,7 @@ pub async fn change(
             Problem::Wrong,
         )]));
     }
-    auth::end_other_sessions(&mut tx, &staff, token)
+    auth::end_sessions(&mut tx, &staff, Some(token))
         .await
         .or_internal("ending other sessions")?;
     audit::record(
@@ -99,10 +94,4 @@ pub async fn change(
     auth::clear_failures(db, &login)
         .await
         .or_internal("clearing sign-in failures")
-}
-
-fn paused(wait: std::time::Duration) -> AppError {
-    AppError::LoginPaused {
-        minutes: signin::minutes_to_wait(wait),
-    }
 }

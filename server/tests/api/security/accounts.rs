@@ -1,9 +1,11 @@
-//! Staff accounts: only an administrator lists them or changes them; disabling one ends its
+//! Staff accounts: only an administrator lists them, opens them or changes them; a new one
+//! signs in with the first passphrase made for it; disabling one ends its
 //! sessions at once and refuses its sign-in until it is enabled again; a lost authenticator
 //! is reset; every change is audited, and a refused request changes nothing.
 
 use crate::helpers::{error_of, new_client, spawn_app, TestApp, PASSWORD};
-use app::api::{AppError, StaffAccount};
+use app::api::{AppError, CreatedAccount, StaffAccount};
+use app::domain::{FieldError, Problem};
 use app::sync::{ClientId, PullRequest, PROTOCOL_VERSION};
 use reqwest::{Client, StatusCode};
 use uuid::Uuid;
@@ -401,4 +403,207 @@ async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits
         let res = app.sync_as(&nurse, "pull", &pull(phone, false)).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
+}
+
+async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM agencies WHERE kind = ? ORDER BY id LIMIT 1")
+        .bind(kind)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn create(
+    app: &TestApp,
+    by: &Client,
+    login: &str,
+    role: &str,
+    agency: &str,
+    supervises: Option<&str>,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("account[login]", login),
+        ("account[display_name]", "中村 彩"),
+        ("account[role]", role),
+        ("account[home_agency]", agency),
+    ];
+    if let Some(program) = supervises {
+        form.push(("account[supervises]", program));
+    }
+    app.call_as(by, "create_account", &form).await
+}
+
+#[tokio::test]
+async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_client("admin.yoshida").await;
+    let hospital = agency_of_kind(&app, "psychiatric_hospital").await;
+    let health_center = agency_of_kind(&app, "public_health_center").await;
+    let staff_before = app.count("SELECT COUNT(*) FROM staff").await;
+
+    // Nobody else may, whatever they send; and signed out, nobody.
+    for login in ["nurse.sato", "supervisor.kato"] {
+        let client = app.signed_in_client(login).await;
+        let res = create(
+            &app,
+            &client,
+            "psw.nakamura",
+            "psychiatric_staff",
+            &hospital,
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login}");
+    }
+    let res = create(
+        &app,
+        &new_client(),
+        "psw.nakamura",
+        "psychiatric_staff",
+        &hospital,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Bad input is refused on its field and writes nothing.
+    let business = agency_of_kind(&app, "cooperating_business").await;
+    for (login, role, agency, supervises, field, problem) in [
+        (
+            "Psw Nakamura",
+            "nurse",
+            hospital.as_str(),
+            None,
+            "login",
+            Problem::LoginFormat,
+        ),
+        (
+            "nurse.sato",
+            "nurse",
+            health_center.as_str(),
+            None,
+            "login",
+            Problem::Taken,
+        ),
+        (
+            "sv.nakamura",
+            "supervisor",
+            health_center.as_str(),
+            None,
+            "supervises",
+            Problem::Required,
+        ),
+        (
+            "psw.nakamura",
+            "psychiatric_staff",
+            business.as_str(),
+            None,
+            "home_agency",
+            Problem::UnknownChoice,
+        ),
+        (
+            "psw.nakamura",
+            "psychiatric_staff",
+            "deca0000-0000-0000-0000-00000000ffff",
+            None,
+            "home_agency",
+            Problem::UnknownChoice,
+        ),
+    ] {
+        let res = create(&app, &admin, login, role, agency, supervises).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{login}");
+        assert_eq!(
+            error_of(res).await,
+            AppError::Invalid(vec![FieldError::new(field, problem)]),
+            "{login}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, staff_before);
+
+    // Opened: a psychiatric worker of a hospital, who acts for the public health center.
+    let res = create(
+        &app,
+        &admin,
+        " psw.nakamura ",
+        "psychiatric_staff",
+        &hospital,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let made: CreatedAccount = res.json().await.unwrap();
+    assert_eq!(made.login, "psw.nakamura");
+    assert_eq!(made.display_name, "中村 彩");
+    let (home, acts_for, hash): (String, String, String) = sqlx::query_as(
+        "SELECT home_agency_id, acts_for_agency_id, password_hash FROM staff WHERE id = ?",
+    )
+    .bind(made.id.to_string())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!((home, acts_for), (hospital.clone(), health_center));
+    assert!(!hash.contains(&made.first_passphrase));
+    // The same login again is taken.
+    let res = create(&app, &admin, "psw.nakamura", "nurse", &hospital, None).await;
+    assert_eq!(
+        error_of(res).await,
+        AppError::Invalid(vec![FieldError::new("login", Problem::Taken)])
+    );
+    // The administrator sees the account; the first passphrase signs in as its owner, who
+    // then changes it.
+    assert!(accounts(&app, &admin)
+        .await
+        .iter()
+        .any(|a| a.id == made.id && a.role == app::domain::Role::PsychiatricStaff));
+    let owner = new_client();
+    let res = app
+        .call_as(
+            &owner,
+            "login",
+            &[
+                ("login", "psw.nakamura"),
+                ("password", &made.first_passphrase),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .call_as(
+            &owner,
+            "change_passphrase",
+            &[
+                ("current", &made.first_passphrase),
+                ("new", "中村さんの新しい合言葉です"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let events: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor_id, record_id FROM audit_log WHERE action = 'create_account'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        events,
+        [(app.staff_id("admin.yoshida").await, made.id.to_string())]
+    );
+
+    // A supervisor keeps the program asked for.
+    let res = create(
+        &app,
+        &admin,
+        "sv.nakamura",
+        "supervisor",
+        &hospital,
+        Some("model_program"),
+    )
+    .await;
+    let boss: CreatedAccount = res.json().await.unwrap();
+    let supervises: Option<String> =
+        sqlx::query_scalar("SELECT supervises FROM staff WHERE id = ?")
+            .bind(boss.id.to_string())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(supervises.as_deref(), Some("model_program"));
 }
