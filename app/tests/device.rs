@@ -61,6 +61,7 @@ fn nurse() -> Viewer {
         acts_for: None,
         supervises: None,
         must_set_up_second_factor: false,
+        must_change_passphrase: false,
     }
 }
 
@@ -268,7 +269,7 @@ async fn a_passphrase_changed_elsewhere_carries_unsent_work_over_only_with_the_p
     };
     let ring = keyring().await;
     // Signed in online with the new passphrase: the work waits under the previous one, which
-    // is asked for; a wrong one changes nothing.
+    // is asked for, the device locked meanwhile; a wrong one changes nothing.
     for previous in [None, Some("覚え違いの合言葉".to_owned())] {
         assert_eq!(
             device
@@ -276,12 +277,17 @@ async fn a_passphrase_changed_elsewhere_carries_unsent_work_over_only_with_the_p
                 .await,
             Err(UnlockError::PreviousPassphraseNeeded)
         );
+        assert_eq!(device.lock.get_untracked(), Lock::Locked);
+        assert_eq!(device.unsynced(), 0, "nothing left in memory");
+        assert_eq!(
+            device.waiting_while_locked.get_untracked() as usize,
+            before.len()
+        );
         assert_eq!(keyring().await, ring);
-        assert_eq!(stored_outbox().await, before);
     }
     // Only drafts may be given up; unsent work never is.
     assert_eq!(device.discard_unopenable().await, Ok(false));
-    assert_eq!(stored_outbox().await, before);
+    assert_eq!(keyring().await, ring);
     // With the previous one: the same work, now under the new passphrase.
     device
         .set_up(

@@ -139,7 +139,7 @@ test('a lost phone of a disabled account, once revoked, erases itself at its nex
   await office.close();
 });
 
-test('an administrator opens an account; its owner signs in with the first passphrase and changes it', async ({ browser }, info) => {
+test('an administrator opens an account; its owner must change the first passphrase; a forgotten one is issued again', async ({ browser }, info) => {
   const newLogin = `nurse.new-${info.project.name}`;
   const name = `中村 彩 ${info.project.name}`;
   const [adminContext, admin] = await device(browser, info);
@@ -180,26 +180,42 @@ test('an administrator opens an account; its owner signs in with the first passp
   const row = admin.getByTestId('account-list').locator(`[data-login="${newLogin}"]`);
   await expect(row).toContainText(name);
   await expectAccessible(admin);
-  await adminContext.close();
 
-  // Her first sign-in, with the passphrase handed over; she changes it at once.
+  // Her first sign-in, with the passphrase handed over: nothing else until she changes it.
   const [, nurse] = await device(browser, info);
   await open(nurse, '/login');
   await nurse.getByTestId('login-name').fill(newLogin);
   await nurse.getByTestId('login-password').fill(first);
   await nurse.getByTestId('login-submit').click();
-  await expect(nurse).toHaveURL(/\/visits$/);
+  await expect(nurse).toHaveURL(/\/security$/);
+  await expect(nurse.getByTestId('passphrase-required')).toBeVisible();
   await expect(nurse.getByTestId('whoami')).toContainText(name);
-  // A new page load locks the device; her passphrase opens it.
-  await nurse.goto('/security');
-  await nurse.locator('body[data-device="locked"]').waitFor();
-  await unlock(nurse, first);
+  await expectAccessible(nurse);
   const own = `中村さんだけの合言葉 ${info.project.name}`;
   await nurse.getByTestId('passphrase-current').fill(first);
   await nurse.getByTestId('passphrase-new').fill(own);
   await nurse.getByTestId('passphrase-repeat').fill(own);
   await nurse.getByTestId('passphrase-submit').click();
   await expect(nurse.getByTestId('passphrase-status')).toContainText('変更しました');
-  await logout(nurse);
-  expect(await refusedSignIn(nurse, newLogin, first)).toContain('パスワードが違います');
+  await expect(nurse.getByTestId('passphrase-required')).toHaveCount(0);
+  // Now the app is hers: her visits page stays.
+  await nurse.locator('nav.app-nav a[href="/visits"]').click();
+  await expect(nurse.getByRole('heading', { level: 1, name: '訪問予定' })).toBeVisible();
+  await expect(nurse).toHaveURL(/\/visits$/);
+
+  // She forgets it: the administrator issues a new one, shown once, and can hide it.
+  admin.once('dialog', (dialog) => dialog.accept());
+  await row.getByTestId('account-reissue').click();
+  await expect(created).toBeFocused();
+  const issued = (await created.getByTestId('created-passphrase').textContent())!.trim();
+  expect(issued).not.toBe(first);
+  await created.getByTestId('hide-issued').click();
+  await expect(created).toHaveCount(0);
+  await adminContext.close();
+  // Her own passphrase no longer signs in; the issued one does, and asks for a change again.
+  expect(await refusedSignIn(nurse, newLogin, own)).toContain('パスワードが違います');
+  await nurse.getByTestId('login-password').fill(issued);
+  await nurse.getByTestId('login-submit').click();
+  await expect(nurse).toHaveURL(/\/security$/);
+  await expect(nurse.getByTestId('passphrase-required')).toBeVisible();
 });

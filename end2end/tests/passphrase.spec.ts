@@ -46,10 +46,10 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
   expect(sent).toBe(1);
   await expectAccessible(page);
   // Changed (and changed back at the end, whatever happens, for the other scenarios).
-  await changePassphrase(page, DEMO_PASSWORD, changed);
-  await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
   let restored = false;
   try {
+    await changePassphrase(page, DEMO_PASSWORD, changed);
+    await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
     await expect(page.getByTestId('passphrase-current')).toHaveValue('');
     await expect(page.getByTestId('passphrase-current-error')).toBeEmpty();
     // This device now opens with the new passphrase only.
@@ -88,7 +88,6 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
     await other.reload();
     await other.locator('body[data-device="locked"]').waitFor();
     await unlock(other, changed);
-    await otherContext.close();
 
     // The note reached the server: her tablet receives it.
     await page.goto(`/visits/${visitId}`);
@@ -106,8 +105,11 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
     restored = true;
   } finally {
     if (!restored) {
-      await page.request.post('/api/change_passphrase', { form: { current: changed, new: DEMO_PASSWORD } });
+      const back = await page.request.post('/api/change_passphrase', { form: { current: changed, new: DEMO_PASSWORD } });
+      // Refused when the change itself never happened; said, without hiding the first failure.
+      if (!back.ok()) console.warn(`restoring the demo passphrase: HTTP ${back.status()}`);
     }
+    await otherContext.close();
     await tablet.close();
   }
 });

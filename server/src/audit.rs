@@ -58,6 +58,8 @@ pub enum Action {
     ChangePassphrase,
     /// Opened a staff account (the record is the new account's staff id).
     CreateAccount,
+    /// Issued a new passphrase for someone who forgot theirs (the record is their staff id).
+    ReissuePassphrase,
 }
 
 impl Action {
@@ -86,6 +88,7 @@ impl Action {
             Action::ResetSecondFactor => "reset_second_factor",
             Action::ChangePassphrase => "change_passphrase",
             Action::CreateAccount => "create_account",
+            Action::ReissuePassphrase => "reissue_passphrase",
         }
     }
 }

@@ -25,9 +25,10 @@ pub fn hash_passphrase(login: &str, passphrase: &str) -> anyhow::Result<String> 
     hash_password(passphrase)
 }
 
-/// A first passphrase for a new account: 80 random bits as four groups of four base32
+/// A passphrase an administrator issues (a new account's first one, or one for a forgotten
+/// one): 80 random bits as four groups of four base32
 /// characters, lower case (`abcd-efgh-ijkl-mnop`), to be read out or copied once.
-pub fn new_first_passphrase() -> String {
+pub fn new_issued_passphrase() -> String {
     let mut bytes = [0u8; 10];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let text = data_encoding::BASE32_NOPAD.encode(&bytes).to_lowercase();
@@ -267,9 +268,9 @@ mod tests {
     }
 
     #[test]
-    fn first_passphrases_are_random_and_acceptable() {
+    fn issued_passphrases_are_random_and_acceptable() {
         let made: std::collections::HashSet<String> =
-            (0..50).map(|_| new_first_passphrase()).collect();
+            (0..50).map(|_| new_issued_passphrase()).collect();
         assert_eq!(made.len(), 50);
         for passphrase in &made {
             assert_eq!(passphrase.len(), 19, "{passphrase}");

@@ -94,7 +94,14 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         viewer: &Viewer,
         account: crate::domain::NewAccount,
-    ) -> Result<super::CreatedAccount, AppError>;
+    ) -> Result<super::IssuedPassphrase, AppError>;
+    /// Issues a new passphrase for `staff` (audited): their sessions end, sign-in failures are
+    /// forgotten, and they must change it first. Administrators only, not their own.
+    async fn reissue_passphrase(
+        &self,
+        viewer: &Viewer,
+        staff: &str,
+    ) -> Result<super::IssuedPassphrase, AppError>;
     /// Disables or enables an account (audited); a disabled user's sessions end at once.
     /// Administrators only, and not their own account; an id that names nobody is not found.
     async fn set_account_disabled(

@@ -25,6 +25,13 @@ pub enum AppError {
     /// Two-step sign-in is required and not set up yet: nothing else until it is.
     #[error("two-step sign-in must be set up first")]
     SecondFactorSetupNeeded,
+    /// The passphrase is one an administrator issued: it must be changed first, and nothing
+    /// else works until it is.
+    #[error("the issued passphrase must be changed first")]
+    PassphraseChangeNeeded,
+    /// The passphrase is right, but it was issued by an administrator and has expired unused.
+    #[error("the issued passphrase has expired")]
+    IssuedPassphraseExpired,
     /// Sign-in for this login is paused after repeated failures.
     #[error("sign-in paused for {minutes} minutes")]
     LoginPaused {
@@ -57,10 +64,13 @@ impl AppError {
             AppError::Unauthenticated
             | AppError::BadCredentials
             | AppError::SecondFactorNeeded
-            | AppError::BadSecondFactor => StatusCode::UNAUTHORIZED,
+            | AppError::BadSecondFactor
+            | AppError::IssuedPassphraseExpired => StatusCode::UNAUTHORIZED,
             AppError::LoginPaused { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::SecondFactorSetupNeeded => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::SecondFactorSetupNeeded
+            | AppError::PassphraseChangeNeeded => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::Network(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

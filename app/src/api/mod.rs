@@ -11,8 +11,8 @@ pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
 pub use views::{
-    AuditEntry, CreatedAccount, DeviceHealth, Home, NoteListItem, NoteSubmitted, SecondFactorSetup,
-    StaffAccount, Viewer, VisitDetail,
+    AuditEntry, DeviceHealth, Home, IssuedPassphrase, NoteListItem, NoteSubmitted,
+    SecondFactorSetup, StaffAccount, Viewer, VisitDetail,
 };
 
 use crate::domain::{NoteFields, Visit};
@@ -78,7 +78,8 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
 /// The device then wraps its key under the new one ([`crate::client::Device::change_passphrase`]).
 #[server(prefix = "/api", endpoint = "change_passphrase")]
 pub async fn change_passphrase(current: String, new: String) -> Result<(), AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
+    // Also before an issued passphrase is changed, or a required second factor set up.
+    let (backend, viewer) = ssr::signed_in_to_set_up().await?;
     let token = ssr::session_token().ok_or_else(|| ssr::status(AppError::Unauthenticated))?;
     backend
         .change_passphrase(&viewer, &token, &current, &new)
@@ -215,10 +216,21 @@ pub async fn staff_accounts() -> Result<Vec<StaffAccount>, AppError> {
 #[server(prefix = "/api", endpoint = "create_account")]
 pub async fn create_account(
     account: crate::domain::NewAccount,
-) -> Result<CreatedAccount, AppError> {
+) -> Result<IssuedPassphrase, AppError> {
     let (backend, viewer) = ssr::signed_in().await?;
     backend
         .create_account(&viewer, account)
+        .await
+        .map_err(ssr::status)
+}
+
+/// Issues a new passphrase for someone who forgot theirs (shown once; their sessions end, and
+/// they must change it before anything else): administrators only, never their own.
+#[server(prefix = "/api", endpoint = "reissue_passphrase")]
+pub async fn reissue_passphrase(staff_id: String) -> Result<IssuedPassphrase, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .reissue_passphrase(&viewer, &staff_id)
         .await
         .map_err(ssr::status)
 }
@@ -320,14 +332,17 @@ pub(crate) mod ssr {
     /// The backend and the signed-in user, or `Unauthenticated`.
     pub async fn signed_in() -> Result<(SharedBackend, Viewer), AppError> {
         let (backend, viewer) = signed_in_to_set_up().await?;
+        if viewer.must_change_passphrase {
+            return Err(status(AppError::PassphraseChangeNeeded));
+        }
         if viewer.must_set_up_second_factor {
             return Err(status(AppError::SecondFactorSetupNeeded));
         }
         Ok((backend, viewer))
     }
 
-    /// The signed-in user and the backend, also when two-step sign-in is still to be set up
-    /// (for setting it up, and nothing else).
+    /// The signed-in user and the backend, also when two-step sign-in is still to be set up or
+    /// an issued passphrase changed (for doing that, and nothing else).
     pub async fn signed_in_to_set_up() -> Result<(SharedBackend, Viewer), AppError> {
         let backend = backend()?;
         let token = session_token().ok_or_else(|| status(AppError::Unauthenticated))?;

@@ -26,6 +26,10 @@ pub struct Viewer {
     /// may do nothing else.
     #[serde(default)]
     pub must_set_up_second_factor: bool,
+    /// The passphrase is one an administrator issued: until its owner changes it, they may do
+    /// nothing else.
+    #[serde(default)]
+    pub must_change_passphrase: bool,
 }
 
 impl Viewer {
@@ -137,18 +141,19 @@ pub struct StaffAccount {
     pub devices: Vec<DeviceHealth>,
 }
 
-/// A new account, with the first passphrase made for it: shown once to the administrator, who
-/// hands it over; its owner changes it after signing in.
+/// A passphrase an administrator issued (a new account's first one, or one issued again for a
+/// forgotten one): shown once to the administrator, who hands it over; its owner must change it
+/// before anything else, within [`crate::domain::signin::ISSUED_PASSPHRASE_HOURS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedAccount {
+pub struct IssuedPassphrase {
     /// Staff id.
     pub id: StaffId,
     /// Login name.
     pub login: String,
     /// Name.
     pub display_name: String,
-    /// The first passphrase (kept nowhere but in its hash).
-    pub first_passphrase: String,
+    /// The passphrase (kept nowhere but in its hash).
+    pub passphrase: String,
 }
 
 /// A second factor being set up: the secret for the authenticator app, typed or scanned.

@@ -249,9 +249,8 @@ pub async fn set_up(
                 None
             };
             if let Some(refused) = refused {
-                // Shown as it is: locked, or its grant ended.
-                let lock = opening().await.unwrap_or(Lock::Locked);
-                locked_as(device, lock).await;
+                // Locked (nothing left in memory), shown as it is: locked, or its grant ended.
+                lock(device).await;
                 return Err(refused);
             }
             if had_keyring || !waiting {

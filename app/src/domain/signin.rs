@@ -38,6 +38,17 @@ pub fn check_passphrase(field: &str, login: &str, passphrase: &str) -> Result<()
     problem.map_or(Ok(()), |p| Err(FieldError::new(field, p)))
 }
 
+/// How long a passphrase issued by an administrator signs in before its owner has changed it.
+pub const ISSUED_PASSPHRASE_HOURS: i64 = 72;
+
+/// Whether a passphrase issued at `issued_at` no longer signs in at `now`.
+pub fn issued_passphrase_expired(
+    issued_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - issued_at > chrono::Duration::hours(ISSUED_PASSPHRASE_HOURS)
+}
+
 /// Checks a change of `login`'s passphrase as asked: the current one given, the new one
 /// acceptable ([`check_passphrase`], on the field `new`) and not the current one. Whether the
 /// current one is right only the server can tell.
@@ -124,6 +135,19 @@ mod tests {
                 ("new".to_owned(), Problem::TooShort { min: 12 })
             ]
         );
+    }
+
+    #[test]
+    fn an_issued_passphrase_signs_in_for_three_days() {
+        let issued = chrono::Utc::now();
+        assert!(!issued_passphrase_expired(
+            issued,
+            issued + chrono::Duration::hours(72)
+        ));
+        assert!(issued_passphrase_expired(
+            issued,
+            issued + chrono::Duration::hours(72) + chrono::Duration::seconds(1)
+        ));
     }
 
     #[test]

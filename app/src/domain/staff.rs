@@ -29,6 +29,12 @@ impl Role {
         matches!(self, Role::Supervisor)
     }
 
+    /// Whether an administrator opens accounts of this role from the app. Not another
+    /// administrator's: one administrator alone cannot make a second one under their control.
+    pub fn opened_by_administrator(self) -> bool {
+        self != Role::Admin
+    }
+
     /// Whether this role goes on home visits and writes outreach notes.
     pub fn writes_notes(self) -> bool {
         matches!(
@@ -96,7 +102,8 @@ pub struct NewAccount {
 impl NewAccount {
     /// The account as it is to be kept, or every problem with it: a login of lower-case
     /// letters, digits, `.`, `-` and `_` that starts with a letter (3 to 100 of them); a name;
-    /// a program for a supervisor. Anyone else's program is dropped.
+    /// a role an administrator opens ([`Role::opened_by_administrator`]); a program for a
+    /// supervisor. Anyone else's program is dropped.
     pub fn checked(self) -> Result<NewAccount, Vec<FieldError>> {
         let mut problems = Vec::new();
         let login = self.login.trim().to_owned();
@@ -123,6 +130,9 @@ impl NewAccount {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
         {
             problems.push(FieldError::new("login", Problem::LoginFormat));
+        }
+        if !self.role.opened_by_administrator() {
+            problems.push(FieldError::new("role", Problem::UnknownChoice));
         }
         let display_name = required_text("display_name", &self.display_name, MAX_NAME_CHARS)
             .map_err(|e| problems.push(e))
@@ -243,6 +253,10 @@ mod tests {
         assert_eq!(
             problems(account("sv.mori", Role::Supervisor, None)),
             [("supervises".to_owned(), Problem::Required)]
+        );
+        assert_eq!(
+            problems(account("admin.two", Role::Admin, None)),
+            [("role".to_owned(), Problem::UnknownChoice)]
         );
     }
 

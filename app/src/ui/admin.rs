@@ -1,14 +1,14 @@
 //! The administrator's page: every staff account with its role, agency and devices; a new
-//! account opened ([`super::new_account`]), an account disabled or enabled again, a lost second
-//! factor reset, a lost device revoked. Online only: these are the server's records, and
+//! account opened ([`super::new_account`]), a new passphrase issued for a forgotten one, an
+//! account disabled or enabled again, a lost second factor reset, a lost device revoked. Online only: these are the server's records, and
 //! nothing here is kept on the device.
 
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::indicators::{RevokeButton, SinceLabel};
-use super::new_account::{Created, NewAccountForm};
+use super::new_account::{Issued, NewAccountForm};
 use super::visit::{focus, ErrorNote};
 use super::{use_session, RequireLogin};
-use crate::api::{AppError, CreatedAccount, StaffAccount};
+use crate::api::{AppError, IssuedPassphrase, StaffAccount};
 use crate::domain::access::may_change_account;
 use leptos::prelude::*;
 
@@ -34,18 +34,22 @@ fn Accounts() -> impl IntoView {
         request_animation_frame(|| focus("accounts-said"));
         accounts.refetch();
     });
-    // A new account: its first passphrase is shown once, where the keyboard goes.
-    let made = RwSignal::new(None::<CreatedAccount>);
-    let created = Callback::new(move |account: CreatedAccount| {
+    // A passphrase issued (with a new account, or for a forgotten one) is shown once, where
+    // the keyboard goes.
+    let made = RwSignal::new(None::<(IssuedPassphrase, bool)>);
+    let show_issued = move |issued: IssuedPassphrase, opened: bool| {
         said.set(None);
-        made.set(Some(account));
+        made.set(Some((issued, opened)));
         request_animation_frame(|| focus("account-created"));
         accounts.refetch();
-    });
+    };
+    let created = Callback::new(move |issued| show_issued(issued, true));
+    let reissued = Callback::new(move |issued| show_issued(issued, false));
+    let hide = Callback::new(move |()| made.set(None));
     view! {
         <section class="accounts" aria-labelledby="accounts-title">
             <h1 id="accounts-title">{tr(T::Accounts)}</h1>
-            {move || made.get().map(|account| view! { <Created account/> })}
+            {move || made.get().map(|(issued, opened)| view! { <Issued issued opened hide/> })}
             <NewAccountForm created/>
             <p class="saved" role="status" id="accounts-said" data-testid="accounts-said">
                 {move || said.get().map(|(name, ok)| {
@@ -57,7 +61,7 @@ fn Accounts() -> impl IntoView {
                     match accounts.await {
                         Ok(list) => view! {
                             <ul class="account-list" data-testid="account-list">
-                                {list.into_iter().map(|account| view! { <Account account done/> }).collect_view()}
+                                {list.into_iter().map(|account| view! { <Account account done reissued/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
@@ -83,7 +87,11 @@ where
 }
 
 #[component]
-fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoView {
+fn Account(
+    account: StaffAccount,
+    done: Callback<(String, bool)>,
+    reissued: Callback<IssuedPassphrase>,
+) -> impl IntoView {
     let lang = use_lang();
     let session = use_session();
     let StaffAccount {
@@ -136,6 +144,21 @@ fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoVi
             )
         }
     };
+    let reissue = {
+        let name = name.clone();
+        move |_| {
+            if !super::confirmed(&format!("{}: {}", name, tr(T::ConfirmReissue)())) {
+                return;
+            }
+            let name = name.clone();
+            leptos::task::spawn_local(async move {
+                match crate::api::reissue_passphrase(id.to_string()).await {
+                    Ok(issued) => reissued.run(issued),
+                    Err(_) => done.run((name, false)),
+                }
+            });
+        }
+    };
     let revoked = {
         let name = name.clone();
         Callback::new(move |ok: bool| done.run((name.clone(), ok)))
@@ -158,6 +181,10 @@ fn Account(account: StaffAccount, done: Callback<(String, bool)>) -> impl IntoVi
                     <button type="button" class="secondary" data-testid="account-toggle"
                         aria-label=named(toggle_key) on:click=toggle.clone()>
                         {tr(toggle_key)}
+                    </button>
+                    <button type="button" class="secondary" data-testid="account-reissue"
+                        aria-label=named(T::ReissuePassphrase) on:click=reissue.clone()>
+                        {tr(T::ReissuePassphrase)}
                     </button>
                     {second_factor.then(|| view! {
                         <button type="button" class="secondary" data-testid="account-reset-second-factor"

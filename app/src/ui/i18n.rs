@@ -38,7 +38,7 @@ texts! {
     DevicePassphrase => "パスワード（この端末のロック解除）", "Password (to unlock this device)";
     Unlock => "ロックを解除", "Unlock";
     Unlocking => "解除中…", "Unlocking…";
-    WrongPassphrase => "パスワードが違います。（ほかの端末でパスフレーズを変更したときは、この端末でオンラインでログインし直すまで、前のパスフレーズで開きます）", "Wrong password. (If you changed your passphrase on another device, this one opens with the previous passphrase until you sign in online here.)";
+    WrongPassphrase => "パスフレーズが違います。（ほかの端末でパスフレーズを変更したときは、この端末でオンラインでログインし直すまで、前のパスフレーズで開きます）", "Wrong passphrase. (If you changed your passphrase on another device, this one opens with the previous passphrase until you sign in online here.)";
     GrantEnded => "オフラインで使える期間が終わりました。ネットワークにつないでログインしてください。未送信の変更は消えていません。", "The offline period has ended. Connect and sign in; unsent changes are not lost.";
     LockedUnsentWork => "この端末には、別のパスワードで保護された未送信の変更があります。その変更を記録した人がロックを解除して同期するまで、この端末は使えません。", "This device holds unsent changes protected by another password. The person who made them must unlock and sync before the device can be used.";
     DeviceStorageFailed => "端末の保存領域を開けませんでした。", "The device's storage could not be opened.";
@@ -224,7 +224,7 @@ texts! {
     PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の記録は、この端末で最後に使ったパスフレーズで保護されています。それを一度だけ入力してください。", "Your passphrase was changed on another device. What this device holds is protected by the passphrase you last used on it: enter that one once.";
     PreviousPassphrase => "この端末で最後に使ったパスフレーズ", "The passphrase last used on this device";
     ForgotPrevious => "思い出せない：この端末の下書きを消して続ける", "Can't remember it: discard this device's drafts and go on";
-    ConfirmDiscardDrafts => "この端末の下書きは、前のパスフレーズがないと開けません。消して続けますか？ 元に戻せません。（未送信の記録はありません）", "This device's drafts cannot be opened without the previous passphrase. Discard them and go on? This cannot be undone. (Nothing unsent is on it.)";
+    ConfirmDiscardDrafts => "この端末の下書き（とサーバーに断られた変更）は、前のパスフレーズがないと開けません。消して続けますか？ 元に戻せません。（未送信の記録はありません）", "This device's drafts (and changes the server refused) cannot be opened without the previous passphrase. Discard them and go on? This cannot be undone. (Nothing unsent is on it.)";
     PreviousPassphraseWrong => "そのパスフレーズでも開けません。この端末で最後に使ったものを入力してください。", "That passphrase does not open it either. Enter the one last used on this device.";
     OpenWithPrevious => "この端末の記録を引き継ぐ", "Keep this device's work";
     NewAccount => "アカウントを作成", "Open an account";
@@ -239,6 +239,13 @@ texts! {
     FirstPassphraseHint => "初期パスフレーズはこの一度だけ表示されます。本人に直接渡し、最初のログインの後「ログイン設定」で変更してもらってください。", "The first passphrase is shown this once. Hand it over in person; after signing in, its owner changes it in their sign-in settings.";
     LoginFormatProblem => "半角英小文字で始め、英小文字・数字・「.」「-」「_」だけで入力してください", "Start with a lower-case letter and use only lower-case letters, digits, '.', '-' and '_'";
     TakenProblem => "すでに使われています", "Already taken";
+    PassphraseChangeNeeded => "管理者が発行したパスフレーズでログインしています。自分だけが知るパスフレーズに変更してください。変更するまで、ほかの操作はできません。", "You signed in with a passphrase an administrator issued. Change it to one only you know; nothing else works until you do.";
+    IssuedPassphraseExpired => "管理者が発行したパスフレーズの有効期限（72時間）が切れています。管理者に再発行を依頼してください。", "The passphrase an administrator issued has expired (after 72 hours). Ask them to issue a new one.";
+    ReissuePassphrase => "パスフレーズを再発行", "Issue a new passphrase";
+    ConfirmReissue => "新しいパスフレーズを発行しますか？ 今のパスフレーズは使えなくなり、ログイン中の端末もログアウトします。", "Issue a new passphrase? The current one stops working, and open sign-ins end.";
+    PassphraseIssued => "新しいパスフレーズを発行しました。", "a new passphrase is issued.";
+    HideIssued => "表示を消す", "Hide it";
+    LockedUnsentWorkOwn => "この端末には未送信の記録があるため、消せません。この端末で最後に使ったパスフレーズを入力してください。", "Unsent work is on this device, so nothing is discarded: enter the passphrase last used on it.";
     SignInSettings => "ログイン設定", "Sign-in settings";
     Passphrase => "パスフレーズ", "Passphrase";
     PassphraseHelp => "ログインとこの端末のロック解除に使います。12文字以上、ログインIDや同じ文字の繰り返しは使えません。", "Signs you in and unlocks this device: 12 characters or more, not the login name, not one character repeated.";
@@ -349,6 +356,8 @@ pub fn error_text(lang: Lang, error: &AppError) -> &'static str {
             AppError::SecondFactorNeeded => T::SecondFactorNeeded,
             AppError::BadSecondFactor => T::BadSecondFactor,
             AppError::SecondFactorSetupNeeded => T::SecondFactorSetupNeeded,
+            AppError::PassphraseChangeNeeded => T::PassphraseChangeNeeded,
+            AppError::IssuedPassphraseExpired => T::IssuedPassphraseExpired,
             AppError::LoginPaused { .. } => T::LoginPaused,
             AppError::NotFound => T::NotFound,
             AppError::Forbidden => T::Forbidden,

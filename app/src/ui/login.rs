@@ -102,10 +102,18 @@ pub fn LoginPage() -> impl IntoView {
             return;
         };
         let set_up = set_up.clone();
+        setting_up.set(true);
         leptos::task::spawn_local(async move {
-            if device.discard_unopenable().await == Ok(true) {
-                set_up_failed.set(None);
-                set_up(viewer, typed, None, policy);
+            let result = device.discard_unopenable().await;
+            setting_up.set(false);
+            match result {
+                Ok(true) => {
+                    set_up_failed.set(None);
+                    set_up(viewer, typed, None, policy);
+                }
+                // Another window queued work meanwhile: it is never discarded.
+                Ok(false) => set_up_failed.set(Some(T::LockedUnsentWorkOwn)),
+                Err(_) => set_up_failed.set(Some(T::DeviceStorageFailed)),
             }
         });
     });

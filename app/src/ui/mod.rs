@@ -278,7 +278,8 @@ fn Header() -> impl IntoView {
             navigate("/login", Default::default());
         }
     });
-    // Where two-step sign-in is required, a user without it sets it up before anything else.
+    // A user with an issued passphrase changes it, and where two-step sign-in is required a
+    // user without it sets it up, before anything else.
     let location = leptos_router::hooks::use_location();
     let to_security = use_navigate();
     Effect::new(move |_| {
@@ -286,7 +287,7 @@ fn Header() -> impl IntoView {
             .viewer
             .get()
             .flatten()
-            .is_some_and(|v| v.must_set_up_second_factor);
+            .is_some_and(|v| v.must_set_up_second_factor || v.must_change_passphrase);
         if must && location.pathname.get() != "/security" {
             to_security("/security", Default::default());
         }

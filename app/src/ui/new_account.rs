@@ -4,13 +4,13 @@
 
 use super::i18n::{error_text, problem_text, tr, use_lang, Label, T};
 use super::visit::focus;
-use crate::api::{AppError, CreatedAccount};
+use crate::api::{AppError, IssuedPassphrase};
 use crate::client::use_device;
 use crate::domain::{AgencyId, FieldError, NewAccount, Program, Role};
 use leptos::prelude::*;
 
 #[component]
-pub fn NewAccountForm(created: Callback<CreatedAccount>) -> impl IntoView {
+pub fn NewAccountForm(created: Callback<IssuedPassphrase>) -> impl IntoView {
     let lang = use_lang();
     let device = use_device();
     let login = RwSignal::new(String::new());
@@ -53,22 +53,28 @@ pub fn NewAccountForm(created: Callback<CreatedAccount>) -> impl IntoView {
             return;
         }
         failed.set(None);
-        let Some(home_agency) = agency.get_untracked() else {
-            return show(vec![FieldError::new(
-                "home_agency",
-                crate::domain::Problem::Required,
-            )]);
-        };
         let asked = NewAccount {
             login: login.get_untracked(),
             display_name: name.get_untracked(),
             role: role.get_untracked(),
-            home_agency,
+            // Checked below: none chosen is said with the rest.
+            home_agency: agency
+                .get_untracked()
+                .unwrap_or(AgencyId(uuid::Uuid::nil())),
             supervises: program.get_untracked(),
         };
-        let account = match asked.checked() {
-            Ok(account) => account,
-            Err(problems) => return show(problems),
+        let mut problems = asked.clone().checked().err().unwrap_or_default();
+        if agency.get_untracked().is_none() {
+            problems.push(FieldError::new(
+                "home_agency",
+                crate::domain::Problem::Required,
+            ));
+        }
+        if !problems.is_empty() {
+            return show(problems);
+        }
+        let Ok(account) = asked.checked() else {
+            return;
         };
         errors.set(Vec::new());
         busy.set(true);
@@ -126,7 +132,7 @@ pub fn NewAccountForm(created: Callback<CreatedAccount>) -> impl IntoView {
                 <label for="new-role">{tr(T::RoleLabel)}</label>
                 <select id="new-role" data-testid="new-role"
                     on:change=move |ev| if let Ok(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
-                    {Role::ALL.iter().map(|&r| view! {
+                    {Role::ALL.iter().filter(|r| r.opened_by_administrator()).map(|&r| view! {
                         <option value=r.code() selected=move || role.get() == r>{move || r.label(lang.get())}</option>
                     }).collect_view()}
                 </select>
@@ -172,19 +178,28 @@ pub fn NewAccountForm(created: Callback<CreatedAccount>) -> impl IntoView {
     }
 }
 
-/// The new account's login and first passphrase, shown once.
+/// A passphrase just issued, with its login, shown once (until hidden or the page is left).
 #[component]
-pub fn Created(account: CreatedAccount) -> impl IntoView {
+pub fn Issued(issued: IssuedPassphrase, opened: bool, hide: Callback<()>) -> impl IntoView {
+    let said = if opened {
+        T::AccountCreated
+    } else {
+        T::PassphraseIssued
+    };
     view! {
-        <div class="card created-account" role="status" id="account-created" data-testid="account-created">
-            <p><strong>{account.display_name}</strong> ": " {tr(T::AccountCreated)}</p>
+        <section class="card created-account" id="account-created" data-testid="account-created"
+            aria-labelledby="account-created-title">
+            <h2 id="account-created-title">{issued.display_name} ": " {tr(said)}</h2>
             <dl>
                 <dt>{tr(T::LoginName)}</dt>
-                <dd><code data-testid="created-login">{account.login}</code></dd>
+                <dd><code data-testid="created-login">{issued.login}</code></dd>
                 <dt>{tr(T::FirstPassphrase)}</dt>
-                <dd><code class="secret" data-testid="created-passphrase">{account.first_passphrase}</code></dd>
+                <dd><code class="secret" data-testid="created-passphrase">{issued.passphrase}</code></dd>
             </dl>
             <p class="hint">{tr(T::FirstPassphraseHint)}</p>
-        </div>
+            <button type="button" class="secondary" data-testid="hide-issued" on:click=move |_| hide.run(())>
+                {tr(T::HideIssued)}
+            </button>
+        </section>
     }
 }

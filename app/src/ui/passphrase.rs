@@ -16,20 +16,31 @@ const FIELDS: [(&str, T, &str); 3] = [
     ("repeat", T::RepeatPassphrase, "new-password"),
 ];
 
-/// What came of the last change asked for.
+/// What came of the last change of passphrase asked for.
 #[derive(Clone, PartialEq)]
-enum Outcome {
+pub enum Outcome {
     Changed { device_kept: bool },
     Failed(AppError),
 }
 
 #[component]
-pub fn ChangePassphrase() -> impl IntoView {
+pub fn ChangePassphrase(
+    /// Held by the page: a change refreshes who is signed in, which draws the form anew, and
+    /// what came of it must still be said.
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
     let lang = use_lang();
     let device = use_device();
+    let session = super::use_session();
+    let issued = move || {
+        session
+            .viewer
+            .get()
+            .flatten()
+            .is_some_and(|v| v.must_change_passphrase)
+    };
     let typed = FIELDS.map(|_| RwSignal::new(String::new()));
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     // Problems are said beside their fields, and the keyboard goes to the first of them.
     let show = move |problems: Vec<FieldError>| {
@@ -70,6 +81,8 @@ pub fn ChangePassphrase() -> impl IntoView {
                 Ok(device_kept) => {
                     typed.iter().for_each(|s| s.set(String::new()));
                     outcome.set(Some(Outcome::Changed { device_kept }));
+                    // An issued passphrase no longer holds the rest of the app back.
+                    session.viewer.refetch();
                 }
                 Err(AppError::Invalid(problems)) if !problems.is_empty() => show(problems),
                 Err(e) => outcome.set(Some(Outcome::Failed(e))),
@@ -86,6 +99,9 @@ pub fn ChangePassphrase() -> impl IntoView {
     view! {
         <section class="card" data-testid="passphrase" aria-labelledby="passphrase-title">
             <h2 id="passphrase-title">{tr(T::Passphrase)}</h2>
+            <Show when=issued>
+                <p class="notice" data-testid="passphrase-required">{tr(T::PassphraseChangeNeeded)}</p>
+            </Show>
             <p class="hint" id="passphrase-help">{tr(T::PassphraseHelp)}</p>
             <form on:submit=submit data-testid="passphrase-form" novalidate>
                 {FIELDS.into_iter().zip(typed).map(|((name, label, autocomplete), value)| {

@@ -10,11 +10,14 @@ use leptos::prelude::*;
 /// `/security`.
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
-    // Held out here: turning the factor on refreshes who is signed in, which draws the settings
-    // anew, and the recovery codes must survive that to be read.
+    // Held out here: turning the factor on (or changing an issued passphrase) refreshes who is
+    // signed in, which draws the settings anew, and the recovery codes (or what came of the
+    // change) must survive that to be read.
     let codes = RwSignal::new(None::<Vec<String>>);
+    let changed = RwSignal::new(None);
     let session = super::use_session();
-    // Two-step sign-in is required and not set up yet: nothing else is offered (nor allowed).
+    // Two-step sign-in is required and not set up yet: nothing but it and the passphrase is
+    // offered (nor allowed).
     let required = Signal::derive(move || {
         session
             .viewer
@@ -25,9 +28,7 @@ pub fn SecondFactorPage() -> impl IntoView {
     view! {
         <RequireLogin>
             <h1>{tr(T::SignInSettings)}</h1>
-            <Show when=move || !required.get()>
-                <super::passphrase::ChangePassphrase/>
-            </Show>
+            <super::passphrase::ChangePassphrase outcome=changed/>
             <Settings codes required/>
         </RequireLogin>
     }

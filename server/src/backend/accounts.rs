@@ -7,7 +7,7 @@ use super::indicators::devices;
 use super::OrInternal;
 use crate::audit::{self, Action, Event};
 use crate::auth;
-use app::api::{AppError, CreatedAccount, StaffAccount, Viewer};
+use app::api::{AppError, IssuedPassphrase, StaffAccount, Viewer};
 use app::domain::access::{manages_accounts, may_change_account};
 use app::domain::staff::acting_agency;
 use app::domain::{AgencyId, AgencyKind, FieldError, NewAccount, Problem, Role, StaffId};
@@ -110,15 +110,10 @@ pub async fn create(
     service: &super::Service,
     viewer: &Viewer,
     asked: NewAccount,
-) -> Result<CreatedAccount, AppError> {
+) -> Result<IssuedPassphrase, AppError> {
     admin_only(viewer)?;
     let account = asked.checked().map_err(AppError::Invalid)?;
-    let first_passphrase = auth::new_first_passphrase();
-    let (login, typed) = (account.login.clone(), first_passphrase.clone());
-    let hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&login, &typed))
-        .await
-        .or_internal("joining the hashing")?
-        .or_internal("hashing a first passphrase")?;
+    let (first_passphrase, hash) = issued_passphrase(&account.login).await?;
     let id = StaffId(uuid::Uuid::new_v4());
     let _turn = service.write_turn().await;
     let mut tx = service
@@ -150,7 +145,9 @@ pub async fn create(
         .unwrap_or(account.home_agency);
     let acts_for: AgencyId = acting_agency(account.role, account.home_agency, kind, health_center);
     let inserted = sqlx::query(
-        "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id,            supervises, password_hash, created_at)          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING",
+        "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, \
+           supervises, password_hash, passphrase_issued_at, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING",
     )
     .bind(id.to_string())
     .bind(&account.login)
@@ -160,6 +157,7 @@ pub async fn create(
     .bind(acts_for.to_string())
     .bind(account.supervises.map(|p| p.code()))
     .bind(&hash)
+    .bind(crate::db::now_text())
     .bind(crate::db::now_text())
     .execute(&mut *tx)
     .await
@@ -172,11 +170,70 @@ pub async fn create(
     }
     audited(&mut tx, viewer, Action::CreateAccount, id.to_string()).await?;
     tx.commit().await.or_internal("committing an account")?;
-    Ok(CreatedAccount {
+    Ok(IssuedPassphrase {
         id,
         login: account.login,
         display_name: account.display_name,
-        first_passphrase,
+        passphrase: first_passphrase,
+    })
+}
+
+/// A passphrase to issue for `login`, with its hash (made off the async threads).
+async fn issued_passphrase(login: &str) -> Result<(String, String), AppError> {
+    let passphrase = auth::new_issued_passphrase();
+    let (login, typed) = (login.to_owned(), passphrase.clone());
+    let hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&login, &typed))
+        .await
+        .or_internal("joining the hashing")?
+        .or_internal("hashing an issued passphrase")?;
+    Ok((passphrase, hash))
+}
+
+/// Issues a new passphrase for `staff`, who forgot theirs: answered once; their sessions end
+/// and the failures that paused their login are forgotten; they must change it first.
+pub async fn reissue_passphrase(
+    service: &super::Service,
+    viewer: &Viewer,
+    staff: &str,
+) -> Result<IssuedPassphrase, AppError> {
+    let staff = other_account(viewer, staff)?;
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT login, display_name FROM staff WHERE id = ?")
+            .bind(&staff)
+            .fetch_optional(service.db())
+            .await
+            .or_internal("finding an account")?;
+    let (login, display_name) = found.ok_or(AppError::NotFound)?;
+    let (passphrase, hash) = issued_passphrase(&login).await?;
+    let _turn = service.write_turn().await;
+    let mut tx = service
+        .db()
+        .begin()
+        .await
+        .or_internal("starting a reissue")?;
+    accounts_now(&mut tx, viewer, &staff).await?;
+    sqlx::query("UPDATE staff SET password_hash = ?, passphrase_issued_at = ? WHERE id = ?")
+        .bind(&hash)
+        .bind(crate::db::now_text())
+        .bind(&staff)
+        .execute(&mut *tx)
+        .await
+        .or_internal("issuing a passphrase")?;
+    auth::end_sessions(&mut tx, &staff, None)
+        .await
+        .or_internal("ending sessions")?;
+    sqlx::query("DELETE FROM login_failures WHERE login = ?")
+        .bind(&login)
+        .execute(&mut *tx)
+        .await
+        .or_internal("forgetting sign-in failures")?;
+    audited(&mut tx, viewer, Action::ReissuePassphrase, staff.clone()).await?;
+    tx.commit().await.or_internal("committing a reissue")?;
+    Ok(IssuedPassphrase {
+        id: staff.parse().or_internal("reading a staff id")?,
+        login,
+        display_name,
+        passphrase,
     })
 }
 

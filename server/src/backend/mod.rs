@@ -80,7 +80,8 @@ impl Service {
 
     async fn load_viewer(&self, staff_id: &str) -> Result<Option<Viewer>, AppError> {
         let row = sqlx::query(&format!(
-            "SELECT {STAFF_COLS}, st.supervises FROM staff st {STAFF_JOIN} WHERE st.id = ?"
+            "SELECT {STAFF_COLS}, st.supervises, st.passphrase_issued_at IS NOT NULL AS issued \
+             FROM staff st {STAFF_JOIN} WHERE st.id = ?"
         ))
         .bind(staff_id)
         .fetch_optional(&self.db)
@@ -98,8 +99,11 @@ impl Service {
             && !second_factor::in_force(&self.db, staff_id)
                 .await
                 .or_internal("reading a second factor")?;
+        let must_change_passphrase =
+            sqlx::Row::try_get::<bool, _>(&row, "issued").or_internal("reading a viewer")?;
         Ok(Some(Viewer {
             must_set_up_second_factor,
+            must_change_passphrase,
             id: staff.id,
             display_name: staff.display_name,
             role: staff.role,
@@ -235,21 +239,35 @@ impl Backend for Service {
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        let found: Option<(String, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM staff WHERE login = ? AND disabled = 0")
-                .bind(login)
-                .fetch_optional(&self.db)
-                .await
-                .or_internal("looking up a login")?;
-        let (staff_id, hash) = match found {
-            Some((id, hash)) => (id, Some(hash)),
-            None => (String::new(), None),
+        let found: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, password_hash, passphrase_issued_at FROM staff WHERE login = ? AND disabled = 0",
+        )
+        .bind(login)
+        .fetch_optional(&self.db)
+        .await
+        .or_internal("looking up a login")?;
+        let (staff_id, hash, issued_at) = match found {
+            Some((id, hash, issued_at)) => (id, Some(hash), issued_at),
+            None => (String::new(), None, None),
         };
         let hash = match self.try_passphrase(login, hash, password).await? {
             Tried::Right(hash) => hash,
             Tried::Wrong => return self.refuse_sign_in(None).await,
             Tried::Paused(wait) => return self.refuse_sign_in(Some(wait)).await,
         };
+        // A passphrase an administrator issued signs in only for a while, unchanged.
+        let expired = issued_at
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .is_some_and(|at| {
+                signin::issued_passphrase_expired(
+                    at.with_timezone(&chrono::Utc),
+                    chrono::Utc::now(),
+                )
+            });
+        if expired {
+            self.audit_alone(None, Action::LoginFailed).await?;
+            return Err(AppError::IssuedPassphraseExpired);
+        }
         // The password is right; a user with a second factor also needs its code. A wrong code
         // counts as a failed sign-in, so codes cannot be guessed either.
         let verdict =
@@ -269,14 +287,11 @@ impl Backend for Service {
             }
             other => other?,
         }
-        auth::clear_failures(&self.db, login)
-            .await
-            .or_internal("clearing sign-in failures")?;
         let viewer = self
             .load_viewer(&staff_id)
             .await?
             .ok_or(AppError::BadCredentials)?;
-        let token = auth::open_session(
+        let Some(token) = auth::open_session(
             &self.db,
             &staff_id,
             &hash,
@@ -285,8 +300,13 @@ impl Backend for Service {
         )
         .await
         .or_internal("opening a session")?
-        // The passphrase was changed, or the account disabled, since it was checked.
-        .ok_or(AppError::BadCredentials)?;
+        else {
+            // The passphrase was changed, or the account disabled, since it was checked.
+            return self.refuse_sign_in(None).await;
+        };
+        auth::clear_failures(&self.db, login)
+            .await
+            .or_internal("clearing sign-in failures")?;
         self.audit_alone(Some(&viewer), Action::Login).await?;
         tracing::info!(staff = %viewer.id, role = viewer.role.code(), "signed in");
         Ok((viewer, token))
@@ -379,8 +399,16 @@ impl Backend for Service {
         &self,
         viewer: &Viewer,
         account: app::domain::NewAccount,
-    ) -> Result<app::api::CreatedAccount, AppError> {
+    ) -> Result<app::api::IssuedPassphrase, AppError> {
         accounts::create(self, viewer, account).await
+    }
+
+    async fn reissue_passphrase(
+        &self,
+        viewer: &Viewer,
+        staff: &str,
+    ) -> Result<app::api::IssuedPassphrase, AppError> {
+        accounts::reissue_passphrase(self, viewer, staff).await
     }
 
     async fn set_account_disabled(

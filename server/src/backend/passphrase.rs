@@ -60,7 +60,8 @@ pub async fn change(
     // Only over the hash just checked: two changes at once cannot both win from the same
     // current passphrase.
     let changed = sqlx::query(
-        "UPDATE staff SET password_hash = ? WHERE id = ? AND password_hash = ? AND disabled = 0",
+        "UPDATE staff SET password_hash = ?, passphrase_issued_at = NULL \
+         WHERE id = ? AND password_hash = ? AND disabled = 0",
     )
     .bind(&new_hash)
     .bind(&staff)

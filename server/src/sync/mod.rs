@@ -70,8 +70,9 @@ pub(crate) async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Vie
         .map(|(_, v)| v.to_owned())
         .ok_or(Refusal(SyncError::Unauthenticated))?;
     match service.viewer(&token).await {
-        // Until a required second factor is set up, nothing syncs.
-        Ok(Some(viewer)) if viewer.must_set_up_second_factor => {
+        // Until a required second factor is set up, or an issued passphrase changed, nothing
+        // syncs.
+        Ok(Some(viewer)) if viewer.must_set_up_second_factor || viewer.must_change_passphrase => {
             Err(Refusal(SyncError::Unauthenticated))
         }
         Ok(Some(viewer)) => Ok(viewer),

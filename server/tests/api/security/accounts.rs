@@ -4,7 +4,7 @@
 //! is reset; every change is audited, and a refused request changes nothing.
 
 use crate::helpers::{error_of, new_client, spawn_app, TestApp, PASSWORD};
-use app::api::{AppError, CreatedAccount, StaffAccount};
+use app::api::{AppError, IssuedPassphrase, StaffAccount};
 use app::domain::{FieldError, Problem};
 use app::sync::{ClientId, PullRequest, PROTOCOL_VERSION};
 use reqwest::{Client, StatusCode};
@@ -336,6 +336,7 @@ async fn two_administrators_cannot_lock_each_other_out() {
         acts_for: None,
         supervises: None,
         must_set_up_second_factor: false,
+        must_change_passphrase: false,
     };
     use app::api::Backend;
     assert_eq!(
@@ -403,6 +404,33 @@ async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits
         let res = app.sync_as(&nurse, "pull", &pull(phone, false)).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
+}
+
+async fn viewer_of(app: &TestApp, client: &Client) -> app::api::Viewer {
+    let res = app.call_as(client, "whoami", &[]).await;
+    res.json::<Option<app::api::Viewer>>()
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn a_pull() -> PullRequest {
+    PullRequest {
+        protocol_version: PROTOCOL_VERSION,
+        client_id: ClientId(Uuid::new_v4()),
+        cursor: 0,
+        pending_since: None,
+    }
+}
+
+async fn login_as(
+    app: &TestApp,
+    client: &Client,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.call_as(client, "login", &[("login", login), ("password", password)])
+        .await
 }
 
 async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
@@ -531,18 +559,16 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let made: CreatedAccount = res.json().await.unwrap();
+    let made: IssuedPassphrase = res.json().await.unwrap();
     assert_eq!(made.login, "psw.nakamura");
     assert_eq!(made.display_name, "中村 彩");
-    let (home, acts_for, hash): (String, String, String) = sqlx::query_as(
-        "SELECT home_agency_id, acts_for_agency_id, password_hash FROM staff WHERE id = ?",
-    )
-    .bind(made.id.to_string())
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let (home, acts_for): (String, String) =
+        sqlx::query_as("SELECT home_agency_id, acts_for_agency_id FROM staff WHERE id = ?")
+            .bind(made.id.to_string())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!((home, acts_for), (hospital.clone(), health_center));
-    assert!(!hash.contains(&made.first_passphrase));
     // The same login again is taken.
     let res = create(&app, &admin, "psw.nakamura", "nurse", &hospital, None).await;
     assert_eq!(
@@ -550,7 +576,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         AppError::Invalid(vec![FieldError::new("login", Problem::Taken)])
     );
     // The administrator sees the account; the first passphrase signs in as its owner, who
-    // then changes it.
+    // may do nothing else (no call, no sync) until she has changed it.
     assert!(accounts(&app, &admin)
         .await
         .iter()
@@ -560,24 +586,33 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         .call_as(
             &owner,
             "login",
-            &[
-                ("login", "psw.nakamura"),
-                ("password", &made.first_passphrase),
-            ],
+            &[("login", "psw.nakamura"), ("password", &made.passphrase)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    assert!(viewer_of(&app, &owner).await.must_change_passphrase);
+    let res = app.call_as(&owner, "my_visits", &[]).await;
+    assert_eq!(error_of(res).await, AppError::PassphraseChangeNeeded);
+    assert_eq!(
+        app.sync_as(&owner, "pull", &a_pull()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let res = app
         .call_as(
             &owner,
             "change_passphrase",
             &[
-                ("current", &made.first_passphrase),
+                ("current", &made.passphrase),
                 ("new", "中村さんの新しい合言葉です"),
             ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    assert!(!viewer_of(&app, &owner).await.must_change_passphrase);
+    assert_eq!(
+        app.call_as(&owner, "my_visits", &[]).await.status(),
+        StatusCode::OK
+    );
     let events: Vec<(String, String)> =
         sqlx::query_as("SELECT actor_id, record_id FROM audit_log WHERE action = 'create_account'")
             .fetch_all(&app.db)
@@ -598,7 +633,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         Some("model_program"),
     )
     .await;
-    let boss: CreatedAccount = res.json().await.unwrap();
+    let boss: IssuedPassphrase = res.json().await.unwrap();
     let supervises: Option<String> =
         sqlx::query_scalar("SELECT supervises FROM staff WHERE id = ?")
             .bind(boss.id.to_string())
@@ -606,4 +641,63 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
             .await
             .unwrap();
     assert_eq!(supervises.as_deref(), Some("model_program"));
+}
+
+#[tokio::test]
+async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_client("admin.yoshida").await;
+    let csw = app.signed_in_client("csw.watanabe").await;
+    let csw_id = app.staff_id("csw.watanabe").await;
+    let reissue = |by: Client, staff: String| {
+        let app = &app;
+        async move {
+            app.call_as(&by, "reissue_passphrase", &[("staff_id", &staff)])
+                .await
+        }
+    };
+    // Nobody but an administrator, and never for their own account.
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let res = reissue(nurse, csw_id.clone()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = reissue(admin.clone(), app.staff_id("admin.yoshida").await).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Her sign-in is paused after guesses; the administrator issues a new passphrase.
+    for _ in 0..app::domain::signin::FREE_FAILURES {
+        login_as(&app, &new_client(), "csw.watanabe", "wrong guess of hers").await;
+    }
+    let res = reissue(admin.clone(), csw_id.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let issued: IssuedPassphrase = res.json().await.unwrap();
+    assert_eq!(issued.login, "csw.watanabe");
+    // Her open sign-ins end; the old passphrase no longer signs in; the issued one does, at
+    // once (the pause is lifted), and holds everything else back until she changes it.
+    assert_eq!(whoami_status(&app, &csw).await, None);
+    let res = login_as(&app, &new_client(), "csw.watanabe", PASSWORD).await;
+    assert_eq!(error_of(res).await, AppError::BadCredentials);
+    let again = new_client();
+    let res = login_as(&app, &again, "csw.watanabe", &issued.passphrase).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(viewer_of(&app, &again).await.must_change_passphrase);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reissue_passphrase'")
+            .await,
+        1
+    );
+
+    // Left unused for more than three days, an issued passphrase no longer signs in, and says
+    // why (only to whoever knows it).
+    sqlx::query("UPDATE staff SET passphrase_issued_at = ? WHERE id = ?")
+        .bind(server::db::time_text(
+            chrono::Utc::now() - chrono::Duration::hours(73),
+        ))
+        .bind(&csw_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let res = login_as(&app, &new_client(), "csw.watanabe", &issued.passphrase).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_of(res).await, AppError::IssuedPassphraseExpired);
+    let res = login_as(&app, &new_client(), "csw.watanabe", "not the issued one").await;
+    assert_eq!(error_of(res).await, AppError::BadCredentials);
 }

@@ -141,3 +141,38 @@ async fn guessing_the_current_passphrase_pauses_sign_in_like_wrong_passwords() {
             >= i64::from(free)
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_checked_just_before_a_change_opens_no_session() {
+    let app = spawn_app().await;
+    let sato = app.staff_id("nurse.sato").await;
+    let hash = || async {
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM staff WHERE id = ?")
+            .bind(&sato)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    };
+    let checked = hash().await;
+    let phone = app.signed_in_client("nurse.sato").await;
+    assert_eq!(
+        change(&app, &phone, PASSWORD, NEW).await.status(),
+        StatusCode::OK
+    );
+    // A sign-in whose passphrase was checked against the old hash, finishing after the change.
+    let open = |hash: String| {
+        let (app, sato) = (&app, sato.clone());
+        async move {
+            let minute = std::time::Duration::from_secs(60);
+            server::auth::open_session(&app.db, &sato, &hash, minute, minute * 60)
+                .await
+                .unwrap()
+        }
+    };
+    let sessions = || app.count("SELECT COUNT(*) FROM sessions");
+    let before = sessions().await;
+    assert_eq!(open(checked).await, None);
+    assert_eq!(sessions().await, before);
+    assert!(open(hash().await).await.is_some());
+    assert_eq!(sessions().await, before + 1);
+}
