@@ -113,3 +113,86 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
     await tablet.close();
   }
 });
+
+/** How many drafts the device's database keeps (their keys are ids; values are sealed). */
+async function draftCount(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const opening = indexedDB.open('dekapan');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          if (!db.objectStoreNames.contains('drafts')) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          const count = db.transaction('drafts').objectStore('drafts').count();
+          count.onerror = () => reject(count.error);
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+        };
+      }),
+  );
+}
+
+test('with only a draft left under a forgotten previous passphrase, she may discard it and go on', async ({ browser }, info) => {
+  const changed = `忘れた前の合言葉のあと ${info.project.name}`;
+  const draft = `書きかけの下書き ${info.project.name}-${Date.now()}`;
+
+  // Her phone holds a draft, nothing unsent.
+  const [phoneContext, phone] = await device(browser, info);
+  await login(phone, 'nurse.tanaka', /\/visits$/);
+  await phone.getByTestId('visit-item').first().getByRole('link').click();
+  await phone.getByTestId('note-mental_state').fill(draft);
+  await expect.poll(() => draftCount(phone)).toBe(1);
+  await expect(phone.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+
+  const [tablet, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await open(page, '/security');
+  let restored = false;
+  try {
+    await changePassphrase(page, DEMO_PASSWORD, changed);
+    await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
+
+    // Signed in on the phone with the new passphrase: asked for the previous one, which she has
+    // forgotten. Declining the warning keeps everything; accepting discards the draft only.
+    await open(phone, '/login');
+    await phone.getByTestId('login-name').fill('nurse.tanaka');
+    await phone.getByTestId('login-password').fill(changed);
+    await phone.getByTestId('login-submit').click();
+    await expect(phone.getByTestId('login-previous')).toBeFocused();
+    const discard = phone.getByTestId('discard-drafts');
+    phone.once('dialog', (dialog) => dialog.dismiss());
+    await discard.click();
+    await expect(phone).toHaveURL(/\/login$/);
+    expect(await draftCount(phone)).toBe(1);
+    phone.once('dialog', (dialog) => dialog.accept());
+    await discard.click();
+    await expect(phone).toHaveURL(/\/visits$/);
+    await expect(phone.locator('body')).toHaveAttribute('data-device', 'unlocked');
+    expect(await draftCount(phone)).toBe(0);
+    // The phone is hers again, under the new passphrase, with her visits pulled anew.
+    await expect(phone.getByTestId('visit-item').first()).toBeVisible();
+    await phone.getByTestId('visit-item').first().getByRole('link').click();
+    await expect(phone.getByTestId('note-mental_state')).toHaveValue('');
+
+    await page.goto('/security');
+    await page.locator('body[data-device="locked"]').waitFor();
+    await unlock(page, changed);
+    await changePassphrase(page, changed, DEMO_PASSWORD);
+    await expect(page.getByTestId('passphrase-status')).toContainText('変更しました');
+    restored = true;
+  } finally {
+    if (!restored) {
+      const back = await page.request.post('/api/change_passphrase', { form: { current: changed, new: DEMO_PASSWORD } });
+      if (!back.ok()) console.warn(`restoring the demo passphrase: HTTP ${back.status()}`);
+    }
+    await phoneContext.close();
+    await tablet.close();
+  }
+});
