@@ -79,3 +79,31 @@ export async function writeNote(page: Page, nextSteps: string) {
   await form.getByTestId('note-submit').click();
   await expect(form.getByTestId('note-saved')).toContainText('保存しました');
 }
+
+/**
+ * The keys of the drafts kept in the device's database (keys are ids; values are sealed); none
+ * when the database holds no drafts store (it was erased).
+ */
+export async function draftKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const opening = indexedDB.open('dekapan');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          if (!db.objectStoreNames.contains('drafts')) {
+            db.close();
+            resolve([]);
+            return;
+          }
+          const keys = db.transaction('drafts').objectStore('drafts').getAllKeys();
+          keys.onerror = () => reject(keys.error);
+          keys.onsuccess = () => {
+            db.close();
+            resolve(keys.result.map(String));
+          };
+        };
+      }),
+  );
+}

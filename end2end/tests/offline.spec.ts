@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { device, expectAccessible, login, ready, writeNote } from './helpers';
+import { device, draftKeys, expectAccessible, login, ready, writeNote } from './helpers';
 
 test('after one online login the app works offline, across reloads and closed tabs', async ({ browser }, info) => {
   const nextSteps = `電波のない団地で記録 ${info.project.name}-${Date.now()}`;
@@ -98,26 +98,6 @@ test('a life goal half typed offline survives a reload, and is forgotten as a dr
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
   await context.close();
 });
-
-/** The keys of the drafts kept in the device's database (keys are ids; values are sealed). */
-async function draftKeys(page: Page): Promise<string[]> {
-  return page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const opening = indexedDB.open('dekapan');
-        opening.onerror = () => reject(opening.error);
-        opening.onsuccess = () => {
-          const db = opening.result;
-          const keys = db.transaction('drafts').objectStore('drafts').getAllKeys();
-          keys.onerror = () => reject(keys.error);
-          keys.onsuccess = () => {
-            db.close();
-            resolve(keys.result.map(String));
-          };
-        };
-      }),
-  );
-}
 
 test('two windows of the app on one device, both offline, both keep their notes', async ({ browser }, info) => {
   const stamp = `${info.project.name}-${Date.now()}`;

@@ -19,10 +19,13 @@ use std::time::Duration;
 
 /// Hashes `login`'s new passphrase with argon2id and a random salt, after checking it against
 /// the passphrase rule (at least 12 characters, not the login, not one character repeated).
-pub fn hash_passphrase(login: &str, passphrase: &str) -> anyhow::Result<String> {
-    app::domain::signin::check_passphrase("password", login, passphrase)
+/// Off the async threads, like [`verify_password`]: argon2 is slow on purpose.
+pub async fn hash_passphrase(login: String, passphrase: String) -> anyhow::Result<String> {
+    app::domain::signin::check_passphrase("password", &login, &passphrase)
         .map_err(|e| anyhow::anyhow!("a passphrase for {login} is refused: {:?}", e.problem))?;
-    hash_password(passphrase)
+    tokio::task::spawn_blocking(move || hash_password(&passphrase))
+        .await
+        .context("joining the hashing")?
 }
 
 /// A passphrase an administrator issues (a new account's first one, or one for a forgotten
@@ -257,12 +260,14 @@ mod tests {
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 
-    #[test]
-    fn a_weak_passphrase_is_never_stored() {
+    #[tokio::test]
+    async fn a_weak_passphrase_is_never_stored() {
+        let hash = |passphrase: &str| hash_passphrase("nurse.sato".into(), passphrase.into());
         for weak in ["short pass", "nurse.sato", "aaaaaaaaaaaaaaaa"] {
-            assert!(hash_passphrase("nurse.sato", weak).is_err(), "{weak}");
+            assert!(hash(weak).await.is_err(), "{weak}");
         }
-        assert!(hash_passphrase("nurse.sato", "坂の上の団地へ自転車で行く")
+        assert!(hash("坂の上の団地へ自転車で行く")
+            .await
             .unwrap()
             .starts_with("$argon2id$"));
     }

@@ -347,9 +347,9 @@ pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
     if present.is_some() {
         return Ok(false);
     }
-    let hash = tokio::task::spawn_blocking(|| hash_passphrase(STAFF[0].0, DEMO_PASSWORD))
+    let hash = hash_passphrase(STAFF[0].0.into(), DEMO_PASSWORD.into())
         .await
-        .context("hashing the demo password")??;
+        .context("hashing the demo password")?;
     let mut tx = pool.begin().await.context("starting the demo load")?;
     agencies(&mut tx).await?;
     staff(&mut tx, &hash).await?;

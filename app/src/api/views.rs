@@ -39,6 +39,13 @@ impl Viewer {
         crate::domain::access::supervised_program(self.role, self.supervises)
     }
 
+    /// Whether the user must first settle their sign-in on `/security` (change a passphrase an
+    /// administrator issued, set up a required second factor): until then nothing else works,
+    /// nothing syncs, and the app keeps them there.
+    pub fn settles_sign_in_first(&self) -> bool {
+        self.must_change_passphrase || self.must_set_up_second_factor
+    }
+
     /// The page of the user's own work, first in their navigation.
     pub fn home(&self) -> Home {
         if self.role.is_supervisor() {

@@ -65,6 +65,17 @@ pub fn check_change(login: &str, current: &str, new: &str) -> Vec<FieldError> {
     problems
 }
 
+/// Checks a change of passphrase as a form asks for it, the new one typed twice: as
+/// [`check_change`] does where the login is unknown (the server compares it), and the two
+/// typings the same (on the field `repeat`).
+pub fn check_typed_change(current: &str, new: &str, repeat: &str) -> Vec<FieldError> {
+    let mut problems = check_change("", current, new);
+    if repeat != new {
+        problems.push(FieldError::new("repeat", Problem::Mismatch));
+    }
+    problems
+}
+
 /// How long a login is paused after `failures` failed sign-ins in a row: not at all for the
 /// first [`FREE_FAILURES`], then [`FIRST_PAUSE`], doubling with each further failure.
 pub fn pause_after(failures: u32) -> Option<Duration> {

@@ -105,8 +105,27 @@ impl NewAccount {
     /// a role an administrator opens ([`Role::opened_by_administrator`]); a program for a
     /// supervisor. Anyone else's program is dropped.
     pub fn checked(self) -> Result<NewAccount, Vec<FieldError>> {
+        let home_agency = Some(self.home_agency);
+        Self::from_form(
+            self.login,
+            self.display_name,
+            self.role,
+            home_agency,
+            self.supervises,
+        )
+    }
+
+    /// The account as an administrator's form asks for it, where no agency may be chosen yet
+    /// (a problem of its own, said with the others), checked as [`NewAccount::checked`] does.
+    pub fn from_form(
+        login: String,
+        display_name: String,
+        role: Role,
+        home_agency: Option<AgencyId>,
+        supervises: Option<Program>,
+    ) -> Result<NewAccount, Vec<FieldError>> {
         let mut problems = Vec::new();
-        let login = self.login.trim().to_owned();
+        let login = login.trim().to_owned();
         let chars = login.chars().count();
         if login.is_empty() {
             problems.push(FieldError::new("login", Problem::Required));
@@ -131,13 +150,16 @@ impl NewAccount {
         {
             problems.push(FieldError::new("login", Problem::LoginFormat));
         }
-        if !self.role.opened_by_administrator() {
+        if !role.opened_by_administrator() {
             problems.push(FieldError::new("role", Problem::UnknownChoice));
         }
-        let display_name = required_text("display_name", &self.display_name, MAX_NAME_CHARS)
+        let display_name = required_text("display_name", &display_name, MAX_NAME_CHARS)
             .map_err(|e| problems.push(e))
             .unwrap_or_default();
-        let supervises = match (self.role, self.supervises) {
+        if home_agency.is_none() {
+            problems.push(FieldError::new("home_agency", Problem::Required));
+        }
+        let supervises = match (role, supervises) {
             (Role::Supervisor, None) => {
                 problems.push(FieldError::new("supervises", Problem::Required));
                 None
@@ -145,15 +167,16 @@ impl NewAccount {
             (Role::Supervisor, program) => program,
             _ => None,
         };
-        if !problems.is_empty() {
-            return Err(problems);
+        match home_agency {
+            Some(home_agency) if problems.is_empty() => Ok(NewAccount {
+                login,
+                display_name,
+                role,
+                home_agency,
+                supervises,
+            }),
+            _ => Err(problems),
         }
-        Ok(NewAccount {
-            login,
-            display_name,
-            supervises,
-            ..self
-        })
     }
 }
 

@@ -287,7 +287,7 @@ fn Header() -> impl IntoView {
             .viewer
             .get()
             .flatten()
-            .is_some_and(|v| v.must_set_up_second_factor || v.must_change_passphrase);
+            .is_some_and(|v| v.settles_sign_in_first());
         if must && location.pathname.get() != "/security" {
             to_security("/security", Default::default());
         }

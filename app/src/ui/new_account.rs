@@ -53,28 +53,15 @@ pub fn NewAccountForm(created: Callback<IssuedPassphrase>) -> impl IntoView {
             return;
         }
         failed.set(None);
-        let asked = NewAccount {
-            login: login.get_untracked(),
-            display_name: name.get_untracked(),
-            role: role.get_untracked(),
-            // Checked below: none chosen is said with the rest.
-            home_agency: agency
-                .get_untracked()
-                .unwrap_or(AgencyId(uuid::Uuid::nil())),
-            supervises: program.get_untracked(),
-        };
-        let mut problems = asked.clone().checked().err().unwrap_or_default();
-        if agency.get_untracked().is_none() {
-            problems.push(FieldError::new(
-                "home_agency",
-                crate::domain::Problem::Required,
-            ));
-        }
-        if !problems.is_empty() {
-            return show(problems);
-        }
-        let Ok(account) = asked.checked() else {
-            return;
+        let account = match NewAccount::from_form(
+            login.get_untracked(),
+            name.get_untracked(),
+            role.get_untracked(),
+            agency.get_untracked(),
+            program.get_untracked(),
+        ) {
+            Ok(account) => account,
+            Err(problems) => return show(problems),
         };
         errors.set(Vec::new());
         busy.set(true);

@@ -6,7 +6,7 @@ use super::i18n::{error_text, problem_text, tr, use_lang, T};
 use super::visit::focus;
 use crate::api::AppError;
 use crate::client::use_device;
-use crate::domain::{signin, FieldError, Problem};
+use crate::domain::{signin, FieldError};
 use leptos::prelude::*;
 
 /// The fields of the form, by their names.
@@ -60,11 +60,8 @@ pub fn ChangePassphrase(
         }
         outcome.set(None);
         let [current, new, repeat] = typed.map(|s| s.get_untracked());
-        // The login is checked on the server; here, what can be told before sending.
-        let mut problems = signin::check_change("", &current, &new);
-        if repeat != new {
-            problems.push(FieldError::new("repeat", Problem::Mismatch));
-        }
+        // What can be told before sending (the login is compared on the server).
+        let problems = signin::check_typed_change(&current, &new, &repeat);
         if !problems.is_empty() {
             return show(problems);
         }

@@ -181,10 +181,8 @@ pub async fn create(
 /// A passphrase to issue for `login`, with its hash (made off the async threads).
 async fn issued_passphrase(login: &str) -> Result<(String, String), AppError> {
     let passphrase = auth::new_issued_passphrase();
-    let (login, typed) = (login.to_owned(), passphrase.clone());
-    let hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&login, &typed))
+    let hash = auth::hash_passphrase(login.to_owned(), passphrase.clone())
         .await
-        .or_internal("joining the hashing")?
         .or_internal("hashing an issued passphrase")?;
     Ok((passphrase, hash))
 }

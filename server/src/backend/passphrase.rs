@@ -46,10 +46,8 @@ pub async fn change(
             return Err(refusal);
         }
     };
-    let (for_login, typed) = (login.clone(), new.to_owned());
-    let new_hash = tokio::task::spawn_blocking(move || auth::hash_passphrase(&for_login, &typed))
+    let new_hash = auth::hash_passphrase(login.clone(), new.to_owned())
         .await
-        .or_internal("joining the hashing")?
         .or_internal("hashing a passphrase")?;
     // The slow hashing above is done before taking the writers' turn.
     let _turn = service.write_turn().await;

@@ -72,7 +72,7 @@ pub(crate) async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Vie
     match service.viewer(&token).await {
         // Until a required second factor is set up, or an issued passphrase changed, nothing
         // syncs.
-        Ok(Some(viewer)) if viewer.must_set_up_second_factor || viewer.must_change_passphrase => {
+        Ok(Some(viewer)) if viewer.settles_sign_in_first() => {
             Err(Refusal(SyncError::Unauthenticated))
         }
         Ok(Some(viewer)) => Ok(viewer),

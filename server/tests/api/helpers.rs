@@ -116,10 +116,21 @@ impl TestApp {
 
     /// Signs in as a demo user and checks it worked.
     pub async fn login(&self, login: &str) {
-        let res = self
-            .call("login", &[("login", login), ("password", PASSWORD)])
-            .await;
+        let res = self.login_as(&self.client, login, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "{login} signs in");
+    }
+
+    /// Signs `client` in with a login and password, answered as the server did.
+    pub async fn login_as(&self, client: &Client, login: &str, password: &str) -> Response {
+        self.call_as(client, "login", &[("login", login), ("password", password)])
+            .await
+    }
+
+    /// Who `client` is signed in as, if anyone.
+    pub async fn whoami(&self, client: &Client) -> Option<app::api::Viewer> {
+        let res = self.call_as(client, "whoami", &[]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.expect("a viewer or none")
     }
 
     /// A single number from the database.
@@ -209,13 +220,7 @@ impl TestApp {
     /// A client signed in as a demo user.
     pub async fn signed_in_client(&self, login: &str) -> Client {
         let client = new_client();
-        let res = self
-            .call_as(
-                &client,
-                "login",
-                &[("login", login), ("password", PASSWORD)],
-            )
-            .await;
+        let res = self.login_as(&client, login, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "{login} signs in");
         client
     }

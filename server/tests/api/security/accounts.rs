@@ -31,15 +31,6 @@ async fn set_disabled(
     .await
 }
 
-async fn whoami_status(app: &TestApp, client: &Client) -> Option<String> {
-    let res = app.call_as(client, "whoami", &[]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json::<Option<app::api::Viewer>>()
-        .await
-        .unwrap()
-        .map(|v| v.display_name)
-}
-
 async fn account_changes(app: &TestApp) -> i64 {
     app.count(
         "SELECT COUNT(*) FROM audit_log WHERE action IN \
@@ -137,14 +128,14 @@ async fn a_disabled_account_is_signed_out_at_once_and_signs_in_again_once_enable
     let admin = app.signed_in_client("admin.yoshida").await;
     let csw = app.signed_in_client("csw.watanabe").await;
     let csw_id = app.staff_id("csw.watanabe").await;
-    assert!(whoami_status(&app, &csw).await.is_some());
+    assert!(app.whoami(&csw).await.is_some());
 
     assert_eq!(
         set_disabled(&app, &admin, &csw_id, true).await.status(),
         StatusCode::OK
     );
     // Her open session has ended, her sessions are gone, and her password no longer opens one.
-    assert_eq!(whoami_status(&app, &csw).await, None);
+    assert_eq!(app.whoami(&csw).await, None);
     let res = app.call_as(&csw, "my_visits", &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE staff_id = ?")
@@ -185,7 +176,7 @@ async fn a_disabled_account_is_signed_out_at_once_and_signs_in_again_once_enable
         StatusCode::OK
     );
     let again = app.signed_in_client("csw.watanabe").await;
-    assert!(whoami_status(&app, &again).await.is_some());
+    assert!(app.whoami(&again).await.is_some());
     let admin_id = app.staff_id("admin.yoshida").await;
     let events: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT action, actor_id, record_id FROM audit_log \
@@ -214,7 +205,7 @@ async fn an_administrator_cannot_disable_themselves_and_bad_ids_change_nothing()
         .call_as(&admin, "reset_second_factor", &[("staff_id", &admin_id)])
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(whoami_status(&app, &admin).await.is_some());
+    assert!(app.whoami(&admin).await.is_some());
     for bad in ["not-an-id", &Uuid::new_v4().to_string()] {
         let res = set_disabled(&app, &admin, bad, true).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bad}");
@@ -343,7 +334,7 @@ async fn two_administrators_cannot_lock_each_other_out() {
         service.set_account_disabled(&stale, &first_id, true).await,
         Err(AppError::Unauthenticated)
     );
-    assert!(whoami_status(&app, &first).await.is_some());
+    assert!(app.whoami(&first).await.is_some());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0")
             .await,
@@ -406,14 +397,6 @@ async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits
     }
 }
 
-async fn viewer_of(app: &TestApp, client: &Client) -> app::api::Viewer {
-    let res = app.call_as(client, "whoami", &[]).await;
-    res.json::<Option<app::api::Viewer>>()
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 fn a_pull() -> PullRequest {
     PullRequest {
         protocol_version: PROTOCOL_VERSION,
@@ -421,16 +404,6 @@ fn a_pull() -> PullRequest {
         cursor: 0,
         pending_since: None,
     }
-}
-
-async fn login_as(
-    app: &TestApp,
-    client: &Client,
-    login: &str,
-    password: &str,
-) -> reqwest::Response {
-    app.call_as(client, "login", &[("login", login), ("password", password)])
-        .await
 }
 
 async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
@@ -590,7 +563,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(viewer_of(&app, &owner).await.must_change_passphrase);
+    assert!(app.whoami(&owner).await.unwrap().must_change_passphrase);
     let res = app.call_as(&owner, "my_visits", &[]).await;
     assert_eq!(error_of(res).await, AppError::PassphraseChangeNeeded);
     assert_eq!(
@@ -608,7 +581,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(!viewer_of(&app, &owner).await.must_change_passphrase);
+    assert!(!app.whoami(&owner).await.unwrap().must_change_passphrase);
     assert_eq!(
         app.call_as(&owner, "my_visits", &[]).await.status(),
         StatusCode::OK
@@ -664,7 +637,8 @@ async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Her sign-in is paused after guesses; the administrator issues a new passphrase.
     for _ in 0..app::domain::signin::FREE_FAILURES {
-        login_as(&app, &new_client(), "csw.watanabe", "wrong guess of hers").await;
+        app.login_as(&new_client(), "csw.watanabe", "wrong guess of hers")
+            .await;
     }
     let res = reissue(admin.clone(), csw_id.clone()).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -672,13 +646,15 @@ async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused
     assert_eq!(issued.login, "csw.watanabe");
     // Her open sign-ins end; the old passphrase no longer signs in; the issued one does, at
     // once (the pause is lifted), and holds everything else back until she changes it.
-    assert_eq!(whoami_status(&app, &csw).await, None);
-    let res = login_as(&app, &new_client(), "csw.watanabe", PASSWORD).await;
+    assert_eq!(app.whoami(&csw).await, None);
+    let res = app.login_as(&new_client(), "csw.watanabe", PASSWORD).await;
     assert_eq!(error_of(res).await, AppError::BadCredentials);
     let again = new_client();
-    let res = login_as(&app, &again, "csw.watanabe", &issued.passphrase).await;
+    let res = app
+        .login_as(&again, "csw.watanabe", &issued.passphrase)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(viewer_of(&app, &again).await.must_change_passphrase);
+    assert!(app.whoami(&again).await.unwrap().must_change_passphrase);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reissue_passphrase'")
             .await,
@@ -695,9 +671,13 @@ async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused
         .execute(&app.db)
         .await
         .unwrap();
-    let res = login_as(&app, &new_client(), "csw.watanabe", &issued.passphrase).await;
+    let res = app
+        .login_as(&new_client(), "csw.watanabe", &issued.passphrase)
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_of(res).await, AppError::IssuedPassphraseExpired);
-    let res = login_as(&app, &new_client(), "csw.watanabe", "not the issued one").await;
+    let res = app
+        .login_as(&new_client(), "csw.watanabe", "not the issued one")
+        .await;
     assert_eq!(error_of(res).await, AppError::BadCredentials);
 }

@@ -17,23 +17,6 @@ async fn change(app: &TestApp, client: &Client, current: &str, new: &str) -> req
     .await
 }
 
-async fn signed_in(app: &TestApp, client: &Client) -> bool {
-    let res = app.call_as(client, "whoami", &[]).await;
-    res.json::<Option<app::api::Viewer>>()
-        .await
-        .unwrap()
-        .is_some()
-}
-
-async fn login_with(app: &TestApp, login: &str, password: &str) -> reqwest::Response {
-    app.call_as(
-        &new_client(),
-        "login",
-        &[("login", login), ("password", password)],
-    )
-    .await
-}
-
 fn invalid(field: &str, problem: Problem) -> AppError {
     AppError::Invalid(vec![FieldError::new(field, problem)])
 }
@@ -77,7 +60,7 @@ async fn a_passphrase_changes_only_with_the_current_one_and_other_sign_ins_end()
     assert_eq!(error_of(res).await, invalid("current", Problem::Required));
     let res = change(&app, &new_client(), PASSWORD, NEW).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(signed_in(&app, &tablet).await);
+    assert!(app.whoami(&tablet).await.is_some());
     assert_eq!(hash().await, before);
     // The wrong current passphrase counted as a failed sign-in.
     assert_eq!(failures().await, 1);
@@ -92,13 +75,15 @@ async fn a_passphrase_changes_only_with_the_current_one_and_other_sign_ins_end()
     let res = change(&app, &phone, PASSWORD, NEW).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(failures().await, 0);
-    assert!(signed_in(&app, &phone).await);
-    assert!(!signed_in(&app, &tablet).await);
-    assert!(signed_in(&app, &colleague).await);
-    let res = login_with(&app, "nurse.sato", PASSWORD).await;
+    assert!(app.whoami(&phone).await.is_some());
+    assert!(app.whoami(&tablet).await.is_none());
+    assert!(app.whoami(&colleague).await.is_some());
+    let res = app.login_as(&new_client(), "nurse.sato", PASSWORD).await;
     assert_eq!(error_of(res).await, AppError::BadCredentials);
     assert_eq!(
-        login_with(&app, "nurse.sato", NEW).await.status(),
+        app.login_as(&new_client(), "nurse.sato", NEW)
+            .await
+            .status(),
         StatusCode::OK
     );
     // Changed by the person herself, and audited.
@@ -128,7 +113,7 @@ async fn guessing_the_current_passphrase_pauses_sign_in_like_wrong_passwords() {
     // Paused for everyone, the right passphrase included, here and at sign-in.
     let res = change(&app, &stolen, PASSWORD, NEW).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let res = login_with(&app, "nurse.sato", PASSWORD).await;
+    let res = app.login_as(&new_client(), "nurse.sato", PASSWORD).await;
     assert!(matches!(error_of(res).await, AppError::LoginPaused { .. }));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'change_passphrase'")
