@@ -13,14 +13,13 @@ use flate2::{write::GzEncoder, Compression};
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
 use server::{config::Config, Application};
-use sqlx::SqlitePool;
 use std::io::Write;
 use std::time::Instant;
 use uuid::Uuid;
 
 struct Bench {
     base: String,
-    db: SqlitePool,
+    db: server::db::Pool,
     _dir: tempfile::TempDir,
 }
 
@@ -57,7 +56,10 @@ async fn login(bench: &Bench, login: &str) -> Client {
         .expect("a client");
     let res = client
         .post(format!("{}/api/login", bench.base))
-        .form(&[("login", login), ("password", server::demo::DEMO_PASSWORD)])
+        .form(&[
+            ("login", login),
+            ("password", server::sqlite::demo::DEMO_PASSWORD),
+        ])
         .send()
         .await
         .expect("login");
@@ -66,13 +68,12 @@ async fn login(bench: &Bench, login: &str) -> Client {
 }
 
 async fn a_visit_of(bench: &Bench, login: &str) -> VisitId {
-    let id: String = sqlx::query_scalar(
+    let id: String = server::on_db!(bench.db, |db| sqlx::query_scalar(
         "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
-         WHERE s.login = ? ORDER BY v.starts_at LIMIT 1",
+         WHERE s.login = $1 ORDER BY v.starts_at LIMIT 1",
     )
     .bind(login)
-    .fetch_one(&bench.db)
-    .await
+    .fetch_one(db).await)
     .expect("a visit");
     id.parse().expect("an id")
 }
@@ -137,31 +138,35 @@ async fn pull_all(bench: &Bench, client: &Client, replica: &mut Replica) -> usiz
 /// Adds `n` logged note revisions to a case the nurse is on, straight into the database.
 async fn seed_changes(bench: &Bench, case_of: VisitId, n: usize, visible: bool) {
     let case_id: String = if visible {
-        sqlx::query_scalar("SELECT case_id FROM visits WHERE id = ?")
-            .bind(case_of.to_string())
-            .fetch_one(&bench.db)
-            .await
-            .expect("a case")
+        server::on_db!(bench.db, |db| sqlx::query_scalar(
+            "SELECT case_id FROM visits WHERE id = $1"
+        )
+        .bind(case_of.to_string())
+        .fetch_one(db)
+        .await)
+        .expect("a case")
     } else {
         Uuid::new_v4().to_string()
     };
-    let mut tx = bench.db.begin().await.expect("a transaction");
-    let start: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
-        .fetch_one(&mut *tx)
-        .await
-        .expect("max seq");
-    let data = serde_json::to_string(&note(case_of, 0)).expect("json");
-    for i in 0..n {
-        sqlx::query("INSERT INTO change_log (seq, case_id, entity, entity_id, data) VALUES (?, ?, 'note_revision', ?, ?)")
-            .bind(start + 1 + i as i64)
-            .bind(&case_id)
-            .bind(format!("{}/1", Uuid::new_v4()))
-            .bind(&data)
-            .execute(&mut *tx)
+    server::on_db!(bench.db, |db| {
+        let mut tx = db.begin().await.expect("a transaction");
+        let start: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
+            .fetch_one(&mut *tx)
             .await
-            .expect("a change");
-    }
-    tx.commit().await.expect("commit");
+            .expect("max seq");
+        let data = serde_json::to_string(&note(case_of, 0)).expect("json");
+        for i in 0..n {
+            sqlx::query("INSERT INTO change_log (seq, case_id, entity, entity_id, data) VALUES ($1, $2, 'note_revision', $3, $4)")
+                .bind(start + 1 + i as i64)
+                .bind(&case_id)
+                .bind(format!("{}/1", Uuid::new_v4()))
+                .bind(&data)
+                .execute(&mut *tx)
+                .await
+                .expect("a change");
+        }
+        tx.commit().await.expect("commit");
+    });
 }
 
 fn gzip(bytes: &[u8]) -> usize {
@@ -228,10 +233,12 @@ async fn main() {
     // 4. A pull with no changes on a database of 100,000 records.
     seed_changes(&bench, visit, 90_000, false).await;
     pull_all(&bench, &nurse, &mut fresh).await;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log")
-        .fetch_one(&bench.db)
-        .await
-        .expect("count");
+    let total: i64 = server::on_db!(bench.db, |db| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM change_log"
+    )
+    .fetch_one(db)
+    .await)
+    .expect("count");
     let mut times = Vec::new();
     for _ in 0..50 {
         let started = Instant::now();

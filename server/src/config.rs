@@ -31,8 +31,15 @@ pub enum LogFormat {
 /// The server's settings.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the database is: `sqlite://path?mode=rwc` (`DEKAPAN_DATABASE_URL`).
+    /// Where the database is: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`
+    /// (`DEKAPAN_DATABASE_URL`).
     pub database_url: String,
+    /// How long to keep trying a PostgreSQL server that does not answer at start
+    /// (`DEKAPAN_DATABASE_WAIT_SECONDS`, default 30).
+    pub database_wait: Duration,
+    /// Connections this process keeps to PostgreSQL at most (`DEKAPAN_DATABASE_CONNECTIONS`,
+    /// default 10): mind the server's `max_connections` across every process.
+    pub database_connections: u32,
     /// Address to listen on (`DEKAPAN_ADDR`, else `LEPTOS_SITE_ADDR`, else `127.0.0.1:3000`).
     pub addr: SocketAddr,
     /// Whether to load the demo data when it is missing (`DEKAPAN_DEMO_DATA`, default true).
@@ -65,11 +72,16 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = lookup("DEKAPAN_DATABASE_URL")
             .unwrap_or_else(|| "sqlite://data/dekapan.sqlite?mode=rwc".to_owned());
-        if !database_url.starts_with("sqlite:") {
+        if crate::db::Kind::of_url(&database_url).is_none() {
             return Err(ConfigError::Invalid {
                 name: "DEKAPAN_DATABASE_URL",
-                value: database_url,
-                why: "this build supports sqlite: URLs",
+                // It may hold a password.
+                value: database_url
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                why: "expected a sqlite: or postgres:// URL",
             });
         }
         let addr_text = lookup("DEKAPAN_ADDR")
@@ -83,6 +95,11 @@ impl Config {
         let https = lookup("DEKAPAN_PUBLIC_URL").is_some_and(|u| u.starts_with("https://"));
         Ok(Self {
             database_url,
+            database_wait: Duration::from_secs(match lookup("DEKAPAN_DATABASE_WAIT_SECONDS") {
+                Some(_) => number(&lookup, "DEKAPAN_DATABASE_WAIT_SECONDS", 30)?,
+                None => 30,
+            }),
+            database_connections: small_number(&lookup, "DEKAPAN_DATABASE_CONNECTIONS", 10)?,
             addr,
             demo_data: flag(&lookup, "DEKAPAN_DEMO_DATA", true)?,
             session_idle: Duration::from_secs(
@@ -194,5 +211,16 @@ mod tests {
         assert!(err.to_string().contains("DEKAPAN_SESSION_IDLE_MINUTES"));
         assert!(with(&[("DEKAPAN_ADDR", "port 3000")]).is_err());
         assert!(with(&[("DEKAPAN_DEMO_DATA", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn postgres_is_accepted_and_a_password_never_shown() {
+        let url = "postgres://dekapan:s3cret@db.example/dekapan";
+        assert_eq!(
+            with(&[("DEKAPAN_DATABASE_URL", url)]).unwrap().database_url,
+            url
+        );
+        let err = with(&[("DEKAPAN_DATABASE_URL", "mysql://u:s3cret@h/db")]).unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
     }
 }

@@ -1,18 +1,14 @@
 //! The Dekapan server: configuration, database, sessions, audit log, and the app's calls,
 //! served with the Leptos app on axum.
 
-pub mod audit;
-pub mod auth;
-pub mod backend;
 pub mod config;
+pub mod copy;
 pub mod db;
-pub mod demo;
-mod export;
 mod headers;
+pub mod postgres;
 mod precompressed;
 mod pwa;
-pub mod second_factor;
-pub mod sync;
+pub mod sqlite;
 pub mod telemetry;
 pub mod totp;
 
@@ -25,7 +21,6 @@ use axum::{Json, Router};
 use config::Config;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -35,18 +30,27 @@ use tower_http::limit::RequestBodyLimitLayer;
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    db: SqlitePool,
+    db: db::Pool,
 }
 
 impl Application {
     /// Opens and migrates the database, loads the demo data if asked, and binds the address
     /// (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config, leptos: LeptosOptions) -> anyhow::Result<Self> {
-        let db = db::connect(&config.database_url).await?;
-        if config.demo_data && demo::load(&db, local_day(chrono::Utc::now())).await? {
+        let db = db::connect_with(
+            &config.database_url,
+            config.database_wait,
+            config.database_connections,
+        )
+        .await?;
+        let today = local_day(chrono::Utc::now());
+        let loaded = match &db {
+            db::Pool::Sqlite(pool) => sqlite::prepare(pool, config.demo_data, today).await?,
+            db::Pool::Postgres(pool) => postgres::prepare(pool, config.demo_data, today).await?,
+        };
+        if loaded {
             tracing::info!("demo data loaded");
         }
-        sync::log::backfill(&db).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -64,7 +68,7 @@ impl Application {
     }
 
     /// The database pool (for tests that check what was written).
-    pub fn db(&self) -> &SqlitePool {
+    pub fn db(&self) -> &db::Pool {
         &self.db
     }
 
@@ -80,10 +84,18 @@ impl Application {
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
 
-fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow::Result<Router> {
+fn router(db: db::Pool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow::Result<Router> {
     let hsts = config.secure_cookies;
-    let service = backend::Service::new(db.clone(), config);
-    let backend: SharedBackend = Arc::new(service.clone());
+    let (backend, service_routes): (SharedBackend, Router<LeptosOptions>) = match db.clone() {
+        db::Pool::Sqlite(pool) => {
+            let service = sqlite::backend::Service::new(pool, config);
+            (Arc::new(service.clone()), sqlite::routes(service))
+        }
+        db::Pool::Postgres(pool) => {
+            let service = postgres::backend::Service::new(pool, config);
+            (Arc::new(service.clone()), postgres::routes(service))
+        }
+    };
     let stale = precompressed::drop_stale(std::path::Path::new(leptos.site_root.as_ref()))?;
     if stale > 0 {
         tracing::warn!(
@@ -98,8 +110,7 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow:
     };
     Ok(Router::new()
         .route("/health", get(move || health(db.clone())))
-        .merge(export::router(service.clone()))
-        .merge(sync::router(service))
+        .merge(service_routes)
         .merge(pwa::router(&leptos)?)
         .leptos_routes_with_context(&leptos, routes, page_context.clone(), {
             let leptos = leptos.clone();
@@ -117,18 +128,24 @@ fn router(db: SqlitePool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow:
         .with_state(leptos))
 }
 
-/// `/health`: answers 200 when the database answers.
-async fn health(db: SqlitePool) -> (http::StatusCode, Json<serde_json::Value>) {
-    match sqlx::query("SELECT 1").execute(&db).await {
-        Ok(_) => (
+/// `/health`: which database the server runs on, and 200 while it answers (503 when not, so a
+/// load balancer sends devices to another process).
+async fn health(db: db::Pool) -> (http::StatusCode, Json<serde_json::Value>) {
+    let database = db.kind().name();
+    match tokio::time::timeout(std::time::Duration::from_secs(3), db.ping()).await {
+        Ok(Ok(())) => (
             http::StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok" })),
+            Json(serde_json::json!({ "status": "ok", "database": database })),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
+        failed => {
+            let error = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 3 s".to_owned(),
+            };
+            tracing::error!(%error, "health check failed");
             (
                 http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "database unavailable" })),
+                Json(serde_json::json!({ "status": "database unavailable", "database": database })),
             )
         }
     }

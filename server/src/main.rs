@@ -2,10 +2,26 @@
 
 use anyhow::Context;
 use leptos::config::get_configuration;
-use server::{config::Config, demo, telemetry, Application};
+use server::sqlite::demo;
+use server::{config::Config, telemetry, Application};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line that names the cause, for an operator reading a service's status.
+            eprintln!("dekapan: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "copy-database") {
+        return copy_database(&args[1..]).await;
+    }
     let config = Config::from_env().context("reading the configuration")?;
     telemetry::init(config.log_format);
     let leptos = get_configuration(None)
@@ -22,4 +38,28 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     app.run_until_stopped().await
+}
+
+/// `server copy-database --from URL --to URL`.
+async fn copy_database(args: &[String]) -> anyhow::Result<()> {
+    let usage = "usage: server copy-database --from URL --to URL (sqlite://… or postgres://…)";
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let (Some(from), Some(to)) = (value("--from"), value("--to")) else {
+        anyhow::bail!(usage);
+    };
+    if args.len() != 4 {
+        anyhow::bail!(usage);
+    }
+    let copied = server::copy::copy_database(&from, &to, |table, rows| {
+        println!("  {table}: {rows} rows");
+    })
+    .await?;
+    let total: usize = copied.0.iter().map(|(_, rows)| rows).sum();
+    println!("copied {total} rows in {} tables", copied.0.len());
+    Ok(())
 }

@@ -35,6 +35,9 @@ pub enum Problem {
     LoginFormat,
     /// Someone else has it already (a login name).
     Taken,
+    /// The text holds control characters (other than line breaks and tabs), which no database
+    /// keeps faithfully and nobody types.
+    ControlCharacter,
 }
 
 /// A problem with a named field of a form or a record.
@@ -65,13 +68,23 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Fie
     optional_text(field, value, max)
 }
 
-/// Checks an optional free-text field: trims it, refuses it longer than `max` characters.
+/// Checks an optional free-text field: trims it, refuses it longer than `max` characters or
+/// holding control characters.
 pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.chars().count() > max {
         return Err(FieldError::new(field, Problem::TooLong { max }));
     }
+    if has_control_characters(value) {
+        return Err(FieldError::new(field, Problem::ControlCharacter));
+    }
     Ok(value.to_owned())
+}
+
+/// Whether text holds a control character other than a line break or a tab (a NUL, an escape).
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 #[cfg(test)]
@@ -83,6 +96,18 @@ mod tests {
         assert_eq!(
             required_text("mental_state", "  \n ", 10),
             Err(FieldError::new("mental_state", Problem::Required))
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_kept() {
+        assert_eq!(
+            optional_text("free_text", "ok\u{0}", 100),
+            Err(FieldError::new("free_text", Problem::ControlCharacter))
+        );
+        assert_eq!(
+            required_text("f", "一行目\n\t二行目", 100).as_deref(),
+            Ok("一行目\n\t二行目")
         );
     }
 

@@ -221,6 +221,7 @@ texts! {
     WrongValue => "正しくありません", "Not right";
     Unchanged => "今と同じです。別のものにしてください", "The same as now: choose another";
     Mismatch => "一致しません", "The two do not match";
+    ControlCharacterProblem => "使えない文字（制御文字）が含まれています", "Contains characters that cannot be kept (control characters)";
     PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の記録は、この端末で最後に使ったパスフレーズで保護されています。それを一度だけ入力してください。", "Your passphrase was changed on another device. What this device holds is protected by the passphrase you last used on it: enter that one once.";
     PreviousPassphrase => "この端末で最後に使ったパスフレーズ", "The passphrase last used on this device";
     ForgotPrevious => "思い出せない：この端末の下書きを消して続ける", "Can't remember it: discard this device's drafts and go on";
@@ -335,6 +336,7 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
         Problem::Mismatch => t(lang, T::Mismatch).to_owned(),
         Problem::LoginFormat => t(lang, T::LoginFormatProblem).to_owned(),
         Problem::Taken => t(lang, T::TakenProblem).to_owned(),
+        Problem::ControlCharacter => t(lang, T::ControlCharacterProblem).to_owned(),
     }
 }
 

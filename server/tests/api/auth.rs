@@ -129,10 +129,13 @@ async fn an_idle_session_expires() {
     app.login("nurse.sato").await;
     assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::OK);
 
-    sqlx::query("UPDATE sessions SET idle_expires_at = '2000-01-01T00:00:00Z'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    server::on_db!(app.db, |db| sqlx::query(
+        "UPDATE sessions SET idle_expires_at = '2000-01-01T00:00:00Z'"
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
 
     let res = app.call("my_visits", &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -144,10 +147,13 @@ async fn a_session_past_its_absolute_expiry_ends_even_while_in_use() {
     let app = spawn_app().await;
     app.login("nurse.sato").await;
 
-    sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    server::on_db!(app.db, |db| sqlx::query(
+        "UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'"
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
 
     assert_eq!(
         app.call("my_visits", &[]).await.status(),
@@ -160,10 +166,13 @@ async fn a_disabled_account_loses_its_sessions_at_once() {
     let app = spawn_app().await;
     app.login("nurse.sato").await;
 
-    sqlx::query("UPDATE staff SET disabled = 1 WHERE login = 'nurse.sato'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    server::on_db!(app.db, |db| sqlx::query(
+        "UPDATE staff SET disabled = TRUE WHERE login = 'nurse.sato'"
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
 
     assert_eq!(
         app.call("my_visits", &[]).await.status(),
@@ -222,9 +231,8 @@ async fn five_failed_sign_ins_pause_the_login_even_for_the_right_password() {
     app.login("nurse.tanaka").await;
 
     // When the pause has run out the right password works and the count starts again.
-    sqlx::query("UPDATE login_failures SET paused_until = '2000-01-01T00:00:00Z' WHERE login = 'nurse.sato'")
-        .execute(&app.db)
-        .await
+    server::on_db!(app.db, |db| sqlx::query("UPDATE login_failures SET paused_until = '2000-01-01T00:00:00Z' WHERE login = 'nurse.sato'")
+        .execute(db).await.map(|done| done.rows_affected()))
         .unwrap();
     app.login("nurse.sato").await;
     assert_eq!(

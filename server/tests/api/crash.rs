@@ -1,12 +1,11 @@
 //! A server process killed with SIGKILL in the middle of a large push loses nothing and applies
 //! nothing twice: each mutation commits together with the device's counter.
 
-use crate::helpers::{new_client, PASSWORD};
+use crate::helpers::{new_client, TestDatabase, PASSWORD};
 use app::domain::{NoteFields, NoteId, VisitId};
 use app::sync::{ClientId, Op, PushResponse, Replica, MAX_PUSH_BATCH};
 use chrono::Utc;
 use reqwest::{Client, StatusCode};
-use sqlx::SqlitePool;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -51,28 +50,31 @@ async fn login(base: &str) -> Client {
 }
 
 /// The device's counter as the server committed it.
-async fn counter(db: &SqlitePool, client: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?")
-        .bind(client)
-        .fetch_optional(db)
-        .await
-        .unwrap()
-        .unwrap_or(0)
+async fn counter(db: &server::db::Pool, client: &str) -> i64 {
+    server::on_db!(db, |db| sqlx::query_scalar::<_, i64>(
+        "SELECT last_mutation_id FROM sync_clients WHERE client_id = $1"
+    )
+    .bind(client)
+    .fetch_optional(db)
+    .await)
+    .unwrap()
+    .unwrap_or(0)
 }
 
 #[tokio::test]
 async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display());
+    let database = TestDatabase::new().await;
+    let url = database.url.clone();
     let (mut server, base) = start(&url);
-    let db = SqlitePool::connect(&url).await.unwrap();
+    let db = server::db::connect(&url, Duration::from_secs(5))
+        .await
+        .unwrap();
     let nurse = login(&base).await;
-    let visit: String = sqlx::query_scalar(
+    let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
         "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
          WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
     )
-    .fetch_one(&db)
-    .await
+    .fetch_one(db).await)
     .unwrap();
     let mut replica = Replica::new(ClientId(Uuid::new_v4()));
     let client_id = replica.client_id.0.to_string();
@@ -95,11 +97,13 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
     }
     let request = replica.push_request().unwrap();
     let count_notes = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM note_revisions WHERE next_steps LIKE ?")
-            .bind(format!("{marker}-%"))
-            .fetch_one(&db)
-            .await
-            .unwrap()
+        server::on_db!(db, |db| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM note_revisions WHERE next_steps LIKE $1"
+        )
+        .bind(format!("{marker}-%"))
+        .fetch_one(db)
+        .await)
+        .unwrap()
     };
 
     // Push, and kill the server once some but not all of the batch has committed.
@@ -161,12 +165,12 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
         MAX_PUSH_BATCH as i64,
         "every note exactly once"
     );
-    let distinct: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT next_steps) FROM note_revisions WHERE next_steps LIKE ?",
+    let distinct: i64 = server::on_db!(db, |db| sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT next_steps) FROM note_revisions WHERE next_steps LIKE $1",
     )
     .bind(format!("{marker}-%"))
-    .fetch_one(&db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
     assert_eq!(distinct, MAX_PUSH_BATCH as i64);
 }

@@ -4,20 +4,105 @@ use app::api::AppError;
 use leptos::prelude::LeptosOptions;
 use reqwest::{Client, Response, StatusCode};
 use server::config::Config;
+use server::db::{Kind, Pool};
 use server::Application;
-use sqlx::SqlitePool;
+use sqlx::Connection;
 use tempfile::TempDir;
 
 /// The password of every demo account.
-pub const PASSWORD: &str = server::demo::DEMO_PASSWORD;
+pub const PASSWORD: &str = server::sqlite::demo::DEMO_PASSWORD;
 
 /// A running server with its own database, and a browser-like client with a cookie jar.
 pub struct TestApp {
     pub base: String,
-    pub db: SqlitePool,
+    pub db: Pool,
     pub client: Client,
-    dir: TempDir,
     server: tokio::task::JoinHandle<()>,
+    /// Further servers over the same database, as further processes behind a load balancer:
+    /// their addresses and tasks.
+    others: Vec<(String, tokio::task::JoinHandle<()>, Pool)>,
+    database: TestDatabase,
+}
+
+/// A fresh, empty database for one test, of the kind the run asks for: a SQLite file in a
+/// temporary folder by default, or with `DEKAPAN_TEST_DATABASE=postgres` a database of its own
+/// on the PostgreSQL server at `DEKAPAN_TEST_POSTGRES_URL`, dropped when the test ends.
+pub struct TestDatabase {
+    /// The URL a server opens it with.
+    pub url: String,
+    _dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+/// Whether this run's tests use PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("DEKAPAN_TEST_DATABASE").is_ok_and(|kind| kind == "postgres")
+}
+
+impl TestDatabase {
+    /// Creates one of the kind this run tests.
+    pub async fn new() -> Self {
+        Self::of(if on_postgres() {
+            Kind::Postgres
+        } else {
+            Kind::Sqlite
+        })
+        .await
+    }
+
+    /// Creates one of the given kind.
+    pub async fn of(kind: Kind) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        if kind == Kind::Sqlite {
+            return Self {
+                url: format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display()),
+                _dir: dir,
+                postgres: None,
+            };
+        }
+        let admin = std::env::var("DEKAPAN_TEST_POSTGRES_URL").expect(
+            "tests on PostgreSQL need DEKAPAN_TEST_POSTGRES_URL: a PostgreSQL URL whose role may \
+             create databases (.ci/setup makes one)",
+        );
+        let name = format!("dekapan_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("the test PostgreSQL server answers");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("a test database");
+        let _ = conn.close().await;
+        let (server, _) = admin.rsplit_once('/').expect("a URL naming a database");
+        Self {
+            url: format!("{server}/{name}"),
+            _dir: dir,
+            postgres: Some((admin, name)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Dropping runs outside any runtime's async context: a thread of its own does it.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// Starts a server on a free port over a new database file loaded with the demo data.
@@ -27,18 +112,34 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server as [`spawn_app`] does, with some settings (`DEKAPAN_…` variables) given.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().expect("a temporary folder");
+    spawn_app_over(TestDatabase::new().await, settings).await
+}
+
+/// Starts a server over a database of the given kind, whatever this run tests.
+pub async fn spawn_app_on(kind: Kind) -> TestApp {
+    spawn_app_over(TestDatabase::of(kind).await, &[]).await
+}
+
+pub async fn spawn_app_over(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
+    // The server's own log, shown for a failing test when RUST_LOG asks for it.
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let settings: Vec<(String, String)> = settings
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    let (base, db, server) = start_server(&dir, &settings).await;
+    let (base, db, server) = start_server(&database.url, &settings).await;
     TestApp {
         base,
         db,
         client: new_client(),
-        dir,
         server,
+        others: Vec::new(),
+        database,
     }
 }
 
@@ -47,21 +148,70 @@ impl TestApp {
     /// after a restart. Sessions and data survive; requests in flight are cut off.
     pub async fn restart(&mut self) {
         self.server.abort();
-        let (base, db, server) = start_server(&self.dir, &[]).await;
+        let (base, db, server) = start_server(&self.database.url, &[]).await;
         self.base = base;
-        self.db = db;
         self.server = server;
+        // The killed server's connections go at once, as a dead process's would.
+        std::mem::replace(&mut self.db, db).close().await;
+    }
+
+    /// Starts one more server over the same database; returns its number (the first is 0).
+    pub async fn add_instance(&mut self) -> usize {
+        let (base, db, server) = start_server(&self.database.url, &[]).await;
+        self.others.push((base, server, db));
+        self.others.len()
+    }
+
+    /// The URL of the test's database.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
+    /// How many servers run over the database.
+    pub fn instances(&self) -> usize {
+        1 + self.others.len()
+    }
+
+    /// Kills server `n` at once (requests in flight are cut off) and starts it again on a new
+    /// port.
+    pub async fn restart_instance(&mut self, n: usize) {
+        if n == 0 {
+            return self.restart().await;
+        }
+        self.others[n - 1].1.abort();
+        let (base, db, server) = start_server(&self.database.url, &[]).await;
+        let (_, _, old) = std::mem::replace(&mut self.others[n - 1], (base, server, db));
+        old.close().await;
+    }
+
+    /// The address of server `n`.
+    pub fn base_of(&self, n: usize) -> &str {
+        match n {
+            0 => &self.base,
+            n => &self.others[n - 1].0,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        for (_, server, _) in &self.others {
+            server.abort();
+        }
     }
 }
 
 async fn start_server(
-    dir: &TempDir,
+    url: &str,
     settings: &[(String, String)],
-) -> (String, SqlitePool, tokio::task::JoinHandle<()>) {
-    let url = format!("sqlite://{}/dekapan.sqlite?mode=rwc", dir.path().display());
+) -> (String, Pool, tokio::task::JoinHandle<()>) {
+    let url = url.to_owned();
     let config = Config::from_lookup(|name| match name {
         "DEKAPAN_DATABASE_URL" => Some(url.clone()),
         "DEKAPAN_ADDR" => Some("127.0.0.1:0".to_owned()),
+        // Tests run side by side, each with servers of its own, on one PostgreSQL server.
+        "DEKAPAN_DATABASE_CONNECTIONS" => Some("4".to_owned()),
         _ => settings
             .iter()
             .find(|(k, _)| k == name)
@@ -135,38 +285,36 @@ impl TestApp {
 
     /// A single number from the database.
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.db)
-            .await
-            .expect(sql)
+        server::on_db!(self.db, |db| sqlx::query_scalar(sql).fetch_one(db).await).expect(sql)
     }
 
     /// The first of a staff member's visits today or later, by login.
     pub async fn first_visit_of(&self, login: &str) -> String {
-        sqlx::query_scalar(
+        server::on_db!(self.db, |db| sqlx::query_scalar(
             "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id \
              JOIN staff s ON s.id = vm.staff_id \
-             WHERE s.login = ? AND v.status = 'planned' AND v.ends_at >= strftime('%Y-%m-%dT%H:%M:%SZ','now') \
+             WHERE s.login = $1 AND v.status = 'planned' AND v.ends_at >= $2 \
              ORDER BY v.starts_at LIMIT 1",
         )
         .bind(login)
-        .fetch_one(&self.db)
-        .await
+        .bind(server::db::now_text())
+        .fetch_one(db)
+        .await)
         .expect("the demo gives this user a planned visit")
     }
 
     /// A visit of a model-program case whose team does not include `login`.
     pub async fn visit_outside_team_of(&self, login: &str) -> String {
-        sqlx::query_scalar(
+        server::on_db!(self.db, |db| sqlx::query_scalar(
             "SELECT v.id FROM visits v JOIN cases c ON c.id = v.case_id \
              WHERE c.program = 'model_program' AND NOT EXISTS ( \
                SELECT 1 FROM case_team t JOIN staff s ON s.id = t.staff_id \
-               WHERE t.case_id = c.id AND s.login = ?) \
+               WHERE t.case_id = c.id AND s.login = $1) \
              ORDER BY v.starts_at LIMIT 1",
         )
         .bind(login)
-        .fetch_one(&self.db)
-        .await
+        .fetch_one(db)
+        .await)
         .expect("the demo has a case outside this user's team")
     }
 }
@@ -209,8 +357,19 @@ impl TestApp {
         endpoint: &str,
         body: &T,
     ) -> Response {
+        self.sync_on(0, client, endpoint, body).await
+    }
+
+    /// Posts a JSON body to a sync endpoint of server `n`.
+    pub async fn sync_on<T: serde::Serialize>(
+        &self,
+        n: usize,
+        client: &Client,
+        endpoint: &str,
+        body: &T,
+    ) -> Response {
         client
-            .post(format!("{}/sync/{endpoint}", self.base))
+            .post(format!("{}/sync/{endpoint}", self.base_of(n)))
             .json(body)
             .send()
             .await
@@ -225,21 +384,38 @@ impl TestApp {
         client
     }
 
+    /// The server's calls over this test's database, made directly as another process would.
+    pub fn backend(&self) -> app::api::SharedBackend {
+        let config =
+            std::sync::Arc::new(Config::from_lookup(|_| None).expect("the default settings"));
+        server::on_db!(
+            self.db,
+            |db, rules| std::sync::Arc::new(rules::backend::Service::new(
+                db.clone(),
+                config.clone()
+            )) as app::api::SharedBackend
+        )
+    }
+
     /// A staff member's id by login.
     pub async fn staff_id(&self, login: &str) -> String {
-        sqlx::query_scalar("SELECT id FROM staff WHERE login = ?")
-            .bind(login)
-            .fetch_one(&self.db)
-            .await
-            .expect("a demo login")
+        server::on_db!(self.db, |db| sqlx::query_scalar(
+            "SELECT id FROM staff WHERE login = $1"
+        )
+        .bind(login)
+        .fetch_one(db)
+        .await)
+        .expect("a demo login")
     }
 
     /// The case of a visit.
     pub async fn case_of_visit(&self, visit_id: &str) -> String {
-        sqlx::query_scalar("SELECT case_id FROM visits WHERE id = ?")
-            .bind(visit_id)
-            .fetch_one(&self.db)
-            .await
-            .expect("a visit")
+        server::on_db!(self.db, |db| sqlx::query_scalar(
+            "SELECT case_id FROM visits WHERE id = $1"
+        )
+        .bind(visit_id)
+        .fetch_one(db)
+        .await)
+        .expect("a visit")
     }
 }

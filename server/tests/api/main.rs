@@ -1,10 +1,13 @@
-//! API tests: a real server on port 0 with a fresh SQLite file per test, driven over HTTP the
-//! way the browser drives it.
+//! API tests: a real server on port 0 with a fresh database per test, driven over HTTP the way
+//! the browser drives it. The database is a SQLite file, or with `DEKAPAN_TEST_DATABASE=postgres`
+//! a database of its own on the PostgreSQL server at `DEKAPAN_TEST_POSTGRES_URL`.
 
 mod auth;
+mod copy;
 mod crash;
 mod headers;
 mod helpers;
+mod log_order;
 mod notes;
 mod security;
 mod simulation;

@@ -18,28 +18,30 @@ async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervis
     let submitted: NoteSubmitted = res.json().await.unwrap();
     assert_eq!(submitted.visit_status, VisitStatus::Done);
     let note_id = submitted.note_id;
-    let status: String = sqlx::query_scalar("SELECT status FROM visits WHERE id = ?")
-        .bind(&visit_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT status FROM visits WHERE id = $1"
+    )
+    .bind(&visit_id)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(status, "done");
-    let stored: String = sqlx::query_scalar(
-        "SELECT mental_state FROM note_revisions WHERE note_id = ? AND revision = 1",
+    let stored: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT mental_state FROM note_revisions WHERE note_id = $1 AND revision = 1",
     )
     .bind(note_id.to_string())
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
     assert_eq!(stored, "表情は穏やか。睡眠は取れている");
 
     // The supervisor of the case's program sees it at the top of the recent notes.
-    let program: String = sqlx::query_scalar(
-        "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?",
+    let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
     )
     .bind(&visit_id)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
     let supervisor = if program == "model_program" {
         "supervisor.kobayashi"
@@ -84,11 +86,13 @@ async fn a_note_missing_required_fields_names_them_and_writes_nothing() {
         app.count("SELECT COUNT(*) FROM note_revisions").await,
         notes_before
     );
-    let status: String = sqlx::query_scalar("SELECT status FROM visits WHERE id = ?")
-        .bind(&visit_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT status FROM visits WHERE id = $1"
+    )
+    .bind(&visit_id)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(status, "planned");
 }
 
@@ -110,11 +114,13 @@ async fn a_visit_where_nobody_was_met_needs_only_next_steps_and_is_marked_not_me
         .await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    let status: String = sqlx::query_scalar("SELECT status FROM visits WHERE id = ?")
-        .bind(&visit_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT status FROM visits WHERE id = $1"
+    )
+    .bind(&visit_id)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(status, "not_met");
 }
 
@@ -145,11 +151,13 @@ async fn supervisors_and_administrators_do_not_write_field_notes() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login}");
         app.call("logout", &[]).await;
     }
-    let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notes WHERE visit_id = ?")
-        .bind(&visit_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let written: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notes WHERE visit_id = $1"
+    )
+    .bind(&visit_id)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(written, 0);
 }
 
@@ -191,13 +199,20 @@ async fn note_revisions_cannot_be_changed_or_deleted_in_the_database() {
     app.login("nurse.sato").await;
     assert!(app.count("SELECT COUNT(*) FROM audit_log").await > 0);
 
-    let update = sqlx::query("UPDATE note_revisions SET free_text = 'rewritten'")
-        .execute(&app.db)
-        .await;
-    let delete = sqlx::query("DELETE FROM note_revisions")
-        .execute(&app.db)
-        .await;
-    let audit = sqlx::query("DELETE FROM audit_log").execute(&app.db).await;
+    let update = server::on_db!(app.db, |db| sqlx::query(
+        "UPDATE note_revisions SET free_text = 'rewritten'"
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()));
+    let delete = server::on_db!(app.db, |db| sqlx::query("DELETE FROM note_revisions")
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected()));
+    let audit = server::on_db!(app.db, |db| sqlx::query("DELETE FROM audit_log")
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected()));
 
     assert!(
         app.count("SELECT COUNT(*) FROM note_revisions").await > 0,

@@ -1,5 +1,7 @@
 //! A seeded, replayable simulation of many devices editing one case while offline, over a
-//! network that drops, duplicates and reorders pushes, with server restarts in between.
+//! network that drops, duplicates and reorders pushes, through three servers over one database
+//! (as behind a load balancer: each request goes to any of them), which are killed and started
+//! again in between.
 //!
 //! After everyone syncs: every device holds what the server holds; every note any device wrote
 //! is there with every revision, once; every edit was applied exactly once; and every edit that
@@ -61,6 +63,8 @@ async fn devices_converge_and_nothing_is_lost_under_faults() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed);
     let mut app = spawn_app().await;
+    app.add_instance().await;
+    app.add_instance().await;
     let mut clients = Vec::new();
     for login in FIELD_STAFF {
         clients.push(app.signed_in_client(login).await);
@@ -95,45 +99,61 @@ async fn devices_converge_and_nothing_is_lost_under_faults() {
 async fn new_case(app: &TestApp, staff_ids: &[String], seed: u64) -> (String, String) {
     let case_id = Uuid::new_v4().to_string();
     let visit_id = Uuid::new_v4().to_string();
-    let mut tx = app.db.begin().await.unwrap();
-    let phc: String =
-        sqlx::query_scalar("SELECT id FROM agencies WHERE kind = 'public_health_center'")
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-    sqlx::query(
-        "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, opened_on, created_at) \
-         VALUES (?, ?, 'public_health_center', 'public_health_center', ?, 'low', 'active', '2026-11-01', '2026-11-01T00:00:00Z')",
-    )
-    .bind(&case_id)
-    .bind(format!("Sim{seed}さん"))
-    .bind(&phc)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    for id in staff_ids {
-        sqlx::query("INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, '2026-11-01T00:00:00Z')")
-            .bind(&case_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    sqlx::query("INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES (?, ?, '2026-11-30T01:00:00Z', '2026-11-30T02:00:00Z', '自宅', 'planned')")
-        .bind(&visit_id)
+    server::on_db!(app.db, |db, rules| {
+        let mut tx = rules::writes::begin(db).await.unwrap();
+        let phc: String =
+            sqlx::query_scalar("SELECT id FROM agencies WHERE kind = 'public_health_center'")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        sqlx::query(
+            "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, opened_on, created_at) \
+             VALUES ($1, $2, 'public_health_center', 'public_health_center', $3, 'low', 'active', '2026-11-01', '2026-11-01T00:00:00Z')",
+        )
         .bind(&case_id)
+        .bind(format!("Sim{seed}さん"))
+        .bind(&phc)
         .execute(&mut *tx)
         .await
         .unwrap();
-    server::sync::log::case(&mut tx, &case_id).await.unwrap();
-    server::sync::log::team(&mut tx, &case_id).await.unwrap();
-    server::sync::log::visit(&mut tx, &visit_id).await.unwrap();
-    tx.commit().await.unwrap();
+        for id in staff_ids {
+            sqlx::query("INSERT INTO case_team (case_id, staff_id, joined_at) VALUES ($1, $2, '2026-11-01T00:00:00Z')")
+                .bind(&case_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        sqlx::query("INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES ($1, $2, '2026-11-30T01:00:00Z', '2026-11-30T02:00:00Z', '自宅', 'planned')")
+            .bind(&visit_id)
+            .bind(&case_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        rules::sync::log::case(&mut tx, &case_id).await.unwrap();
+        rules::sync::log::team(&mut tx, &case_id).await.unwrap();
+        rules::sync::log::visit(&mut tx, &visit_id).await.unwrap();
+        tx.commit().await.unwrap();
+    });
     (case_id, visit_id)
 }
 
-async fn send_push(app: &TestApp, client: &Client, request: &PushRequest) -> Option<PushResponse> {
-    let res = app.sync_as(client, "push", request).await;
+/// Which server each request goes to, drawn apart from the simulation's own choices.
+struct Balancer(StdRng);
+
+impl Balancer {
+    fn pick(&mut self, app: &TestApp) -> usize {
+        self.0.gen_range(0..app.instances())
+    }
+}
+
+async fn send_push(
+    app: &TestApp,
+    lb: &mut Balancer,
+    client: &Client,
+    request: &PushRequest,
+) -> Option<PushResponse> {
+    let res = app.sync_on(lb.pick(app), client, "push", request).await;
     match res.status() {
         StatusCode::OK => Some(res.json().await.expect("a push answer")),
         // A stale or out-of-order batch: the device keeps its outbox and resends later.
@@ -145,9 +165,16 @@ async fn send_push(app: &TestApp, client: &Client, request: &PushRequest) -> Opt
     }
 }
 
-async fn pull_all(app: &TestApp, client: &Client, replica: &mut Replica) -> Result<(), String> {
+async fn pull_all(
+    app: &TestApp,
+    lb: &mut Balancer,
+    client: &Client,
+    replica: &mut Replica,
+) -> Result<(), String> {
     loop {
-        let res = app.sync_as(client, "pull", &replica.pull_request()).await;
+        let res = app
+            .sync_on(lb.pick(app), client, "pull", &replica.pull_request())
+            .await;
         if res.status() != StatusCode::OK {
             return Err(format!("pull answered {}", res.status()));
         }
@@ -171,6 +198,7 @@ async fn run_case(
     seed: u64,
 ) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(seed);
+    let mut lb = Balancer(StdRng::seed_from_u64(!seed));
     let (case_id, visit_id) = new_case(app, staff_ids, seed).await;
     let n = rng.gen_range(2..=8usize);
     let mut chosen: Vec<usize> = (0..devices.len()).collect();
@@ -178,7 +206,7 @@ async fn run_case(
     chosen.truncate(n);
     for &d in &chosen {
         let dev = &mut devices[d];
-        pull_all(app, &clients[dev.staff], &mut dev.replica).await?;
+        pull_all(app, &mut lb, &clients[dev.staff], &mut dev.replica).await?;
     }
     let mut notes: BTreeMap<String, u32> = BTreeMap::new(); // note id -> revisions written
     let mut edits: Vec<Edit> = Vec::new();
@@ -282,7 +310,7 @@ async fn run_case(
             65..=74 => {
                 // A push whose answer is lost: applied on the server, the device does not know.
                 if let Some(request) = dev.replica.push_request() {
-                    send_push(app, client, &request).await;
+                    send_push(app, &mut lb, client, &request).await;
                 }
             }
             75..=79 => {
@@ -291,7 +319,7 @@ async fn run_case(
             }
             80..=84 => {
                 if let Some(request) = dev.delayed.take() {
-                    if let Some(response) = send_push(app, client, &request).await {
+                    if let Some(response) = send_push(app, &mut lb, client, &request).await {
                         dev.replica.on_push(&response);
                     }
                 }
@@ -300,18 +328,21 @@ async fn run_case(
                 // A normal sync, sometimes with the push sent twice.
                 if let Some(request) = dev.replica.push_request() {
                     let twice = rng.gen_bool(0.3);
-                    if let Some(response) = send_push(app, client, &request).await {
+                    if let Some(response) = send_push(app, &mut lb, client, &request).await {
                         dev.replica.on_push(&response);
                     }
                     if twice {
-                        if let Some(response) = send_push(app, client, &request).await {
+                        if let Some(response) = send_push(app, &mut lb, client, &request).await {
                             dev.replica.on_push(&response);
                         }
                     }
                 }
-                pull_all(app, client, &mut dev.replica).await?;
+                pull_all(app, &mut lb, client, &mut dev.replica).await?;
             }
-            95..=97 => app.restart().await,
+            95..=97 => {
+                let n = lb.pick(app);
+                app.restart_instance(n).await
+            }
             _ => {}
         }
     }
@@ -321,12 +352,12 @@ async fn run_case(
             let dev = &mut devices[d];
             let client = &clients[dev.staff];
             while let Some(request) = dev.replica.push_request() {
-                let response = send_push(app, client, &request)
+                let response = send_push(app, &mut lb, client, &request)
                     .await
                     .ok_or("a full outbox was refused")?;
                 dev.replica.on_push(&response);
             }
-            pull_all(app, client, &mut dev.replica).await?;
+            pull_all(app, &mut lb, client, &mut dev.replica).await?;
         }
     }
     check(app, devices, &chosen, &case_id, &visit_id, &notes, &edits).await
@@ -369,12 +400,13 @@ async fn check(
         }
     }
     // 2. The devices hold what the server holds.
-    let row: (String, String, String) =
-        sqlx::query_as("SELECT life_goal, medical_view, welfare_view FROM cases WHERE id = ?")
-            .bind(case_id)
-            .fetch_one(&app.db)
-            .await
-            .map_err(|e| e.to_string())?;
+    let row: (String, String, String) = server::on_db!(app.db, |db| sqlx::query_as(
+        "SELECT life_goal, medical_view, welfare_view FROM cases WHERE id = $1"
+    )
+    .bind(case_id)
+    .fetch_one(db)
+    .await)
+    .map_err(|e| e.to_string())?;
     let case = &first[&("case".to_owned(), case_id.to_owned())];
     if (
         case["life_goal"].as_str(),
@@ -387,11 +419,13 @@ async fn check(
     ) {
         return Err("the devices' case differs from the server's".into());
     }
-    let outcome: String = sqlx::query_scalar("SELECT outcome FROM visits WHERE id = ?")
-        .bind(visit_id)
-        .fetch_one(&app.db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let outcome: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT outcome FROM visits WHERE id = $1"
+    )
+    .bind(visit_id)
+    .fetch_one(db)
+    .await)
+    .map_err(|e| e.to_string())?;
     if first[&("visit".to_owned(), visit_id.to_owned())]["outcome"].as_str()
         != Some(outcome.as_str())
     {
@@ -399,12 +433,13 @@ async fn check(
     }
     // 3. Every note with every revision, exactly once, on the server and on the devices.
     for (note_id, revisions) in notes {
-        let stored: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM note_revisions WHERE note_id = ?")
-                .bind(note_id)
-                .fetch_one(&app.db)
-                .await
-                .map_err(|e| e.to_string())?;
+        let stored: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM note_revisions WHERE note_id = $1"
+        )
+        .bind(note_id)
+        .fetch_one(db)
+        .await)
+        .map_err(|e| e.to_string())?;
         if stored != i64::from(*revisions) {
             return Err(format!(
                 "note {note_id}: {stored} revisions stored, {revisions} written"
@@ -424,13 +459,13 @@ async fn check(
     //    author had not seen it is kept in a conflict record, and no other conflict exists.
     let mut expected_conflicts: BTreeSet<(String, String, String)> = BTreeSet::new();
     for (entity, entity_id) in [("case", case_id), ("visit", visit_id)] {
-        let snapshots: Vec<String> = sqlx::query_scalar(
-            "SELECT data FROM change_log WHERE entity = ? AND entity_id = ? ORDER BY seq",
+        let snapshots: Vec<String> = server::on_db!(app.db, |db| sqlx::query_scalar(
+            "SELECT data FROM change_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
         )
         .bind(entity)
         .bind(entity_id)
-        .fetch_all(&app.db)
-        .await
+        .fetch_all(db)
+        .await)
         .map_err(|e| e.to_string())?;
         let fields: BTreeSet<&str> = edits
             .iter()
@@ -475,12 +510,12 @@ async fn check(
             }
         }
     }
-    let recorded: BTreeSet<(String, String, String)> = sqlx::query_as(
-        "SELECT field, replaced_value, winner_value FROM conflicts WHERE case_id = ?",
+    let recorded: BTreeSet<(String, String, String)> = server::on_db!(app.db, |db| sqlx::query_as(
+        "SELECT field, replaced_value, winner_value FROM conflicts WHERE case_id = $1",
     )
     .bind(case_id)
-    .fetch_all(&app.db)
-    .await
+    .fetch_all(db)
+    .await)
     .map_err(|e| e.to_string())?
     .into_iter()
     .collect();

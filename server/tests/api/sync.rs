@@ -164,11 +164,13 @@ async fn a_rejected_mutation_is_kept_and_does_not_block_the_next() {
     );
     replica.record(new_note(&visit, "正しい記録"), Utc::now());
     let count_on_foreign = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM notes WHERE visit_id = ?")
-            .bind(&foreign)
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
+        server::on_db!(app.db, |db| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM notes WHERE visit_id = $1"
+        )
+        .bind(&foreign)
+        .fetch_one(db)
+        .await)
+        .unwrap()
     };
     let foreign_before = count_on_foreign().await;
 
@@ -191,11 +193,12 @@ async fn a_rejected_mutation_is_kept_and_does_not_block_the_next() {
         2,
         "the device keeps what was refused"
     );
-    let kept: String =
-        sqlx::query_scalar("SELECT body FROM rejected_mutations WHERE mutation_id = 1")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let kept: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT body FROM rejected_mutations WHERE mutation_id = 1"
+    )
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert!(
         kept.contains("他チームの記録"),
         "the server keeps the refused content too"
@@ -217,12 +220,12 @@ async fn a_note_id_already_taken_is_refused_and_the_first_note_stays_whole() {
     first.record(op.clone(), Utc::now());
     push(&app, &nurse, &mut first).await;
     let revisions = || async {
-        sqlx::query_as::<_, (i64, String)>(
-            "SELECT revision, next_steps FROM note_revisions WHERE note_id = ?",
+        server::on_db!(app.db, |db| sqlx::query_as::<_, (i64, String)>(
+            "SELECT revision, next_steps FROM note_revisions WHERE note_id = $1",
         )
         .bind(&note_id)
-        .fetch_all(&app.db)
-        .await
+        .fetch_all(db)
+        .await)
         .unwrap()
     };
     let logged = "SELECT COUNT(*) FROM change_log WHERE entity = 'note_revision'";
@@ -335,12 +338,11 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
     let sato = app.signed_in_client("nurse.sato").await;
     let visit = app.first_visit_of("nurse.sato").await;
     let case_id = app.case_of_visit(&visit).await;
-    let team_mate: String = sqlx::query_scalar(
-        "SELECT s.login FROM case_team t JOIN staff s ON s.id = t.staff_id WHERE t.case_id = ? AND s.login != 'nurse.sato' AND s.role != 'supervisor' LIMIT 1",
+    let team_mate: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT s.login FROM case_team t JOIN staff s ON s.id = t.staff_id WHERE t.case_id = $1 AND s.login != 'nurse.sato' AND s.role != 'supervisor' LIMIT 1",
     )
     .bind(&case_id)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db).await)
     .unwrap();
     let other = app.signed_in_client(&team_mate).await;
     let (mut a, mut b) = (device(), device());
@@ -393,12 +395,13 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
         late.outcomes[1],
         MutationOutcome::Conflicted { .. }
     ));
-    let (replaced, winner): (String, String) = sqlx::query_as(
-        "SELECT replaced_value, winner_value FROM conflicts WHERE case_id = ? AND field = 'risk'",
+    let (replaced, winner): (String, String) = server::on_db!(app.db, |db| {
+        sqlx::query_as(
+        "SELECT replaced_value, winner_value FROM conflicts WHERE case_id = $1 AND field = 'risk'",
     )
     .bind(&case_id)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db).await
+    })
     .unwrap();
     assert_eq!(
         (replaced.as_str(), winner.as_str()),
@@ -543,12 +546,11 @@ async fn a_note_written_on_one_device_reaches_a_teammates_device() {
     let sato = app.signed_in_client("nurse.sato").await;
     let visit = app.first_visit_of("nurse.sato").await;
     let case_id = app.case_of_visit(&visit).await;
-    let team_mate: String = sqlx::query_scalar(
-        "SELECT s.login FROM case_team t JOIN staff s ON s.id = t.staff_id WHERE t.case_id = ? AND s.login != 'nurse.sato' LIMIT 1",
+    let team_mate: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT s.login FROM case_team t JOIN staff s ON s.id = t.staff_id WHERE t.case_id = $1 AND s.login != 'nurse.sato' LIMIT 1",
     )
     .bind(&case_id)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db).await)
     .unwrap();
     let other = app.signed_in_client(&team_mate).await;
     let (mut a, mut b) = (device(), device());

@@ -64,11 +64,13 @@ fn plan(case_id: CaseId, members: Vec<StaffId>) -> (VisitId, Op) {
 }
 
 async fn program_of(app: &TestApp, case_id: CaseId) -> (String, String) {
-    sqlx::query_as("SELECT program, intake_channel FROM cases WHERE id = ?")
-        .bind(case_id.to_string())
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
+    server::on_db!(app.db, |db| sqlx::query_as(
+        "SELECT program, intake_channel FROM cases WHERE id = $1"
+    )
+    .bind(case_id.to_string())
+    .fetch_one(db)
+    .await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -366,11 +368,13 @@ async fn only_a_supervisor_of_the_case_program_reviews_its_notes() {
         Utc::now(),
     );
     push(&app, &sato, &mut author).await;
-    let program: String = sqlx::query_scalar("SELECT program FROM cases WHERE id = ?")
-        .bind(app.case_of_visit(&visit).await)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT program FROM cases WHERE id = $1"
+    )
+    .bind(app.case_of_visit(&visit).await)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     let other_supervisor = if program == "model_program" {
         "supervisor.kato"
     } else {
@@ -427,11 +431,13 @@ async fn closing_a_case_keeps_the_day_and_the_agencies_at_close() {
         Utc::now(),
     );
     push(&app, &csw, &mut desk).await;
-    let closed_on: Option<String> = sqlx::query_scalar("SELECT closed_on FROM cases WHERE id = ?")
-        .bind(case_id.to_string())
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let closed_on: Option<String> = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT closed_on FROM cases WHERE id = $1"
+    )
+    .bind(case_id.to_string())
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(
         closed_on,
         Some(app::domain::visit::local_day(Utc::now()).to_string())
@@ -597,11 +603,13 @@ async fn a_supervisor_sees_which_device_has_held_unsent_work_the_longest() {
     let mut tidy = device();
     pull_all(&app, &sato, &mut tidy).await;
 
-    let program: String = sqlx::query_scalar("SELECT program FROM cases WHERE id = ?")
-        .bind(app.case_of_visit(&visit).await)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT program FROM cases WHERE id = $1"
+    )
+    .bind(app.case_of_visit(&visit).await)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     let supervisor = if program == "model_program" {
         "supervisor.kobayashi"
     } else {
@@ -664,11 +672,13 @@ async fn exports_are_csv_with_a_bom_crlf_and_quoted_free_text_for_supervisors_on
         Utc::now(),
     );
     push(&app, &sato, &mut replica).await;
-    let program: String = sqlx::query_scalar("SELECT program FROM cases WHERE id = ?")
-        .bind(app.case_of_visit(&visit).await)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT program FROM cases WHERE id = $1"
+    )
+    .bind(app.case_of_visit(&visit).await)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     let supervisor = if program == "model_program" {
         "supervisor.kobayashi"
     } else {

@@ -86,8 +86,7 @@ async fn only_an_administrator_lists_and_changes_accounts() {
         );
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM staff WHERE disabled != 0")
-            .await,
+        app.count("SELECT COUNT(*) FROM staff WHERE disabled").await,
         0
     );
     assert_eq!(account_changes(&app).await, 0);
@@ -138,11 +137,13 @@ async fn a_disabled_account_is_signed_out_at_once_and_signs_in_again_once_enable
     assert_eq!(app.whoami(&csw).await, None);
     let res = app.call_as(&csw, "my_visits", &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE staff_id = ?")
-        .bind(&csw_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let sessions: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE staff_id = $1"
+    )
+    .bind(&csw_id)
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(sessions, 0);
     let res = app
         .call_as(
@@ -178,12 +179,12 @@ async fn a_disabled_account_is_signed_out_at_once_and_signs_in_again_once_enable
     let again = app.signed_in_client("csw.watanabe").await;
     assert!(app.whoami(&again).await.is_some());
     let admin_id = app.staff_id("admin.yoshida").await;
-    let events: Vec<(String, String, String)> = sqlx::query_as(
+    let events: Vec<(String, String, String)> = server::on_db!(app.db, |db| sqlx::query_as(
         "SELECT action, actor_id, record_id FROM audit_log \
          WHERE action IN ('disable_account', 'enable_account') ORDER BY id",
     )
-    .fetch_all(&app.db)
-    .await
+    .fetch_all(db)
+    .await)
     .unwrap();
     assert_eq!(
         events,
@@ -218,8 +219,7 @@ async fn an_administrator_cannot_disable_themselves_and_bad_ids_change_nothing()
     let res = set_disabled(&app, &admin, &nurse_id, false).await;
     assert_eq!(res.status(), StatusCode::OK, "enabling an enabled account");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM staff WHERE disabled != 0")
-            .await,
+        app.count("SELECT COUNT(*) FROM staff WHERE disabled").await,
         0
     );
     assert_eq!(account_changes(&app).await, 0);
@@ -232,18 +232,20 @@ async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
     // A session she left open (a borrowed PC), from before her second factor.
     let left_open = app.signed_in_client("nurse.sato").await;
     // Her second factor is on: the password alone is not enough.
-    sqlx::query(
-        "INSERT INTO second_factors (staff_id, secret, confirmed_at) VALUES (?, 'JBSWY3DPEHPK3PXP', '2026-01-01T00:00:00Z')",
+    server::on_db!(app.db, |db| sqlx::query(
+        "INSERT INTO second_factors (staff_id, secret, confirmed_at) VALUES ($1, 'JBSWY3DPEHPK3PXP', '2026-01-01T00:00:00Z')",
     )
     .bind(&nurse_id)
-    .execute(&app.db)
-    .await
+    .execute(db).await.map(|done| done.rows_affected()))
     .unwrap();
-    sqlx::query("INSERT INTO recovery_codes (staff_id, code_hash) VALUES (?, 'used-up')")
-        .bind(&nurse_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    server::on_db!(app.db, |db| sqlx::query(
+        "INSERT INTO recovery_codes (staff_id, code_hash) VALUES ($1, 'used-up')"
+    )
+    .bind(&nurse_id)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
     let password_only = [("login", "nurse.sato"), ("password", PASSWORD)];
     let res = app.call_as(&new_client(), "login", &password_only).await;
     assert_eq!(error_of(res).await, AppError::SecondFactorNeeded);
@@ -266,13 +268,13 @@ async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = app.call_as(&new_client(), "login", &password_only).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let left: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM second_factors WHERE staff_id = ?1) + \
-                (SELECT COUNT(*) FROM recovery_codes WHERE staff_id = ?1)",
+    let left: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM second_factors WHERE staff_id = $1) + \
+                (SELECT COUNT(*) FROM recovery_codes WHERE staff_id = $1)",
     )
     .bind(&nurse_id)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
     assert_eq!(left, 0);
     assert_eq!(
@@ -294,15 +296,16 @@ async fn a_lost_authenticator_is_reset_and_the_password_signs_in_again() {
 async fn two_administrators_cannot_lock_each_other_out() {
     let app = spawn_app().await;
     // A second administrator, with the demo password.
-    sqlx::query(
+    server::on_db!(app.db, |db| sqlx::query(
         "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, \
            password_hash, created_at) \
-         SELECT ?, 'admin.second', '第二管理者', role, home_agency_id, acts_for_agency_id, \
+         SELECT $1, 'admin.second', '第二管理者', role, home_agency_id, acts_for_agency_id, \
            password_hash, created_at FROM staff WHERE login = 'admin.yoshida'",
     )
     .bind(Uuid::new_v4().to_string())
-    .execute(&app.db)
+    .execute(db)
     .await
+    .map(|done| done.rows_affected()))
     .unwrap();
     let first = app.signed_in_client("admin.yoshida").await;
     let second = app.signed_in_client("admin.second").await;
@@ -317,8 +320,7 @@ async fn two_administrators_cannot_lock_each_other_out() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // Nor can a request of theirs already past the session check (both at once): the change
     // looks at its author again inside its transaction.
-    let config = server::config::Config::from_lookup(|_| None).unwrap();
-    let service = server::backend::Service::new(app.db.clone(), std::sync::Arc::new(config));
+    let service = app.backend();
     let stale = app::api::Viewer {
         id: second_id.parse().unwrap(),
         display_name: "第二管理者".into(),
@@ -329,14 +331,13 @@ async fn two_administrators_cannot_lock_each_other_out() {
         must_set_up_second_factor: false,
         must_change_passphrase: false,
     };
-    use app::api::Backend;
     assert_eq!(
         service.set_account_disabled(&stale, &first_id, true).await,
         Err(AppError::Unauthenticated)
     );
     assert!(app.whoami(&first).await.is_some());
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0")
+        app.count("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND NOT disabled")
             .await,
         1
     );
@@ -407,11 +408,13 @@ fn a_pull() -> PullRequest {
 }
 
 async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM agencies WHERE kind = ? ORDER BY id LIMIT 1")
-        .bind(kind)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
+    server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT id FROM agencies WHERE kind = $1 ORDER BY id LIMIT 1"
+    )
+    .bind(kind)
+    .fetch_one(db)
+    .await)
+    .unwrap()
 }
 
 async fn create(
@@ -535,12 +538,13 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
     let made: IssuedPassphrase = res.json().await.unwrap();
     assert_eq!(made.login, "psw.nakamura");
     assert_eq!(made.display_name, "中村 彩");
-    let (home, acts_for): (String, String) =
-        sqlx::query_as("SELECT home_agency_id, acts_for_agency_id FROM staff WHERE id = ?")
-            .bind(made.id.to_string())
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (home, acts_for): (String, String) = server::on_db!(app.db, |db| sqlx::query_as(
+        "SELECT home_agency_id, acts_for_agency_id FROM staff WHERE id = $1"
+    )
+    .bind(made.id.to_string())
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!((home, acts_for), (hospital.clone(), health_center));
     // The same login again is taken.
     let res = create(&app, &admin, "psw.nakamura", "nurse", &hospital, None).await;
@@ -586,11 +590,12 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         app.call_as(&owner, "my_visits", &[]).await.status(),
         StatusCode::OK
     );
-    let events: Vec<(String, String)> =
-        sqlx::query_as("SELECT actor_id, record_id FROM audit_log WHERE action = 'create_account'")
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let events: Vec<(String, String)> = server::on_db!(app.db, |db| sqlx::query_as(
+        "SELECT actor_id, record_id FROM audit_log WHERE action = 'create_account'"
+    )
+    .fetch_all(db)
+    .await)
+    .unwrap();
     assert_eq!(
         events,
         [(app.staff_id("admin.yoshida").await, made.id.to_string())]
@@ -607,12 +612,13 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
     )
     .await;
     let boss: IssuedPassphrase = res.json().await.unwrap();
-    let supervises: Option<String> =
-        sqlx::query_scalar("SELECT supervises FROM staff WHERE id = ?")
-            .bind(boss.id.to_string())
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let supervises: Option<String> = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT supervises FROM staff WHERE id = $1"
+    )
+    .bind(boss.id.to_string())
+    .fetch_one(db)
+    .await)
+    .unwrap();
     assert_eq!(supervises.as_deref(), Some("model_program"));
 }
 
@@ -663,14 +669,17 @@ async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused
 
     // Left unused for more than three days, an issued passphrase no longer signs in, and says
     // why (only to whoever knows it).
-    sqlx::query("UPDATE staff SET passphrase_issued_at = ? WHERE id = ?")
-        .bind(server::db::time_text(
-            chrono::Utc::now() - chrono::Duration::hours(73),
-        ))
-        .bind(&csw_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    server::on_db!(app.db, |db| sqlx::query(
+        "UPDATE staff SET passphrase_issued_at = $1 WHERE id = $2"
+    )
+    .bind(server::db::time_text(
+        chrono::Utc::now() - chrono::Duration::hours(73),
+    ))
+    .bind(&csw_id)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected()))
+    .unwrap();
     let res = app
         .login_as(&new_client(), "csw.watanabe", &issued.passphrase)
         .await;

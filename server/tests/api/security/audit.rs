@@ -66,13 +66,13 @@ async fn a_note_made_offline_is_audited_with_its_device_and_the_time_on_the_devi
         "{outcomes:?}"
     );
 
-    let rows: Vec<AuditRow> = sqlx::query_as(
+    let rows: Vec<AuditRow> = server::on_db!(app.db, |db| sqlx::query_as(
         "SELECT action, actor_role, outcome, client_id, device_time, at FROM audit_log \
-         WHERE client_id = ? ORDER BY id",
+         WHERE client_id = $1 ORDER BY id",
     )
     .bind(device.0.to_string())
-    .fetch_all(&app.db)
-    .await
+    .fetch_all(db)
+    .await)
     .unwrap();
     let actions: Vec<(&str, &str, &str)> = rows
         .iter()
@@ -107,12 +107,12 @@ async fn a_supervisor_reads_and_exports_the_audit_of_the_programs_cases_only() {
     let app = spawn_app().await;
     let nurse = app.signed_in_client("nurse.sato").await;
     let visit = app.first_visit_of("nurse.sato").await;
-    let program: String = sqlx::query_scalar(
-        "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?",
+    let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
     )
     .bind(&visit)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
     let (own, other) = if program == "model_program" {
         ("supervisor.kobayashi", "supervisor.kato")

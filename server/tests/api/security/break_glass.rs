@@ -12,12 +12,12 @@ use reqwest::StatusCode;
 
 /// A visit of a model-program case, and its case.
 async fn model_visit(app: &TestApp) -> (String, String) {
-    sqlx::query_as(
+    server::on_db!(app.db, |db| sqlx::query_as(
         "SELECT v.id, v.case_id FROM visits v JOIN cases c ON c.id = v.case_id \
          WHERE c.program = 'model_program' ORDER BY v.starts_at LIMIT 1",
     )
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .expect("the demo has model-program visits")
 }
 
@@ -95,10 +95,8 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
     let res = app.call_as(&kato, "submit_note", &fields(&form)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let status = format!("SELECT status FROM visits WHERE id = '{visit}'");
-    let before: String = sqlx::query_scalar(&status)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let before: String =
+        server::on_db!(app.db, |db| sqlx::query_scalar(&status).fetch_one(db).await).unwrap();
     let push = PushRequest {
         protocol_version: PROTOCOL_VERSION,
         client_id: ClientId(uuid::Uuid::new_v4()),
@@ -121,10 +119,8 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
         matches!(outcomes[..], [MutationOutcome::Rejected { .. }]),
         "{outcomes:?}"
     );
-    let after: String = sqlx::query_scalar(&status)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let after: String =
+        server::on_db!(app.db, |db| sqlx::query_scalar(&status).fetch_one(db).await).unwrap();
     assert_eq!(after, before);
 
     // The case's own supervisor sees who opened it and why.
@@ -154,28 +150,36 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
         "UPDATE break_glass SET expires_at = '2100-01-01T00:00:00Z'",
         "DELETE FROM break_glass",
     ] {
-        assert!(sqlx::query(sql).execute(&app.db).await.is_err(), "{sql}");
+        assert!(
+            server::on_db!(app.db, |db| sqlx::query(sql)
+                .execute(db)
+                .await
+                .map(|done| done.rows_affected()))
+            .is_err(),
+            "{sql}"
+        );
     }
 
     // An opening that has expired opens nothing.
-    let other_visit: String = sqlx::query_scalar(
+    let other_visit: String = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT v.id FROM visits v JOIN cases c ON c.id = v.case_id \
-         WHERE c.program = 'model_program' AND v.case_id != ? LIMIT 1",
+         WHERE c.program = 'model_program' AND v.case_id != $1 LIMIT 1",
     )
     .bind(&case)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .unwrap();
-    sqlx::query(
+    server::on_db!(app.db, |db| sqlx::query(
         "INSERT INTO break_glass (id, staff_id, case_id, reason, opened_at, expires_at) \
-         SELECT ?, s.id, v.case_id, ?, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z' \
-         FROM staff s, visits v WHERE s.login = 'supervisor.kato' AND v.id = ?",
+         SELECT $1, s.id, v.case_id, $2, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z' \
+         FROM staff s, visits v WHERE s.login = 'supervisor.kato' AND v.id = $3",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(why)
     .bind(&other_visit)
-    .execute(&app.db)
+    .execute(db)
     .await
+    .map(|done| done.rows_affected()))
     .unwrap();
     assert_eq!(
         load(kato.clone(), other_visit).await.status(),

@@ -40,13 +40,13 @@ async fn revoke(app: &TestApp, by: &Client, device: ClientId) -> reqwest::Respon
 async fn a_revoked_device_still_sends_its_notes_then_is_told_to_erase_itself() {
     let app = spawn_app().await;
     let (takahashi, phone) = device_of(&app, "csw.takahashi").await;
-    let visit: String = sqlx::query_scalar(
+    let visit: String = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT v.id FROM visits v JOIN case_team t ON t.case_id = v.case_id \
          JOIN staff s ON s.id = t.staff_id \
          WHERE s.login = 'csw.takahashi' AND t.left_at IS NULL ORDER BY v.starts_at LIMIT 1",
     )
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(db)
+    .await)
     .expect("a visit of a case of the social worker's");
     let visit: VisitId = visit.parse().unwrap();
 

@@ -408,13 +408,13 @@ async fn cases(app: &TestApp, clients: &HashMap<Role, Client>) -> Cases {
     let beside = open_case(app, &watanabe, "照合となりさん", members).await;
 
     let ito = staff(app, "doctor.ito").await;
-    let model_cases: Vec<String> = sqlx::query_scalar(
+    let model_cases: Vec<String> = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT t.case_id FROM case_team t JOIN cases c ON c.id = t.case_id \
-         WHERE c.program = 'model_program' AND t.staff_id = ? AND t.left_at IS NULL",
+         WHERE c.program = 'model_program' AND t.staff_id = $1 AND t.left_at IS NULL",
     )
     .bind(ito.to_string())
-    .fetch_all(&app.db)
-    .await
+    .fetch_all(db)
+    .await)
     .expect("the doctor's cases");
     let leaves = model_cases
         .iter()

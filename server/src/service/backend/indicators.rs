@@ -1,14 +1,15 @@
 //! The facts behind a program's indicators, read for its supervisor; the figures themselves
 //! are worked out by `app::domain::indicators`, where they are unit-tested.
 
+use super::super::audit::Action;
+use super::super::Pool;
 use super::OrInternal;
-use crate::audit::Action;
 use app::api::{AppError, Viewer};
 use app::domain::indicators::{CaseFacts, Indicators, Period, VisitFacts};
 use app::domain::visit::local_day;
 use app::domain::{AgencyId, IntakeChannel, Program};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 use std::collections::BTreeMap;
 
 fn day(text: &str) -> anyhow::Result<NaiveDate> {
@@ -22,11 +23,7 @@ fn local(text: &str) -> anyhow::Result<NaiveDate> {
 }
 
 /// The indicators of the viewer's program over `period`. Supervisors only.
-pub async fn load(
-    db: &SqlitePool,
-    viewer: &Viewer,
-    period: Period,
-) -> Result<Indicators, AppError> {
+pub async fn load(db: &Pool, viewer: &Viewer, period: Period) -> Result<Indicators, AppError> {
     let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
     let mut tx = super::audited_read(db, viewer, Action::ReadIndicators).await?;
     let rows = sqlx::query(
@@ -34,7 +31,7 @@ pub async fn load(
            (SELECT MIN(v.starts_at) FROM visits v WHERE v.case_id = c.id AND v.status = 'done') AS first_visit, \
            (SELECT COUNT(*) FROM case_agencies a WHERE a.case_id = c.id AND a.phase = 'intake') AS at_intake, \
            (SELECT COUNT(*) FROM case_agencies a WHERE a.case_id = c.id AND a.phase = 'close') AS at_close \
-         FROM cases c WHERE c.program = ?",
+         FROM cases c WHERE c.program = $1",
     )
     .bind(program.code())
     .fetch_all(&mut *tx)
@@ -67,7 +64,7 @@ pub async fn load(
     let members: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT v.id, v.starts_at, s.acts_for_agency_id FROM visits v \
          JOIN cases c ON c.id = v.case_id JOIN visit_members m ON m.visit_id = v.id \
-         JOIN staff s ON s.id = m.staff_id WHERE c.program = ? AND v.status = 'done'",
+         JOIN staff s ON s.id = m.staff_id WHERE c.program = $1 AND v.status = 'done'",
     )
     .bind(program.code())
     .fetch_all(&mut *tx)
@@ -94,7 +91,7 @@ pub async fn load(
 /// The devices of everyone on the viewer's program's case teams: those with the oldest unsent
 /// change first, then the longest silent. Supervisors only.
 pub async fn sync_health(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
 ) -> Result<Vec<app::api::DeviceHealth>, AppError> {
     let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
@@ -105,7 +102,7 @@ pub async fn sync_health(
 /// Devices with their user's staff id: of the people on `program`'s case teams, or everyone's;
 /// those with the oldest unsent change first, then the longest silent.
 pub(crate) async fn devices(
-    db: &SqlitePool,
+    db: &Pool,
     program: Option<Program>,
 ) -> Result<Vec<(String, app::api::DeviceHealth)>, AppError> {
     type DeviceRow = (
@@ -122,8 +119,8 @@ pub(crate) async fn devices(
         "SELECT d.staff_id, d.client_id, s.display_name, a.name_ja, a.name_en, d.last_contact_at, \
            d.pending_since, d.revoked_at IS NOT NULL \
          FROM sync_clients d JOIN staff s ON s.id = d.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id \
-         WHERE ?1 IS NULL OR d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
-           WHERE c.program = ?1 AND t.left_at IS NULL) \
+         WHERE $1 IS NULL OR d.staff_id IN (SELECT t.staff_id FROM case_team t JOIN cases c ON c.id = t.case_id \
+           WHERE c.program = $1 AND t.left_at IS NULL) \
          ORDER BY d.pending_since IS NULL, d.pending_since, d.last_contact_at, d.client_id",
     )
     .bind(program.map(Program::code))

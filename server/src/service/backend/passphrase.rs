@@ -2,9 +2,9 @@
 //! as a failed sign-in, so this is no way around the pause), the new one follows the sign-in
 //! rule, and the person's other sessions end with the old passphrase.
 
+use super::super::audit::{self, Action, Event};
+use super::super::auth;
 use super::{OrInternal, Service, Tried};
-use crate::audit::{self, Action, Event};
-use crate::auth;
 use app::api::{AppError, Viewer};
 use app::domain::{signin, FieldError, Problem};
 
@@ -19,7 +19,7 @@ pub async fn change(
     let db = service.db();
     let staff = viewer.id.to_string();
     let found: Option<(String, String)> =
-        sqlx::query_as("SELECT login, password_hash FROM staff WHERE id = ? AND disabled = 0")
+        sqlx::query_as("SELECT login, password_hash FROM staff WHERE id = $1 AND NOT disabled")
             .bind(&staff)
             .fetch_optional(db)
             .await
@@ -51,15 +51,14 @@ pub async fn change(
         .or_internal("hashing a passphrase")?;
     // The slow hashing above is done before taking the writers' turn.
     let _turn = service.write_turn().await;
-    let mut tx = db
-        .begin()
+    let mut tx = super::super::writes::begin(db)
         .await
         .or_internal("starting a passphrase change")?;
     // Only over the hash just checked: two changes at once cannot both win from the same
     // current passphrase.
     let changed = sqlx::query(
-        "UPDATE staff SET password_hash = ?, passphrase_issued_at = NULL \
-         WHERE id = ? AND password_hash = ? AND disabled = 0",
+        "UPDATE staff SET password_hash = $1, passphrase_issued_at = NULL \
+         WHERE id = $2 AND password_hash = $3 AND NOT disabled",
     )
     .bind(&new_hash)
     .bind(&staff)

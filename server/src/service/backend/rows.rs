@@ -1,10 +1,10 @@
 //! Reading database rows into domain values. Every coded column goes through the domain's
 //! `parse`, so a bad value in the database is an error here rather than a panic later.
 
+use super::super::DbRow;
 use anyhow::{anyhow, Context};
 use app::domain::{Role, StaffRef};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use std::str::FromStr;
 
@@ -18,13 +18,13 @@ pub const STAFF_JOIN: &str = "JOIN agencies h ON h.id = st.home_agency_id \
      JOIN agencies a ON a.id = st.acts_for_agency_id";
 
 /// A text column.
-pub fn text(row: &SqliteRow, col: &str) -> anyhow::Result<String> {
+pub fn text(row: &DbRow, col: &str) -> anyhow::Result<String> {
     row.try_get::<String, _>(col)
         .with_context(|| format!("reading column {col}"))
 }
 
 /// An id column (any of the domain's id types).
-pub fn id<T: FromStr>(row: &SqliteRow, col: &str) -> anyhow::Result<T> {
+pub fn id<T: FromStr>(row: &DbRow, col: &str) -> anyhow::Result<T> {
     let value = text(row, col)?;
     value
         .parse()
@@ -33,7 +33,7 @@ pub fn id<T: FromStr>(row: &SqliteRow, col: &str) -> anyhow::Result<T> {
 
 /// A coded column, through the domain's parser.
 pub fn code<T>(
-    row: &SqliteRow,
+    row: &DbRow,
     col: &str,
     parse: impl Fn(&str) -> Result<T, app::domain::Problem>,
 ) -> anyhow::Result<T> {
@@ -41,8 +41,16 @@ pub fn code<T>(
     parse(&value).map_err(|_| anyhow!("column {col} holds an unknown code {value:?}"))
 }
 
+/// A count or number kept as an integer column (stored as 64 bits on every database).
+pub fn number(row: &DbRow, col: &str) -> anyhow::Result<u32> {
+    let value: i64 = row
+        .try_get(col)
+        .with_context(|| format!("reading column {col}"))?;
+    u32::try_from(value).with_context(|| format!("column {col} holds {value}"))
+}
+
 /// A time column.
-pub fn time(row: &SqliteRow, col: &str) -> anyhow::Result<DateTime<Utc>> {
+pub fn time(row: &DbRow, col: &str) -> anyhow::Result<DateTime<Utc>> {
     let value = text(row, col)?;
     DateTime::parse_from_rfc3339(&value)
         .map(|t| t.with_timezone(&Utc))
@@ -50,7 +58,7 @@ pub fn time(row: &SqliteRow, col: &str) -> anyhow::Result<DateTime<Utc>> {
 }
 
 /// A staff member selected with [`STAFF_COLS`].
-pub fn staff_ref(row: &SqliteRow) -> anyhow::Result<StaffRef> {
+pub fn staff_ref(row: &DbRow) -> anyhow::Result<StaffRef> {
     let home: String = text(row, "home_agency_id")?;
     let acts: String = text(row, "acts_for_agency_id")?;
     Ok(StaffRef {

@@ -2,11 +2,11 @@
 //! recovery codes shown once) and checking it at sign-in (a TOTP code good once, or an unused
 //! recovery code).
 
+use super::Pool;
 use crate::db::now_text;
 use crate::totp;
 use anyhow::Context;
 use app::api::AppError;
-use sqlx::SqlitePool;
 
 /// What a sign-in's code came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +35,13 @@ impl Check {
 
 /// Checks `typed` for `staff_id` at `now` (Unix seconds).
 pub async fn check(
-    db: &SqlitePool,
+    db: &Pool,
     staff_id: &str,
     typed: Option<&str>,
     now: i64,
 ) -> anyhow::Result<Check> {
     let held: Option<(String, i64)> = sqlx::query_as(
-        "SELECT secret, last_step FROM second_factors WHERE staff_id = ? AND secret IS NOT NULL",
+        "SELECT secret, last_step FROM second_factors WHERE staff_id = $1 AND secret IS NOT NULL",
     )
     .bind(staff_id)
     .fetch_optional(db)
@@ -56,13 +56,15 @@ pub async fn check(
     let secret = totp::secret_bytes(&secret).context("a stored secret")?;
     if let Some(step) = totp::matching_step(&secret, typed, totp::step_of(now), last_step) {
         // Only the first sign-in with this code moves the step on; a replay finds it moved.
-        let moved = sqlx::query(
-            "UPDATE second_factors SET last_step = ? WHERE staff_id = ? AND last_step < ?",
+        let moved = super::writes::alone(
+            db,
+            sqlx::query(
+                "UPDATE second_factors SET last_step = $1 WHERE staff_id = $2 AND last_step < $3",
+            )
+            .bind(step)
+            .bind(staff_id)
+            .bind(step),
         )
-        .bind(step)
-        .bind(staff_id)
-        .bind(step)
-        .execute(db)
         .await
         .context("using a code")?;
         return Ok(if moved.rows_affected() == 1 {
@@ -71,13 +73,13 @@ pub async fn check(
             Check::Failed
         });
     }
-    let used = sqlx::query(
-        "UPDATE recovery_codes SET used_at = ? WHERE staff_id = ? AND code_hash = ? AND used_at IS NULL",
+    let used = super::writes::alone(db, sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE staff_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
     .bind(now_text())
     .bind(staff_id)
     .bind(totp::recovery_hash(typed))
-    .execute(db)
+    )
     .await
     .context("using a recovery code")?;
     Ok(if used.rows_affected() == 1 {
@@ -89,15 +91,17 @@ pub async fn check(
 
 /// Starts setting up a second factor: a new secret, waiting beside the one in force (if any)
 /// until confirmed. Returns it (base32).
-pub async fn start(db: &SqlitePool, staff_id: &str) -> anyhow::Result<String> {
+pub async fn start(db: &Pool, staff_id: &str) -> anyhow::Result<String> {
     let secret = totp::new_secret();
-    sqlx::query(
-        "INSERT INTO second_factors (staff_id, pending_secret) VALUES (?, ?) \
+    super::writes::alone(
+        db,
+        sqlx::query(
+            "INSERT INTO second_factors (staff_id, pending_secret) VALUES ($1, $2) \
          ON CONFLICT (staff_id) DO UPDATE SET pending_secret = excluded.pending_secret",
+        )
+        .bind(staff_id)
+        .bind(&secret),
     )
-    .bind(staff_id)
-    .bind(&secret)
-    .execute(db)
     .await
     .context("starting a second factor")?;
     Ok(secret)
@@ -107,13 +111,13 @@ pub async fn start(db: &SqlitePool, staff_id: &str) -> anyhow::Result<String> {
 /// codes (returned, to show once; the old ones stop working). `None` when the code is wrong or
 /// nothing is being set up.
 pub async fn confirm(
-    db: &SqlitePool,
+    db: &Pool,
     staff_id: &str,
     typed: &str,
     now: i64,
 ) -> anyhow::Result<Option<Vec<String>>> {
     let pending: Option<(String,)> = sqlx::query_as(
-        "SELECT pending_secret FROM second_factors WHERE staff_id = ? AND pending_secret IS NOT NULL",
+        "SELECT pending_secret FROM second_factors WHERE staff_id = $1 AND pending_secret IS NOT NULL",
     )
     .bind(staff_id)
     .fetch_optional(db)
@@ -127,10 +131,12 @@ pub async fn confirm(
         return Ok(None);
     };
     let codes = totp::new_recovery_codes();
-    let mut tx = db.begin().await.context("confirming a second factor")?;
+    let mut tx = super::writes::begin(db)
+        .await
+        .context("confirming a second factor")?;
     sqlx::query(
-        "UPDATE second_factors SET secret = pending_secret, pending_secret = NULL, confirmed_at = ?, \
-         last_step = ? WHERE staff_id = ?",
+        "UPDATE second_factors SET secret = pending_secret, pending_secret = NULL, confirmed_at = $1, \
+         last_step = $2 WHERE staff_id = $3",
     )
         .bind(now_text())
         .bind(step)
@@ -138,13 +144,13 @@ pub async fn confirm(
         .execute(&mut *tx)
         .await
         .context("confirming a second factor")?;
-    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = ?")
+    sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
         .bind(staff_id)
         .execute(&mut *tx)
         .await
         .context("replacing recovery codes")?;
     for code in &codes {
-        sqlx::query("INSERT INTO recovery_codes (staff_id, code_hash) VALUES (?, ?)")
+        sqlx::query("INSERT INTO recovery_codes (staff_id, code_hash) VALUES ($1, $2)")
             .bind(staff_id)
             .bind(totp::recovery_hash(code))
             .execute(&mut *tx)
@@ -156,12 +162,12 @@ pub async fn confirm(
 }
 
 /// Whether the user has a second factor in force.
-pub async fn in_force(db: &SqlitePool, staff_id: &str) -> anyhow::Result<bool> {
-    let found: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM second_factors WHERE staff_id = ? AND secret IS NOT NULL")
-            .bind(staff_id)
-            .fetch_optional(db)
-            .await
-            .context("reading a second factor")?;
-    Ok(found.is_some())
+pub async fn in_force(db: &Pool, staff_id: &str) -> anyhow::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM second_factors WHERE staff_id = $1 AND secret IS NOT NULL)",
+    )
+    .bind(staff_id)
+    .fetch_one(db)
+    .await
+    .context("reading a second factor")
 }

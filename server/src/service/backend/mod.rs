@@ -1,6 +1,7 @@
 //! The server's side of the app's calls: every method authenticates, loads, checks the
 //! viewer's rights on that record, acts, and writes the audit event in the same transaction.
 
+use super::{Db, Pool};
 mod accounts;
 pub(crate) mod audit_trail;
 mod devices;
@@ -11,10 +12,10 @@ mod reference;
 mod rows;
 pub(crate) mod visits;
 
-use crate::audit::{self, Action, Event};
-use crate::auth;
+use super::audit::{self, Action, Event};
+use super::auth;
+use super::second_factor;
 use crate::config::Config;
-use crate::second_factor;
 use app::api::{
     AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
 };
@@ -22,18 +23,19 @@ use app::domain::signin;
 use app::domain::staff::MAX_LOGIN_CHARS;
 use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// Starts a read of case data that is audited: the audit row is written first, so the
 /// transaction writes before it reads and a writer committing in between can never leave it on
 /// a stale snapshot it cannot write from (SQLite's SQLITE_BUSY_SNAPSHOT).
 pub(crate) async fn audited_read<'a>(
-    db: &'a SqlitePool,
+    db: &'a Pool,
     viewer: &Viewer,
     action: Action,
-) -> Result<sqlx::Transaction<'a, sqlx::Sqlite>, AppError> {
-    let mut tx = db.begin().await.or_internal("starting a read")?;
+) -> Result<sqlx::Transaction<'a, Db>, AppError> {
+    let mut tx = super::writes::begin(db)
+        .await
+        .or_internal("starting a read")?;
     audit::record(
         &mut tx,
         Event {
@@ -51,16 +53,17 @@ pub(crate) async fn audited_read<'a>(
 /// The database and settings behind the app's calls.
 #[derive(Clone)]
 pub struct Service {
-    db: SqlitePool,
+    db: Pool,
     config: Arc<Config>,
-    /// SQLite has one writer at a time; queueing writers here is far cheaper than letting
-    /// them spin on the database's busy lock.
+    /// SQLite has one writer at a time; queueing this process's writers here is far cheaper
+    /// than letting them spin on the database's busy lock. Only a saving: the database itself
+    /// makes writers take turns ([`super::writes`]), across processes too.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Service {
     /// A service over one pool.
-    pub fn new(db: SqlitePool, config: Arc<Config>) -> Self {
+    pub fn new(db: Pool, config: Arc<Config>) -> Self {
         Self {
             db,
             config,
@@ -68,20 +71,24 @@ impl Service {
         }
     }
 
-    /// Waits for this process's turn to write.
-    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.writer.lock().await
+    /// Waits for this process's turn to write, on SQLite (PostgreSQL queues writers itself,
+    /// without spinning).
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match super::KIND {
+            crate::db::Kind::Sqlite => Some(self.writer.lock().await),
+            crate::db::Kind::Postgres => None,
+        }
     }
 
     /// The database pool.
-    pub fn db(&self) -> &SqlitePool {
+    pub fn db(&self) -> &Pool {
         &self.db
     }
 
     async fn load_viewer(&self, staff_id: &str) -> Result<Option<Viewer>, AppError> {
         let row = sqlx::query(&format!(
             "SELECT {STAFF_COLS}, st.supervises, st.passphrase_issued_at IS NOT NULL AS issued \
-             FROM staff st {STAFF_JOIN} WHERE st.id = ?"
+             FROM staff st {STAFF_JOIN} WHERE st.id = $1"
         ))
         .bind(staff_id)
         .fetch_optional(&self.db)
@@ -228,6 +235,9 @@ impl Backend for Service {
         if password.is_empty() {
             missing.push(FieldError::new("password", Problem::Required));
         }
+        if app::domain::error::has_control_characters(login) {
+            missing.push(FieldError::new("login", Problem::ControlCharacter));
+        }
         if login.chars().count() > MAX_LOGIN_CHARS {
             missing.push(FieldError::new(
                 "login",
@@ -240,7 +250,7 @@ impl Backend for Service {
             return Err(AppError::Invalid(missing));
         }
         let found: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, password_hash, passphrase_issued_at FROM staff WHERE login = ? AND disabled = 0",
+            "SELECT id, password_hash, passphrase_issued_at FROM staff WHERE login = $1 AND NOT disabled",
         )
         .bind(login)
         .fetch_optional(&self.db)
@@ -456,7 +466,7 @@ impl Backend for Service {
         let secret = second_factor::start(&self.db, &staff)
             .await
             .or_internal("starting a second factor")?;
-        let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = ?")
+        let login: String = sqlx::query_scalar("SELECT login FROM staff WHERE id = $1")
             .bind(&staff)
             .fetch_one(&self.db)
             .await

@@ -2,9 +2,10 @@
 //! supervisor's review of a note. Each checks the author's rights and the input, writes, logs
 //! the change for devices and audits, on the push's transaction.
 
+use super::super::audit::{self, Action, Event};
+use super::super::Conn;
 use super::apply::{join_team, Failure};
 use super::log;
-use crate::audit::{self, Action, Event};
 use crate::db::now_text;
 use app::api::{AppError, Viewer};
 use app::domain::error::required_text;
@@ -15,7 +16,6 @@ use app::domain::{
     RiskLevel, Role, StaffId, TimeWindow, VisitId,
 };
 use chrono::Utc;
-use sqlx::SqliteConnection;
 
 /// The longest pseudonym, in characters.
 pub const PSEUDONYM_MAX: usize = 100;
@@ -33,7 +33,7 @@ fn invalid(field: &str, problem: Problem) -> Failure {
 }
 
 async fn audit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     action: Action,
     case_id: CaseId,
@@ -52,12 +52,12 @@ async fn audit(
     Ok(())
 }
 
-async fn agencies_exist(conn: &mut SqliteConnection, ids: &[AgencyId]) -> Result<(), Failure> {
+async fn agencies_exist(conn: &mut Conn, ids: &[AgencyId]) -> Result<(), Failure> {
     if ids.len() > LIST_MAX {
         return Err(invalid("agencies", Problem::TooLong { max: LIST_MAX }));
     }
     for id in ids {
-        let found: Option<String> = sqlx::query_scalar("SELECT id FROM agencies WHERE id = ?")
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM agencies WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
@@ -71,7 +71,7 @@ async fn agencies_exist(conn: &mut SqliteConnection, ids: &[AgencyId]) -> Result
 /// Registers a consultation. The intake channel follows from the agency the author acts for,
 /// and the responsible program from the channel (the case study's routing rule).
 pub async fn open_case(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     case_id: CaseId,
     pseudonym: &str,
@@ -84,7 +84,7 @@ pub async fn open_case(
         return refuse("Only field staff register consultations.");
     }
     let (acting, kind): (String, String) = sqlx::query_as(
-        "SELECT a.id, a.kind FROM staff s JOIN agencies a ON a.id = s.acts_for_agency_id WHERE s.id = ?",
+        "SELECT a.id, a.kind FROM staff s JOIN agencies a ON a.id = s.acts_for_agency_id WHERE s.id = $1",
     )
     .bind(viewer.id.to_string())
     .fetch_one(&mut *conn)
@@ -97,7 +97,7 @@ pub async fn open_case(
             "Consultations are registered at a welfare desk or at the public health center.",
         );
     };
-    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
         .bind(case_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
@@ -109,7 +109,7 @@ pub async fn open_case(
     let now = now_text();
     sqlx::query(
         "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, opened_on, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&case)
     .bind(&pseudonym)
@@ -125,7 +125,7 @@ pub async fn open_case(
     join_team(conn, case_id, viewer.id).await?;
     for agency in agencies {
         sqlx::query(
-            "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, 'intake', ?)",
+            "INSERT INTO case_agencies (case_id, phase, agency_id) VALUES ($1, 'intake', $2) ON CONFLICT DO NOTHING",
         )
         .bind(&case)
         .bind(agency.to_string())
@@ -140,7 +140,7 @@ pub async fn open_case(
 
 /// Schedules a visit; members not yet on the team join it (joining never removes anyone).
 pub async fn plan_visit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     visit_id: VisitId,
     case_id: CaseId,
@@ -156,7 +156,7 @@ pub async fn plan_visit(
     if members.len() > LIST_MAX {
         return Err(invalid("members", Problem::TooLong { max: LIST_MAX }));
     }
-    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM visits WHERE id = ?")
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM visits WHERE id = $1")
         .bind(visit_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
@@ -165,7 +165,7 @@ pub async fn plan_visit(
     }
     for member in members {
         let found: Option<(String, bool)> =
-            sqlx::query_as("SELECT role, disabled FROM staff WHERE id = ?")
+            sqlx::query_as("SELECT role, disabled FROM staff WHERE id = $1")
                 .bind(member.to_string())
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -178,7 +178,7 @@ pub async fn plan_visit(
     }
     let (visit, case) = (visit_id.to_string(), case_id.to_string());
     sqlx::query(
-        "INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES (?, ?, ?, ?, ?, 'planned')",
+        "INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES ($1, $2, $3, $4, $5, 'planned')",
     )
     .bind(&visit)
     .bind(&case)
@@ -189,11 +189,13 @@ pub async fn plan_visit(
     .await?;
     let mut joined = false;
     for member in members {
-        sqlx::query("INSERT OR IGNORE INTO visit_members (visit_id, staff_id) VALUES (?, ?)")
-            .bind(&visit)
-            .bind(member.to_string())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO visit_members (visit_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&visit)
+        .bind(member.to_string())
+        .execute(&mut *conn)
+        .await?;
         joined |= join_team(conn, case_id, *member).await? > 0;
     }
     if joined {
@@ -208,7 +210,7 @@ pub async fn plan_visit(
 
 /// A supervisor of the case's program approves a revision of a note or returns it.
 pub async fn review(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     review_id: uuid::Uuid,
     note_id: NoteId,
@@ -220,9 +222,9 @@ pub async fn review(
         .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?;
     let found: Option<(String, String)> = sqlx::query_as(
         "SELECT n.case_id, c.program FROM notes n JOIN cases c ON c.id = n.case_id \
-         JOIN note_revisions r ON r.note_id = n.id AND r.revision = ? WHERE n.id = ?",
+         JOIN note_revisions r ON r.note_id = n.id AND r.revision = $1 WHERE n.id = $2",
     )
-    .bind(revision)
+    .bind(i64::from(revision))
     .bind(note_id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
@@ -232,7 +234,7 @@ pub async fn review(
     if Program::parse(&program).ok() != viewer.supervised_program() {
         return refuse("Only a supervisor of the case's program reviews its notes.");
     }
-    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM reviews WHERE id = ?")
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM reviews WHERE id = $1")
         .bind(review_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
@@ -240,11 +242,11 @@ pub async fn review(
         return refuse("That review id is already taken.");
     }
     sqlx::query(
-        "INSERT INTO reviews (id, note_id, revision, reviewer_id, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reviews (id, note_id, revision, reviewer_id, decision, comment, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(review_id.to_string())
     .bind(note_id.to_string())
-    .bind(revision)
+    .bind(i64::from(revision))
     .bind(viewer.id.to_string())
     .bind(decision.code())
     .bind(decision.comment())

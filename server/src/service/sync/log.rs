@@ -1,16 +1,15 @@
 //! The change log: every write that devices must learn about appends the written record's
 //! whole current state, under the next sequence number.
 
+use super::super::{Conn, Pool, Query};
 use anyhow::Context;
 use app::domain::NoteFields;
 use serde_json::{json, Map, Value};
-use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::Row;
 
 /// The sequence the next change will get. Callers hold the write lock (their transaction has
 /// already written), so nobody else can take it in between.
-pub async fn next_seq(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+pub async fn next_seq(conn: &mut Conn) -> anyhow::Result<u64> {
     let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
         .fetch_one(&mut *conn)
         .await
@@ -22,16 +21,16 @@ pub async fn next_seq(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
 /// write lock); [`bind_entry`] fills in its parameters. Writers that batch several statements
 /// into one round trip append it to theirs.
 pub const APPEND: &str = "INSERT INTO change_log (seq, case_id, entity, entity_id, data) \
-     SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM change_log";
+     SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4 FROM change_log";
 
 /// Binds an entry to the parameters of [`APPEND`], after those already bound.
 pub fn bind_entry<'q>(
-    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    query: Query<'q>,
     case_id: &str,
     entity: &'static str,
     entity_id: &str,
     data: String,
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+) -> Query<'q> {
     query
         .bind(case_id.to_owned())
         .bind(entity)
@@ -40,29 +39,28 @@ pub fn bind_entry<'q>(
 }
 
 async fn append(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     case_id: &str,
     entity: &'static str,
     entity_id: &str,
     data: Value,
 ) -> anyhow::Result<u64> {
-    let done = bind_entry(
-        sqlx::query(APPEND),
-        case_id,
-        entity,
-        entity_id,
-        data.to_string(),
-    )
-    .execute(conn)
-    .await
-    .context("appending to the change log")?;
-    // The sequence is the table's integer primary key, so the row id.
-    Ok(done.last_insert_rowid() as u64)
+    static APPEND_RETURNING: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{APPEND} RETURNING seq"));
+    let seq: i64 = sqlx::query_scalar(APPEND_RETURNING.as_str())
+        .bind(case_id.to_owned())
+        .bind(entity)
+        .bind(entity_id.to_owned())
+        .bind(data.to_string())
+        .fetch_one(conn)
+        .await
+        .context("appending to the change log")?;
+    Ok(seq as u64)
 }
 
-async fn versions(conn: &mut SqliteConnection, entity: &str, id: &str) -> anyhow::Result<Value> {
+async fn versions(conn: &mut Conn, entity: &str, id: &str) -> anyhow::Result<Value> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT field, version FROM field_versions WHERE entity = ? AND entity_id = ?",
+        "SELECT field, version FROM field_versions WHERE entity = $1 AND entity_id = $2",
     )
     .bind(entity)
     .bind(id)
@@ -77,10 +75,10 @@ async fn versions(conn: &mut SqliteConnection, entity: &str, id: &str) -> anyhow
 }
 
 /// Logs a case's own fields.
-pub async fn case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+pub async fn case(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     let row = sqlx::query(
         "SELECT pseudonym, intake_channel, program, intake_agency_id, risk, status, life_goal, medical_view, welfare_view, \
-           opened_on, closed_on FROM cases WHERE id = ?",
+           opened_on, closed_on FROM cases WHERE id = $1",
     )
     .bind(case_id)
     .fetch_one(&mut *conn)
@@ -110,8 +108,8 @@ pub async fn case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<
 }
 
 /// Logs a visit with its members.
-pub async fn visit(conn: &mut SqliteConnection, visit_id: &str) -> anyhow::Result<u64> {
-    let row = sqlx::query("SELECT case_id, starts_at, ends_at, place, status, outcome, next_visit_on FROM visits WHERE id = ?")
+pub async fn visit(conn: &mut Conn, visit_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query("SELECT case_id, starts_at, ends_at, place, status, outcome, next_visit_on FROM visits WHERE id = $1")
         .bind(visit_id)
         .fetch_one(&mut *conn)
         .await
@@ -130,7 +128,7 @@ pub async fn visit(conn: &mut SqliteConnection, visit_id: &str) -> anyhow::Resul
         data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
     }
     let members: Vec<String> = sqlx::query_scalar(
-        "SELECT staff_id FROM visit_members WHERE visit_id = ? ORDER BY staff_id",
+        "SELECT staff_id FROM visit_members WHERE visit_id = $1 ORDER BY staff_id",
     )
     .bind(visit_id)
     .fetch_all(&mut *conn)
@@ -163,18 +161,14 @@ impl RevisionEntry<'_> {
 }
 
 /// Logs a stored revision of a note, reading it back.
-async fn stored_revision(
-    conn: &mut SqliteConnection,
-    note_id: &str,
-    revision: u32,
-) -> anyhow::Result<u64> {
+async fn stored_revision(conn: &mut Conn, note_id: &str, revision: u32) -> anyhow::Result<u64> {
     let row = sqlx::query(
         "SELECT n.case_id, n.visit_id, r.amends, r.author_id, r.met, r.met_with, r.mental_state, r.medication, r.daily_living, \
            r.risks, r.agreed, r.next_steps, r.free_text, r.recorded_at, r.received_at \
-         FROM notes n JOIN note_revisions r ON r.note_id = n.id WHERE n.id = ? AND r.revision = ?",
+         FROM notes n JOIN note_revisions r ON r.note_id = n.id WHERE n.id = $1 AND r.revision = $2",
     )
     .bind(note_id)
-    .bind(revision)
+    .bind(i64::from(revision))
     .fetch_one(&mut *conn)
     .await
     .context("loading a note revision to log")?;
@@ -208,9 +202,9 @@ async fn stored_revision(
 }
 
 /// Logs a case's current team.
-pub async fn team(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+pub async fn team(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     let members: Vec<String> = sqlx::query_scalar(
-        "SELECT staff_id FROM case_team WHERE case_id = ? AND left_at IS NULL ORDER BY staff_id",
+        "SELECT staff_id FROM case_team WHERE case_id = $1 AND left_at IS NULL ORDER BY staff_id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -227,9 +221,9 @@ pub async fn team(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<
 }
 
 /// Logs a case's agencies involved at intake and at close.
-pub async fn agencies(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<u64> {
+pub async fn agencies(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT phase, agency_id FROM case_agencies WHERE case_id = ? ORDER BY phase, agency_id",
+        "SELECT phase, agency_id FROM case_agencies WHERE case_id = $1 ORDER BY phase, agency_id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -252,10 +246,10 @@ pub async fn agencies(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Res
 }
 
 /// Logs a conflict record.
-pub async fn conflict(conn: &mut SqliteConnection, conflict_id: &str) -> anyhow::Result<u64> {
+pub async fn conflict(conn: &mut Conn, conflict_id: &str) -> anyhow::Result<u64> {
     let row = sqlx::query(
         "SELECT case_id, entity, entity_id, field, winner_value, winner_author_id, winner_recorded_at, replaced_value, \
-           replaced_author_id, replaced_recorded_at, resolved_at FROM conflicts WHERE id = ?",
+           replaced_author_id, replaced_recorded_at, resolved_at FROM conflicts WHERE id = $1",
     )
     .bind(conflict_id)
     .fetch_one(&mut *conn)
@@ -281,10 +275,10 @@ pub async fn conflict(conn: &mut SqliteConnection, conflict_id: &str) -> anyhow:
 }
 
 /// Logs a supervisor's review of a note revision.
-pub async fn review(conn: &mut SqliteConnection, review_id: &str) -> anyhow::Result<u64> {
+pub async fn review(conn: &mut Conn, review_id: &str) -> anyhow::Result<u64> {
     let row = sqlx::query(
         "SELECT n.case_id, r.note_id, r.revision, r.reviewer_id, r.decision, r.comment, r.decided_at \
-         FROM reviews r JOIN notes n ON n.id = r.note_id WHERE r.id = ?",
+         FROM reviews r JOIN notes n ON n.id = r.note_id WHERE r.id = $1",
     )
     .bind(review_id)
     .fetch_one(&mut *conn)
@@ -305,12 +299,12 @@ pub async fn review(conn: &mut SqliteConnection, review_id: &str) -> anyhow::Res
 /// Logs everything of one case again, under new sequence numbers: what a newcomer to its team
 /// needs, since their devices' cursors are past the case's earlier changes. Each entry is a
 /// whole record, so the team's devices take the repeats in without effect.
-pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::Result<()> {
+pub async fn whole_case(conn: &mut Conn, case_id: &str) -> anyhow::Result<()> {
     case(conn, case_id).await?;
     team(conn, case_id).await?;
     agencies(conn, case_id).await?;
     let visits: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM visits WHERE case_id = ? ORDER BY starts_at, id")
+        sqlx::query_scalar("SELECT id FROM visits WHERE case_id = $1 ORDER BY starts_at, id")
             .bind(case_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -319,7 +313,7 @@ pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::R
     }
     let revisions: Vec<(String, i64)> = sqlx::query_as(
         "SELECT r.note_id, r.revision FROM note_revisions r JOIN notes n ON n.id = r.note_id \
-         WHERE n.case_id = ? ORDER BY r.received_at, r.note_id, r.revision",
+         WHERE n.case_id = $1 ORDER BY r.received_at, r.note_id, r.revision",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -328,7 +322,7 @@ pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::R
         stored_revision(conn, note_id, *revision as u32).await?;
     }
     let reviews: Vec<String> = sqlx::query_scalar(
-        "SELECT r.id FROM reviews r JOIN notes n ON n.id = r.note_id WHERE n.case_id = ? ORDER BY r.decided_at, r.id",
+        "SELECT r.id FROM reviews r JOIN notes n ON n.id = r.note_id WHERE n.case_id = $1 ORDER BY r.decided_at, r.id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -337,7 +331,7 @@ pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::R
         review(conn, review_id).await?;
     }
     let conflicts: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM conflicts WHERE case_id = ? ORDER BY created_seq, id")
+        sqlx::query_scalar("SELECT id FROM conflicts WHERE case_id = $1 ORDER BY created_seq, id")
             .bind(case_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -349,8 +343,10 @@ pub async fn whole_case(conn: &mut SqliteConnection, case_id: &str) -> anyhow::R
 
 /// Seeds an empty change log with the current state of every case, so that a device's first
 /// pull receives everything that existed before sync did.
-pub async fn backfill(pool: &SqlitePool) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await.context("starting the backfill")?;
+pub async fn backfill(pool: &Pool) -> anyhow::Result<()> {
+    let mut tx = super::super::writes::begin(pool)
+        .await
+        .context("starting the backfill")?;
     let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log")
         .fetch_one(&mut *tx)
         .await?;

@@ -3,17 +3,17 @@
 //! hospitals that dispatch staff, five community life support hubs with their cooperating
 //! businesses, ten staff, thirty cases over both intake channels, two weeks of visits, some notes.
 //!
-//! Ids are fixed and every insert is `INSERT OR IGNORE` inside one transaction, so loading twice
+//! Ids are fixed and every insert skips a row already there (`ON CONFLICT DO NOTHING`) inside one transaction, so loading twice
 //! changes nothing.
 
-use crate::auth::hash_passphrase;
+use super::auth::hash_passphrase;
+use super::{Conn, Pool};
 use crate::db::time_text;
 use anyhow::Context;
 use app::domain::staff::acting_agency;
 use app::domain::visit::japan_time;
 use app::domain::{AgencyId, AgencyKind, HubFunction, IntakeChannel, Role};
 use chrono::{Days, NaiveDate, TimeZone, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 /// The password of every demo account.
@@ -338,8 +338,8 @@ impl Agencies {
 
 /// Loads the demo data unless it is already there. Loading twice changes nothing.
 /// `today` is the local (Japan) day the visits are planned around. Returns whether it inserted.
-pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
-    let present: Option<(String,)> = sqlx::query_as("SELECT id FROM staff WHERE login = ?")
+pub async fn load(pool: &Pool, today: NaiveDate) -> anyhow::Result<bool> {
+    let present: Option<(String,)> = sqlx::query_as("SELECT id FROM staff WHERE login = $1")
         .bind(STAFF[0].0)
         .fetch_optional(pool)
         .await
@@ -350,7 +350,9 @@ pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
     let hash = hash_passphrase(STAFF[0].0.into(), DEMO_PASSWORD.into())
         .await
         .context("hashing the demo password")?;
-    let mut tx = pool.begin().await.context("starting the demo load")?;
+    let mut tx = super::writes::begin(pool)
+        .await
+        .context("starting the demo load")?;
     agencies(&mut tx).await?;
     staff(&mut tx, &hash).await?;
     cases(&mut tx, today).await?;
@@ -359,14 +361,14 @@ pub async fn load(pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<bool> {
 }
 
 async fn agency(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     kind: AgencyKind,
     ja: &str,
     en: &str,
     parent: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO agencies (id, kind, name_ja, name_en, parent_id) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO agencies (id, kind, name_ja, name_en, parent_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
         .bind(id)
         .bind(kind.code())
         .bind(ja)
@@ -378,7 +380,7 @@ async fn agency(
     Ok(())
 }
 
-async fn agencies(conn: &mut SqliteConnection) -> anyhow::Result<()> {
+async fn agencies(conn: &mut Conn) -> anyhow::Result<()> {
     use AgencyKind as K;
     agency(
         conn,
@@ -474,7 +476,7 @@ async fn agencies(conn: &mut SqliteConnection) -> anyhow::Result<()> {
         )
         .await?;
         for function in *functions {
-            sqlx::query("INSERT OR IGNORE INTO directory_entries (business_id, hub_id, function, phone) VALUES (?, ?, ?, ?)")
+            sqlx::query("INSERT INTO directory_entries (business_id, hub_id, function, phone) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
                 .bind(&business)
                 .bind(Agencies::hub(*hub))
                 .bind(function.code())
@@ -499,15 +501,15 @@ fn staff_id(i: usize) -> String {
     uid(6, i)
 }
 
-async fn staff(conn: &mut SqliteConnection, hash: &str) -> anyhow::Result<()> {
+async fn staff(conn: &mut Conn, hash: &str) -> anyhow::Result<()> {
     let phc: AgencyId = Agencies::health_center().parse()?;
     let now = time_text(Utc::now());
     for (i, (login, name, role, home, supervises)) in STAFF.iter().enumerate() {
         let (home_id, kind) = home_agency(*home);
         let acts_for = acting_agency(*role, home_id.parse()?, kind, phc);
         sqlx::query(
-            "INSERT OR IGNORE INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, supervises, password_hash, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, supervises, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         )
         .bind(staff_id(i))
         .bind(login)
@@ -558,7 +560,7 @@ fn at_jst(day: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
         .unwrap_or_else(Utc::now)
 }
 
-async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<()> {
+async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
     let letters: Vec<char> = ('A'..='Z').chain('a'..='z').collect();
     let now = time_text(Utc::now());
     let mut visit_no = 0;
@@ -596,9 +598,9 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
         let opened = today - Days::new(20 + (i as u64 * 7) % 90);
         let case_id = uid(7, i);
         sqlx::query(
-            "INSERT OR IGNORE INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, \
+            "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, \
                life_goal, medical_view, welfare_view, opened_on, closed_on, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
         )
         .bind(&case_id)
         .bind(&pseudonym)
@@ -620,7 +622,7 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
         let members = team(i, channel);
         for &m in &members {
             sqlx::query(
-                "INSERT OR IGNORE INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?)",
+                "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(&case_id)
             .bind(staff_id(m))
@@ -679,7 +681,7 @@ async fn cases(conn: &mut SqliteConnection, today: NaiveDate) -> anyhow::Result<
 }
 
 async fn involved_agencies(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     case_id: &str,
     i: usize,
     intake_agency: &str,
@@ -706,7 +708,7 @@ async fn involved_agencies(
     for (phase, list) in phases {
         for agency_id in list.iter() {
             sqlx::query(
-                "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, ?, ?)",
+                "INSERT INTO case_agencies (case_id, phase, agency_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(case_id)
             .bind(phase)
@@ -720,7 +722,7 @@ async fn involved_agencies(
 }
 
 async fn visit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     n: usize,
     case_id: &str,
     starts_at: chrono::DateTime<Utc>,
@@ -729,7 +731,7 @@ async fn visit(
     members: &[usize],
 ) -> anyhow::Result<String> {
     let id = uid(8, n);
-    sqlx::query("INSERT OR IGNORE INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
         .bind(&id)
         .bind(case_id)
         .bind(time_text(starts_at))
@@ -740,18 +742,20 @@ async fn visit(
         .await
         .context("inserting a visit")?;
     for &m in members {
-        sqlx::query("INSERT OR IGNORE INTO visit_members (visit_id, staff_id) VALUES (?, ?)")
-            .bind(&id)
-            .bind(staff_id(m))
-            .execute(&mut *conn)
-            .await
-            .context("inserting a visit member")?;
+        sqlx::query(
+            "INSERT INTO visit_members (visit_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id)
+        .bind(staff_id(m))
+        .execute(&mut *conn)
+        .await
+        .context("inserting a visit member")?;
     }
     Ok(id)
 }
 
 async fn note(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     i: usize,
     visit_id: &str,
     case_id: &str,
@@ -759,12 +763,12 @@ async fn note(
     recorded_at: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let id = uid(9, i);
-    let acts_for: (String,) = sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = ?")
+    let acts_for: (String,) = sqlx::query_as("SELECT acts_for_agency_id FROM staff WHERE id = $1")
         .bind(staff_id(author))
         .fetch_one(&mut *conn)
         .await
         .context("loading an author's agency")?;
-    sqlx::query("INSERT OR IGNORE INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
         .bind(&id)
         .bind(visit_id)
         .bind(case_id)
@@ -775,9 +779,9 @@ async fn note(
         .await
         .context("inserting a note")?;
     sqlx::query(
-        "INSERT OR IGNORE INTO note_revisions (note_id, revision, amends, author_id, met, met_with, mental_state, medication, \
+        "INSERT INTO note_revisions (note_id, revision, amends, author_id, met, met_with, mental_state, medication, \
            daily_living, risks, agreed, next_steps, free_text, recorded_at, received_at) \
-         VALUES (?, 1, NULL, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, 1, NULL, $2, TRUE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(staff_id(author))

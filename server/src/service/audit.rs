@@ -1,12 +1,10 @@
 //! The audit log: who did what to which case, written in the same transaction as the change.
 //! The table refuses updates and deletes (triggers in the schema); nothing here offers either.
 
+use super::{Conn, Query};
 use crate::db::now_text;
 use anyhow::Context;
 use app::api::Viewer;
-use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Sqlite, SqliteConnection};
 
 /// What happened.
 #[derive(Debug, Clone, Copy)]
@@ -128,13 +126,10 @@ pub async fn from_device<F: std::future::Future>(origin: Origin, work: F) -> F::
 /// several statements into one round trip append it to theirs.
 pub const INSERT: &str =
     "INSERT INTO audit_log (at, actor_id, actor_role, action, case_id, record_id, outcome, client_id, device_time) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// Binds an event to the parameters of [`INSERT`], after those already bound.
-pub fn bind<'q>(
-    query: Query<'q, Sqlite, SqliteArguments<'q>>,
-    event: Event<'_>,
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+pub fn bind<'q>(query: Query<'q>, event: Event<'_>) -> Query<'q> {
     query
         .bind(now_text())
         .bind(event.actor.map(|v| v.id.to_string()))
@@ -151,7 +146,7 @@ pub fn bind<'q>(
 }
 
 /// Appends an event on the given connection (inside the caller's transaction).
-pub async fn record(conn: &mut SqliteConnection, event: Event<'_>) -> anyhow::Result<()> {
+pub async fn record(conn: &mut Conn, event: Event<'_>) -> anyhow::Result<()> {
     bind(sqlx::query(INSERT), event)
         .execute(conn)
         .await

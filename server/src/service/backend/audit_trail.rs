@@ -1,14 +1,14 @@
 //! The audit log as a supervisor reads it: the events about the cases of the supervised
 //! program over a period (Japan days), newest first. Reading it is itself audited.
 
+use super::super::audit::Action;
+use super::super::Pool;
 use super::OrInternal;
-use crate::audit::Action;
 use crate::db::time_text;
 use app::api::{AppError, AuditEntry, Viewer};
 use app::domain::indicators::Period;
 use app::domain::visit::day_starts;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 type Row = (
     String,
@@ -26,7 +26,7 @@ type Row = (
 /// The events of the viewer's program's cases in `period`, newest first, at most `limit`.
 /// Supervisors only.
 pub async fn entries(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
     period: Period,
     limit: Option<u32>,
@@ -38,12 +38,12 @@ pub async fn entries(
            l.client_id, l.device_time, g.reason \
          FROM audit_log l JOIN cases c ON c.id = l.case_id LEFT JOIN staff s ON s.id = l.actor_id \
          LEFT JOIN break_glass g ON l.action = 'break_glass' AND g.id = l.record_id \
-         WHERE c.program = ? AND l.at >= ? AND l.at < ? ORDER BY l.id DESC LIMIT ?",
+         WHERE c.program = $1 AND l.at >= $2 AND l.at < $3 ORDER BY l.id DESC LIMIT $4",
     )
     .bind(program.code())
     .bind(time_text(day_starts(period.from)))
     .bind(time_text(day_starts(period.to.succ_opt().unwrap_or(period.to))))
-    .bind(limit.map_or(-1, i64::from))
+    .bind(limit.map_or(i64::MAX, i64::from))
     .fetch_all(&mut *tx)
     .await
     .or_internal("reading the audit log")?;

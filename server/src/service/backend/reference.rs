@@ -1,14 +1,14 @@
 //! The reference data every signed-in device holds: staff, agencies and the hubs' directory.
 
+use super::super::Pool;
 use super::rows::{code, id, staff_ref, text, STAFF_COLS, STAFF_JOIN};
 use super::OrInternal;
 use app::api::AppError;
 use app::domain::{Agency, AgencyKind, DirectoryEntry, HubFunction};
 use app::sync::Reference;
-use sqlx::SqlitePool;
 
 /// Loads the reference data. Disabled staff stay, so old notes still name their authors.
-pub async fn load(db: &SqlitePool) -> Result<Reference, AppError> {
+pub async fn load(db: &Pool) -> Result<Reference, AppError> {
     let staff = sqlx::query(&format!(
         "SELECT {STAFF_COLS} FROM staff st {STAFF_JOIN} ORDER BY st.display_name"
     ))

@@ -7,7 +7,7 @@ pub mod log;
 mod pull;
 mod push;
 
-use crate::backend::Service;
+use super::backend::Service;
 use app::api::{Backend, Viewer, SESSION_COOKIE};
 use app::sync::SyncError;
 use axum::http::{header, HeaderMap, StatusCode};

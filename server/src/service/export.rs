@@ -1,9 +1,9 @@
 //! CSV exports for a program's supervisor: notes (each note's current revision), visits, and
 //! the indicators, over a period. UTF-8 with a BOM for Excel in Japanese; never cached; audited.
 
-use crate::audit::{self, Action, Event};
-use crate::backend::{audit_trail, indicators, Service};
-use crate::sync::{viewer, Refusal};
+use super::audit::{self, Action, Event};
+use super::backend::{audit_trail, indicators, Service};
+use super::sync::{viewer, Refusal};
 use app::api::{AppError, Viewer};
 use app::domain::csv;
 use app::domain::indicators::{percent, Period};
@@ -137,7 +137,7 @@ async fn notes(
         String,
         String,
         i64,
-        i64,
+        bool,
         String,
         String,
         String,
@@ -156,7 +156,7 @@ async fn notes(
          FROM notes n JOIN cases c ON c.id = n.case_id JOIN visits v ON v.id = n.visit_id \
          JOIN note_revisions r ON r.note_id = n.id AND r.revision = (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) \
          JOIN staff st ON st.id = r.author_id JOIN agencies a ON a.id = n.acting_agency_id \
-         WHERE c.program = ? ORDER BY r.received_at, n.id",
+         WHERE c.program = $1 ORDER BY r.received_at, n.id",
     )
     .bind(program.code())
     .fetch_all(service.db())
@@ -203,7 +203,7 @@ async fn notes(
             r.3,
             japan(&r.4),
             r.5.to_string(),
-            if r.6 != 0 { "会えた" } else { "会えず" }.to_owned(),
+            if r.6 { "会えた" } else { "会えず" }.to_owned(),
             r.7,
             r.8,
             r.9,
@@ -236,9 +236,9 @@ async fn visits(
     }
     let rows: Result<Vec<VisitRow>, _> = sqlx::query_as(
         "SELECT c.pseudonym, v.starts_at, v.ends_at, v.place, v.status, v.outcome, \
-           COALESCE((SELECT group_concat(s.display_name || '（' || a.name_ja || '）', '、') FROM visit_members m \
+           COALESCE((SELECT string_agg(s.display_name || '（' || a.name_ja || '）', '、' ORDER BY s.display_name, s.id) FROM visit_members m \
              JOIN staff s ON s.id = m.staff_id JOIN agencies a ON a.id = s.acts_for_agency_id WHERE m.visit_id = v.id), '') \
-         FROM visits v JOIN cases c ON c.id = v.case_id WHERE c.program = ? ORDER BY v.starts_at, v.id",
+         FROM visits v JOIN cases c ON c.id = v.case_id WHERE c.program = $1 ORDER BY v.starts_at, v.id",
     )
     .bind(program.code())
     .fetch_all(service.db())

@@ -1,9 +1,11 @@
 //! Push: apply a device's mutations in order, each in its own transaction together with the
 //! device's `last_mutation_id`.
 
+use super::super::backend::Service;
+use super::super::Conn;
 use super::{apply, decode, internal, viewer, Refusal};
-use crate::backend::Service;
 use crate::db::now_text;
+use crate::db::Kind;
 use anyhow::Context;
 use app::api::Viewer;
 use app::sync::{Mutation, MutationOutcome, PushRequest, PushResponse, SyncError};
@@ -14,7 +16,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use sqlx::SqliteConnection;
 
 pub async fn handle(
     State(service): State<Service>,
@@ -42,14 +43,12 @@ pub async fn handle(
     // uncommitted chunk, which the device resends.
     for chunk in fresh.chunks(COMMIT_GROUP) {
         let _turn = service.write_turn().await;
-        let mut tx = service
-            .db()
-            .begin()
+        let mut tx = super::super::writes::begin(service.db())
             .await
             .context("starting a push")
             .map_err(internal("push"))?;
         // Take the write lock first, so that concurrent pushes queue instead of failing.
-        let claimed = sqlx::query("UPDATE sync_clients SET last_contact_at = ? WHERE client_id = ? AND last_mutation_id = ?")
+        let claimed = sqlx::query("UPDATE sync_clients SET last_contact_at = $1 WHERE client_id = $2 AND last_mutation_id = $3")
             .bind(now_text())
             .bind(&client)
             .bind(last as i64)
@@ -64,24 +63,29 @@ pub async fn handle(
             }));
         }
         for (n, mutation) in chunk.iter().enumerate() {
-            // Close the previous mutation's savepoint and open this one's in one round trip.
-            let mark = if n == 0 {
-                "SAVEPOINT mutation"
-            } else {
-                "RELEASE mutation; SAVEPOINT mutation"
+            // Close the previous mutation's savepoint and open this one's, in one round trip on
+            // SQLite (PostgreSQL prepares one statement at a time).
+            let marks: &[&str] = match (n, super::super::KIND) {
+                (0, _) => &["SAVEPOINT mutation"],
+                (_, Kind::Sqlite) => &["RELEASE mutation; SAVEPOINT mutation"],
+                (_, Kind::Postgres) => &["RELEASE mutation", "SAVEPOINT mutation"],
             };
-            sqlx::query(mark)
-                .execute(&mut *tx)
-                .await
-                .context("a savepoint")
-                .map_err(internal("push"))?;
-            let origin = crate::audit::Origin {
+            for mark in marks {
+                sqlx::query(mark)
+                    .execute(&mut *tx)
+                    .await
+                    .context("a savepoint")
+                    .map_err(internal("push"))?;
+            }
+            let origin = super::super::audit::Origin {
                 client_id: client.clone(),
                 device_time: mutation.recorded_at.to_rfc3339(),
             };
-            let applied =
-                crate::audit::from_device(origin.clone(), apply::apply(&mut tx, &viewer, mutation))
-                    .await;
+            let applied = super::super::audit::from_device(
+                origin.clone(),
+                apply::apply(&mut tx, &viewer, mutation),
+            )
+            .await;
             let outcome = match applied {
                 Ok(outcome) => outcome,
                 Err(apply::Failure::Rejected(reason)) => {
@@ -90,7 +94,7 @@ pub async fn handle(
                         .await
                         .context("undoing a mutation")
                         .map_err(internal("push"))?;
-                    crate::audit::from_device(
+                    super::super::audit::from_device(
                         origin,
                         reject(&mut tx, &client, &viewer, mutation, &reason),
                     )
@@ -110,7 +114,7 @@ pub async fn handle(
         // The counter commits with the chunk (and the commit closes the last savepoint): the
         // mutations and their numbers land together.
         let chunk_last = chunk.last().map(|m| m.id).unwrap_or(last);
-        sqlx::query("UPDATE sync_clients SET last_mutation_id = ? WHERE client_id = ?")
+        sqlx::query("UPDATE sync_clients SET last_mutation_id = $1 WHERE client_id = $2")
             .bind(chunk_last as i64)
             .bind(&client)
             .execute(&mut *tx)
@@ -140,11 +144,11 @@ pub(super) async fn last_mutation_id(
         return Ok(known);
     }
     let _turn = service.write_turn().await;
-    sqlx::query("INSERT OR IGNORE INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES (?, ?, 0, ?)")
+    super::super::writes::alone(service.db(), sqlx::query("INSERT INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING")
         .bind(client)
         .bind(viewer.id.to_string())
         .bind(now_text())
-        .execute(service.db())
+        )
         .await
         .context("registering a device")
         .map_err(internal("device"))?;
@@ -164,7 +168,7 @@ pub(super) async fn report_contact(
     let pending = pending_since.map(crate::db::time_text);
     let held: Option<(String, Option<String>, bool)> = sqlx::query_as(
         "SELECT last_contact_at, pending_since, revoked_at IS NOT NULL FROM sync_clients \
-         WHERE client_id = ?",
+         WHERE client_id = $1",
     )
     .bind(client)
     .fetch_optional(service.db())
@@ -180,13 +184,15 @@ pub(super) async fn report_contact(
         return Ok(revoked);
     }
     let _turn = service.write_turn().await;
-    sqlx::query(
-        "UPDATE sync_clients SET last_contact_at = ?, pending_since = ? WHERE client_id = ?",
+    super::super::writes::alone(
+        service.db(),
+        sqlx::query(
+            "UPDATE sync_clients SET last_contact_at = $1, pending_since = $2 WHERE client_id = $3",
+        )
+        .bind(now_text())
+        .bind(pending)
+        .bind(client),
     )
-    .bind(now_text())
-    .bind(pending)
-    .bind(client)
-    .execute(service.db())
     .await
     .context("recording a device's contact")
     .map_err(internal("device"))?;
@@ -200,7 +206,7 @@ async fn registered(
     viewer: &Viewer,
 ) -> Result<Option<u64>, Refusal> {
     let found: Option<(String, i64)> =
-        sqlx::query_as("SELECT staff_id, last_mutation_id FROM sync_clients WHERE client_id = ?")
+        sqlx::query_as("SELECT staff_id, last_mutation_id FROM sync_clients WHERE client_id = $1")
             .bind(client)
             .fetch_optional(service.db())
             .await
@@ -215,13 +221,13 @@ async fn registered(
 }
 
 async fn reject(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     client: &str,
     viewer: &Viewer,
     mutation: &Mutation,
     reason: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO rejected_mutations (client_id, mutation_id, staff_id, reason, body, at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO rejected_mutations (client_id, mutation_id, staff_id, reason, body, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
         .bind(client)
         .bind(mutation.id as i64)
         .bind(viewer.id.to_string())
@@ -231,11 +237,11 @@ async fn reject(
         .execute(&mut *conn)
         .await
         .context("recording a rejected mutation")?;
-    crate::audit::record(
+    super::super::audit::record(
         conn,
-        crate::audit::Event {
+        super::super::audit::Event {
             actor: Some(viewer),
-            action: crate::audit::Action::RejectedMutation,
+            action: super::super::audit::Action::RejectedMutation,
             case_id: mutation.op.case_id().map(|c| c.to_string()),
             record_id: None,
         },

@@ -3,6 +3,7 @@
 //! The browser holds a random session token in an HttpOnly cookie; the database holds only its
 //! SHA-256, with an idle expiry that slides on use and an absolute expiry that does not.
 
+use super::{Conn, Pool};
 use crate::db::{now_text, time_text};
 use anyhow::Context;
 use app::domain::signin::pause_after;
@@ -13,7 +14,6 @@ use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -83,7 +83,7 @@ fn token_hash(token: &str) -> String {
 /// account still has the passphrase hash `checked` and is enabled: a sign-in checked just
 /// before a change of passphrase (or a disabling) commits opens nothing after it.
 pub async fn open_session(
-    db: &SqlitePool,
+    db: &Pool,
     staff_id: &str,
     checked: &str,
     idle: Duration,
@@ -93,10 +93,10 @@ pub async fn open_session(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let now = Utc::now();
-    let opened = sqlx::query(
+    let opened = super::writes::alone(db, sqlx::query(
         "INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at, idle_expires_at, expires_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (
-           SELECT 1 FROM staff WHERE id = ? AND password_hash = ? AND disabled = 0)",
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (
+           SELECT 1 FROM staff WHERE id = $7 AND password_hash = $8 AND NOT disabled)",
     )
     .bind(token_hash(&token))
     .bind(staff_id)
@@ -106,7 +106,7 @@ pub async fn open_session(
     .bind(time_text(now + max))
     .bind(staff_id)
     .bind(checked)
-    .execute(db)
+    )
     .await
     .context("opening a session")?;
     Ok((opened.rows_affected() == 1).then_some(token))
@@ -128,7 +128,7 @@ fn seen_within(stored: &str, span: Duration) -> bool {
 /// The staff id of a live session, sliding its idle expiry. Expired sessions of this token are
 /// deleted on the way.
 pub async fn session_staff(
-    db: &SqlitePool,
+    db: &Pool,
     token: &str,
     idle: Duration,
 ) -> anyhow::Result<Option<String>> {
@@ -136,7 +136,7 @@ pub async fn session_staff(
     let now = now_text();
     let staff: Option<(String, String)> = sqlx::query_as(
         "SELECT s.staff_id, s.last_seen_at FROM sessions s JOIN staff ON staff.id = s.staff_id
-         WHERE s.token_hash = ? AND s.idle_expires_at > ? AND s.expires_at > ? AND staff.disabled = 0",
+         WHERE s.token_hash = $1 AND s.idle_expires_at > $2 AND s.expires_at > $3 AND NOT staff.disabled",
     )
     .bind(&hash)
     .bind(&now)
@@ -148,13 +148,13 @@ pub async fn session_staff(
         // The idle expiry slides at most once a minute, so a device syncing in a burst does not
         // write on every request.
         Some((staff_id, last_seen)) if !seen_within(&last_seen, SLIDE_EVERY) => {
-            sqlx::query(
-                "UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE token_hash = ?",
+            super::writes::alone(db, sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE token_hash = $3",
             )
             .bind(&now)
             .bind(time_text(Utc::now() + idle))
             .bind(&hash)
-            .execute(db)
+            )
             .await
             .context("extending a session")?;
             Ok(Some(staff_id))
@@ -168,9 +168,9 @@ pub async fn session_staff(
 }
 
 /// How long sign-in for `login` stays paused, if it is paused now.
-pub async fn paused_for(db: &SqlitePool, login: &str) -> anyhow::Result<Option<Duration>> {
+pub async fn paused_for(db: &Pool, login: &str) -> anyhow::Result<Option<Duration>> {
     let until: Option<Option<String>> =
-        sqlx::query_scalar("SELECT paused_until FROM login_failures WHERE login = ?")
+        sqlx::query_scalar("SELECT paused_until FROM login_failures WHERE login = $1")
             .bind(login)
             .fetch_optional(db)
             .await
@@ -183,56 +183,60 @@ pub async fn paused_for(db: &SqlitePool, login: &str) -> anyhow::Result<Option<D
 
 /// Counts one more failed sign-in for `login` and returns the pause it starts, if any
 /// ([`app::domain::signin::pause_after`]).
-pub async fn count_failure(db: &SqlitePool, login: &str) -> anyhow::Result<Option<Duration>> {
+pub async fn count_failure(db: &Pool, login: &str) -> anyhow::Result<Option<Duration>> {
+    let mut tx = super::writes::begin(db).await?;
     let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO login_failures (login, failures) VALUES (?, 1)
-         ON CONFLICT(login) DO UPDATE SET failures = failures + 1
+        "INSERT INTO login_failures (login, failures) VALUES ($1, 1)
+         ON CONFLICT(login) DO UPDATE SET failures = login_failures.failures + 1
          RETURNING failures",
     )
     .bind(login)
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await
     .context("counting a failed sign-in")?;
     let pause = pause_after(u32::try_from(failures).unwrap_or(u32::MAX));
     if let Some(pause) = pause {
-        sqlx::query("UPDATE login_failures SET paused_until = ? WHERE login = ?")
+        sqlx::query("UPDATE login_failures SET paused_until = $1 WHERE login = $2")
             .bind(time_text(Utc::now() + pause))
             .bind(login)
-            .execute(db)
+            .execute(&mut *tx)
             .await
             .context("pausing a login")?;
     }
+    tx.commit().await.context("counting a failed sign-in")?;
     Ok(pause)
 }
 
 /// Forgets the failures of `login` after a successful sign-in.
-pub async fn clear_failures(db: &SqlitePool, login: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE login = ?")
-        .bind(login)
-        .execute(db)
-        .await
-        .context("clearing sign-in failures")?;
+pub async fn clear_failures(db: &Pool, login: &str) -> anyhow::Result<()> {
+    super::writes::alone(
+        db,
+        sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login),
+    )
+    .await
+    .context("clearing sign-in failures")?;
     Ok(())
 }
 
 /// Ends a session.
-pub async fn close_session(db: &SqlitePool, token: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-        .bind(token_hash(token))
-        .execute(db)
-        .await
-        .context("closing a session")?;
+pub async fn close_session(db: &Pool, token: &str) -> anyhow::Result<()> {
+    super::writes::alone(
+        db,
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)),
+    )
+    .await
+    .context("closing a session")?;
     Ok(())
 }
 
 /// Ends every session of `staff_id` but the one of `keep` (the token of the request that
 /// asks, if any), on the caller's transaction.
 pub async fn end_sessions(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     staff_id: &str,
     keep: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE staff_id = ? AND token_hash IS NOT ?")
+    sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash IS DISTINCT FROM $2")
         .bind(staff_id)
         .bind(keep.map(token_hash))
         .execute(conn)

@@ -1,8 +1,9 @@
 //! Visits and the case summary around them.
 
+use super::super::audit::{self, Action, Event};
+use super::super::{Conn, DbRow, Pool};
 use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::{notes, OrInternal};
-use crate::audit::{self, Action, Event};
 use crate::db::{now_text, time_text};
 use app::api::{AppError, Viewer, VisitDetail};
 use app::domain::access::{
@@ -14,8 +15,6 @@ use app::domain::{
     TimeWindow, Visit, VisitId, VisitStatus,
 };
 use chrono::{Days, TimeZone, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// How far ahead the visit list reaches.
@@ -26,7 +25,7 @@ const VISIT_COLS: &str = "v.id AS visit_id, v.case_id, v.starts_at, v.ends_at, v
 
 /// The viewer's visits from the start of today (Japan time) to two weeks ahead, each with
 /// everyone assigned to it. Visits of cases the viewer has left are not listed.
-pub async fn upcoming(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
+pub async fn upcoming(db: &Pool, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
     let today = local_day(Utc::now());
     let from = japan_time()
         .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
@@ -36,10 +35,10 @@ pub async fn upcoming(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<Visit>, Ap
     let until = from + Days::new(DAYS_AHEAD + 1);
     let me = viewer.id.to_string();
     let mine = "FROM visits v \
-         JOIN visit_members me ON me.visit_id = v.id AND me.staff_id = ?1 \
+         JOIN visit_members me ON me.visit_id = v.id AND me.staff_id = $1 \
          JOIN cases c ON c.id = v.case_id \
-         JOIN case_team t ON t.case_id = c.id AND t.staff_id = ?1 AND t.left_at IS NULL \
-         WHERE v.ends_at >= ?2 AND v.starts_at < ?3";
+         JOIN case_team t ON t.case_id = c.id AND t.staff_id = $1 AND t.left_at IS NULL \
+         WHERE v.ends_at >= $2 AND v.starts_at < $3";
     let rows = sqlx::query(&format!("SELECT {VISIT_COLS} {mine} ORDER BY v.starts_at"))
         .bind(&me)
         .bind(time_text(from))
@@ -74,7 +73,7 @@ pub async fn upcoming(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<Visit>, Ap
         .or_internal("reading visits")
 }
 
-fn visit_from_row(row: &SqliteRow, members: Vec<StaffRef>) -> anyhow::Result<Visit> {
+fn visit_from_row(row: &DbRow, members: Vec<StaffRef>) -> anyhow::Result<Visit> {
     Ok(Visit {
         id: id(row, "visit_id")?,
         case_id: id(row, "case_id")?,
@@ -111,16 +110,16 @@ pub enum Purpose {
 /// not exist and one the viewer may not see get the same answer, so ids cannot be probed. A
 /// refusal is audited on `conn`.
 pub async fn visible(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     visit: VisitId,
     purpose: Purpose,
 ) -> Result<VisibleVisit, AppError> {
-    let found: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+    let found: Option<(String, String, String, bool, bool)> = sqlx::query_as(
         "SELECT v.case_id, v.status, c.program, \
-           EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ?1 AND t.left_at IS NULL), \
-           EXISTS (SELECT 1 FROM break_glass g WHERE g.case_id = c.id AND g.staff_id = ?1 AND g.expires_at > ?3) \
-         FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?2",
+           EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = $1 AND t.left_at IS NULL), \
+           EXISTS (SELECT 1 FROM break_glass g WHERE g.case_id = c.id AND g.staff_id = $1 AND g.expires_at > $3) \
+         FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = $2",
     )
     .bind(viewer.id.to_string())
     .bind(visit.to_string())
@@ -130,8 +129,7 @@ pub async fn visible(
     .or_internal("loading a visit")?;
     let allowed = found.and_then(|(case_id, status, program, on_team, glass)| {
         let program = Program::parse(&program).ok()?;
-        let on_team = on_team != 0;
-        let glass = glass != 0 && purpose == Purpose::Read;
+        let glass = glass && purpose == Purpose::Read;
         may_read_case(viewer.role, viewer.supervises, on_team, program, glass)
             .then_some((case_id, status, on_team))
     });
@@ -166,11 +164,13 @@ pub async fn visible(
 
 /// A visit with its case summary and notes, if the viewer may see the case. The read is audited.
 pub async fn detail(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
     visit_id: VisitId,
 ) -> Result<VisitDetail, AppError> {
-    let mut tx = db.begin().await.or_internal("starting a read")?;
+    let mut tx = super::super::writes::begin(db)
+        .await
+        .or_internal("starting a read")?;
     let visible = visible(&mut tx, viewer, visit_id, Purpose::Read).await;
     let visible = match visible {
         Ok(v) => v,
@@ -180,7 +180,7 @@ pub async fn detail(
         }
     };
     let row = sqlx::query(&format!(
-        "SELECT {VISIT_COLS} FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = ?"
+        "SELECT {VISIT_COLS} FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = $1"
     ))
     .bind(visit_id.to_string())
     .fetch_one(&mut *tx)
@@ -188,7 +188,7 @@ pub async fn detail(
     .or_internal("loading a visit")?;
     let members = sqlx::query(&format!(
         "SELECT {STAFF_COLS} FROM visit_members vm JOIN staff st ON st.id = vm.staff_id {STAFF_JOIN} \
-         WHERE vm.visit_id = ? ORDER BY st.display_name"
+         WHERE vm.visit_id = $1 ORDER BY st.display_name"
     ))
     .bind(visit_id.to_string())
     .fetch_all(&mut *tx)
@@ -216,13 +216,10 @@ pub async fn detail(
     Ok(VisitDetail { visit, case, notes })
 }
 
-async fn case_summary(
-    conn: &mut SqliteConnection,
-    case_id: CaseId,
-) -> Result<CaseSummary, AppError> {
+async fn case_summary(conn: &mut Conn, case_id: CaseId) -> Result<CaseSummary, AppError> {
     let row = sqlx::query(
         "SELECT id, pseudonym, intake_channel, program, risk, status, life_goal, medical_view, welfare_view, opened_on \
-         FROM cases WHERE id = ?",
+         FROM cases WHERE id = $1",
     )
     .bind(case_id.to_string())
     .fetch_one(&mut *conn)
@@ -230,7 +227,7 @@ async fn case_summary(
     .or_internal("loading a case")?;
     let team = sqlx::query(&format!(
         "SELECT {STAFF_COLS} FROM case_team t JOIN staff st ON st.id = t.staff_id {STAFF_JOIN} \
-         WHERE t.case_id = ? AND t.left_at IS NULL ORDER BY t.joined_at, st.display_name"
+         WHERE t.case_id = $1 AND t.left_at IS NULL ORDER BY t.joined_at, st.display_name"
     ))
     .bind(case_id.to_string())
     .fetch_all(&mut *conn)
@@ -242,7 +239,7 @@ async fn case_summary(
     .or_internal("reading a team")?;
     let agencies: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT ca.phase, ag.name_ja, ag.name_en FROM case_agencies ca JOIN agencies ag ON ag.id = ca.agency_id \
-         WHERE ca.case_id = ? ORDER BY ag.name_ja",
+         WHERE ca.case_id = $1 ORDER BY ag.name_ja",
     )
     .bind(case_id.to_string())
     .fetch_all(&mut *conn)
@@ -282,7 +279,7 @@ async fn case_summary(
 /// [`BREAK_GLASS_MINUTES`]; audited on the case, so its own supervisor sees it. Answers with
 /// the visit (its read audited too).
 pub async fn break_glass(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
     visit_id: VisitId,
     reason: &str,
@@ -291,11 +288,10 @@ pub async fn break_glass(
         return Err(AppError::Forbidden);
     }
     check_break_glass_reason(reason).map_err(|e| AppError::Invalid(vec![e]))?;
-    let mut tx = db
-        .begin()
+    let mut tx = super::super::writes::begin(db)
         .await
         .or_internal("starting a break-glass opening")?;
-    let case_id: Option<String> = sqlx::query_scalar("SELECT case_id FROM visits WHERE id = ?")
+    let case_id: Option<String> = sqlx::query_scalar("SELECT case_id FROM visits WHERE id = $1")
         .bind(visit_id.to_string())
         .fetch_optional(&mut *tx)
         .await
@@ -307,7 +303,7 @@ pub async fn break_glass(
     let now = chrono::Utc::now();
     sqlx::query(
         "INSERT INTO break_glass (id, staff_id, case_id, reason, opened_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
     .bind(viewer.id.to_string())

@@ -1,10 +1,11 @@
 //! Applying one mutation on its transaction. Every op checks the user's rights on the record
 //! it touches, validates with the domain's rules, writes, logs the change and audits.
 
+use super::super::audit::{self, Action, Event};
+use super::super::backend::notes;
+use super::super::backend::visits::{visible, Purpose};
+use super::super::Conn;
 use super::{intake, log};
-use crate::audit::{self, Action, Event};
-use crate::backend::notes;
-use crate::backend::visits::{visible, Purpose};
 use crate::db::now_text;
 use anyhow::{anyhow, Context};
 use app::api::{AppError, Viewer};
@@ -19,7 +20,6 @@ use app::sync::{
     VisitField,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 /// Why a mutation did not apply.
 pub enum Failure {
@@ -62,17 +62,37 @@ fn describe(errors: &[FieldError]) -> String {
     format!("Invalid input ({})", parts.join(", "))
 }
 
+fn holds_control_characters(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => app::domain::error::has_control_characters(text),
+        serde_json::Value::Array(items) => items.iter().any(holds_control_characters),
+        serde_json::Value::Object(fields) => fields.iter().any(|(k, v)| {
+            app::domain::error::has_control_characters(k) || holds_control_characters(v)
+        }),
+        _ => false,
+    }
+}
+
 fn rejected<T>(reason: &str) -> Result<T, Failure> {
     Err(Failure::Rejected(reason.to_owned()))
 }
 
 /// Applies one mutation.
 pub async fn apply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     mutation: &Mutation,
 ) -> Result<MutationOutcome, Failure> {
     let id = mutation.id;
+    // Text no database keeps faithfully (a NUL) is refused in whatever field it comes, so it
+    // can never become a failure the device would retry for ever.
+    if serde_json::to_value(&mutation.op).is_ok_and(|op| holds_control_characters(&op)) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "text",
+            app::domain::Problem::ControlCharacter,
+        )])
+        .into());
+    }
     let recorded_at = crate::db::time_text(mutation.recorded_at);
     match &mutation.op {
         Op::CreateNote {
@@ -141,7 +161,7 @@ pub async fn apply(
         Op::JoinTeam { case_id, staff_id } | Op::LeaveTeam { case_id, staff_id } => {
             may_edit_case(conn, viewer, *case_id).await?;
             let role: Option<(String, bool)> =
-                sqlx::query_as("SELECT role, disabled FROM staff WHERE id = ?")
+                sqlx::query_as("SELECT role, disabled FROM staff WHERE id = $1")
                     .bind(staff_id.to_string())
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -153,7 +173,7 @@ pub async fn apply(
                 join_team(conn, *case_id, *staff_id).await?
             } else {
                 let seq = log::next_seq(conn).await?;
-                sqlx::query("UPDATE case_team SET left_at = ?, left_seq = ? WHERE case_id = ? AND staff_id = ? AND left_at IS NULL")
+                sqlx::query("UPDATE case_team SET left_at = $1, left_seq = $2 WHERE case_id = $3 AND staff_id = $4 AND left_at IS NULL")
                     .bind(now_text())
                     .bind(seq as i64)
                     .bind(case_id.to_string())
@@ -217,7 +237,7 @@ pub async fn apply(
             agency_id,
         } => {
             may_edit_case(conn, viewer, *case_id).await?;
-            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM agencies WHERE id = ?")
+            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM agencies WHERE id = $1")
                 .bind(agency_id.to_string())
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -225,9 +245,9 @@ pub async fn apply(
                 return rejected("That agency is not in the directory.");
             }
             let sql = if matches!(mutation.op, Op::AddAgency { .. }) {
-                "INSERT OR IGNORE INTO case_agencies (case_id, phase, agency_id) VALUES (?, ?, ?)"
+                "INSERT INTO case_agencies (case_id, phase, agency_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
             } else {
-                "DELETE FROM case_agencies WHERE case_id = ? AND phase = ? AND agency_id = ?"
+                "DELETE FROM case_agencies WHERE case_id = $1 AND phase = $2 AND agency_id = $3"
             };
             let changed = sqlx::query(sql)
                 .bind(case_id.to_string())
@@ -252,13 +272,13 @@ fn phase_code(phase: AgencyPhase) -> &'static str {
 /// Puts someone on a case team, or back on it after they left; joining never removes anyone.
 /// Returns whether the team changed.
 pub(super) async fn join_team(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     case_id: CaseId,
     staff_id: app::domain::StaffId,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
-        "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES (?, ?, ?) \
-         ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE left_at IS NOT NULL",
+        "INSERT INTO case_team (case_id, staff_id, joined_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (case_id, staff_id) DO UPDATE SET left_at = NULL, left_seq = NULL WHERE case_team.left_at IS NOT NULL",
     )
     .bind(case_id.to_string())
     .bind(staff_id.to_string())
@@ -270,20 +290,19 @@ pub(super) async fn join_team(
 
 /// Team members who write notes, and supervisors of the case's program, edit a case.
 pub(super) async fn may_edit_case(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     case_id: CaseId,
 ) -> Result<(), Failure> {
-    let found: Option<(String, i64)> = sqlx::query_as(
-        "SELECT c.program, EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = ? AND t.left_at IS NULL) \
-         FROM cases c WHERE c.id = ?",
+    let found: Option<(String, bool)> = sqlx::query_as(
+        "SELECT c.program, EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.staff_id = $1 AND t.left_at IS NULL) \
+         FROM cases c WHERE c.id = $2",
     )
     .bind(viewer.id.to_string())
     .bind(case_id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
     let allowed = found.is_some_and(|(program, on_team)| {
-        let on_team = on_team != 0;
         Program::parse(&program)
             .is_ok_and(|p| may_see_case(viewer.role, viewer.supervises, on_team, p))
             && (on_team && viewer.role.writes_notes() || viewer.role == Role::Supervisor)
@@ -311,7 +330,7 @@ fn check_case_value(field: CaseField, value: &str) -> Result<String, Failure> {
 }
 
 async fn check_visit_value(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     visit_id: app::domain::VisitId,
     field: VisitField,
     value: &str,
@@ -333,7 +352,7 @@ async fn check_visit_value(
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|_| invalid(app::domain::Problem::UnknownChoice))?;
             let (starts, ends): (String, String) =
-                sqlx::query_as("SELECT starts_at, ends_at FROM visits WHERE id = ?")
+                sqlx::query_as("SELECT starts_at, ends_at FROM visits WHERE id = $1")
                     .bind(visit_id.to_string())
                     .fetch_one(&mut *conn)
                     .await?;
@@ -368,7 +387,7 @@ struct Target {
     reason = "one call site per record kind; a struct would only rename them"
 )]
 async fn edit_field(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     target: &Target,
     field: &'static str,
@@ -379,14 +398,14 @@ async fn edit_field(
 ) -> Result<MutationOutcome, Failure> {
     // `field` and `table` come from fixed codes, never from the request's text.
     let current: String = sqlx::query_scalar(&format!(
-        "SELECT {field} FROM {} WHERE id = ?",
+        "SELECT {field} FROM {} WHERE id = $1",
         target.table
     ))
     .bind(&target.id)
     .fetch_one(&mut *conn)
     .await?;
     let previous: Option<(i64, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT version, author_id, recorded_at FROM field_versions WHERE entity = ? AND entity_id = ? AND field = ?")
+        sqlx::query_as("SELECT version, author_id, recorded_at FROM field_versions WHERE entity = $1 AND entity_id = $2 AND field = $3")
             .bind(target.entity)
             .bind(&target.id)
             .bind(field)
@@ -405,7 +424,7 @@ async fn edit_field(
     );
     let seq = log::next_seq(conn).await?;
     sqlx::query(&format!(
-        "UPDATE {} SET {field} = ? WHERE id = ?",
+        "UPDATE {} SET {field} = $1 WHERE id = $2",
         target.table
     ))
     .bind(value)
@@ -415,7 +434,7 @@ async fn edit_field(
     if target.table == "cases" && field == CaseField::Status.code() {
         // A closed case keeps the day it closed; reopening it clears that day.
         sqlx::query(
-            "UPDATE cases SET closed_on = CASE WHEN status = 'closed' THEN COALESCE(closed_on, ?) ELSE NULL END WHERE id = ?",
+            "UPDATE cases SET closed_on = CASE WHEN status = 'closed' THEN COALESCE(closed_on, $1) ELSE NULL END WHERE id = $2",
         )
         .bind(app::domain::visit::local_day(Utc::now()).to_string())
         .bind(&target.id)
@@ -423,7 +442,7 @@ async fn edit_field(
         .await?;
     }
     sqlx::query(
-        "INSERT INTO field_versions (entity, entity_id, field, version, author_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?) \
+        "INSERT INTO field_versions (entity, entity_id, field, version, author_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (entity, entity_id, field) DO UPDATE SET version = excluded.version, author_id = excluded.author_id, \
            recorded_at = excluded.recorded_at",
     )
@@ -448,7 +467,7 @@ async fn edit_field(
             let conflict_id = uuid::Uuid::new_v4();
             sqlx::query(
                 "INSERT INTO conflicts (id, case_id, entity, entity_id, field, winner_value, winner_author_id, winner_recorded_at, \
-                   replaced_value, replaced_author_id, replaced_recorded_at, created_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   replaced_value, replaced_author_id, replaced_recorded_at, created_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(conflict_id.to_string())
             .bind(target.case_id.to_string())
@@ -475,11 +494,7 @@ async fn edit_field(
     Ok(outcome)
 }
 
-async fn audit_edit(
-    conn: &mut SqliteConnection,
-    viewer: &Viewer,
-    case_id: CaseId,
-) -> Result<(), Failure> {
+async fn audit_edit(conn: &mut Conn, viewer: &Viewer, case_id: CaseId) -> Result<(), Failure> {
     audit::record(
         conn,
         Event {
@@ -497,13 +512,13 @@ async fn audit_edit(
 async fn resolve(
     conflict_id: &uuid::Uuid,
     value: &str,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     recorded_at: &str,
     mutation_id: u64,
 ) -> Result<MutationOutcome, Failure> {
     let found: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT case_id, entity, entity_id, field, resolved_at FROM conflicts WHERE id = ?",
+        "SELECT case_id, entity, entity_id, field, resolved_at FROM conflicts WHERE id = $1",
     )
     .bind(conflict_id.to_string())
     .fetch_optional(&mut *conn)
@@ -542,7 +557,7 @@ async fn resolve(
     };
     // The resolver decides knowing both values: the edit is based on the current version.
     let current: Option<i64> = sqlx::query_scalar(
-        "SELECT version FROM field_versions WHERE entity = ? AND entity_id = ? AND field = ?",
+        "SELECT version FROM field_versions WHERE entity = $1 AND entity_id = $2 AND field = $3",
     )
     .bind(target.entity)
     .bind(&target.id)
@@ -560,7 +575,7 @@ async fn resolve(
         mutation_id,
     )
     .await?;
-    sqlx::query("UPDATE conflicts SET resolved_at = ?, resolved_by = ? WHERE id = ?")
+    sqlx::query("UPDATE conflicts SET resolved_at = $1, resolved_by = $2 WHERE id = $3")
         .bind(now_text())
         .bind(viewer.id.to_string())
         .bind(conflict_id.to_string())

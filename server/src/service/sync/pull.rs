@@ -1,8 +1,8 @@
 //! Pull: every change since the device's cursor that the user may see, in one round trip.
 
+use super::super::backend::Service;
 use super::push::last_mutation_id;
 use super::{decode, internal, viewer, Refusal};
-use crate::backend::Service;
 use anyhow::Context;
 use app::domain::Role;
 use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
@@ -15,8 +15,8 @@ use axum::Json;
 
 /// The cases a user may see: their active teams, and for a supervisor the program's cases.
 const VISIBLE_CASES: &str =
-    "SELECT case_id FROM case_team WHERE staff_id = ?1 AND left_at IS NULL \
-     UNION SELECT id FROM cases WHERE ?2 = 'supervisor' AND program = ?3";
+    "SELECT case_id FROM case_team WHERE staff_id = $1 AND left_at IS NULL \
+     UNION SELECT id FROM cases WHERE $2 = 'supervisor' AND program = $3";
 
 pub async fn handle(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
     match viewer(&service, &headers).await {
@@ -83,7 +83,7 @@ async fn answer(
         .map_err(internal("pull"))?;
     let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
         "SELECT seq, case_id, entity, entity_id, data FROM change_log \
-         WHERE seq > ?4 AND case_id IN ({VISIBLE_CASES}) ORDER BY seq LIMIT ?5"
+         WHERE seq > $4 AND case_id IN ({VISIBLE_CASES}) ORDER BY seq LIMIT $5"
     ))
     .bind(&me)
     .bind(role)
@@ -121,7 +121,7 @@ async fn answer(
         (max.unwrap_or(0) as u64).max(request.cursor)
     };
     let removed: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT case_id FROM case_team WHERE staff_id = ?1 AND left_seq > ?4 AND left_seq <= ?5 \
+        "SELECT case_id FROM case_team WHERE staff_id = $1 AND left_seq > $4 AND left_seq <= $5 \
          AND case_id NOT IN ({VISIBLE_CASES})"
     ))
     .bind(&me)
@@ -163,7 +163,7 @@ async fn revoked_with_nothing_waiting(service: &Service, body: &[u8]) -> bool {
         return false;
     }
     let revoked: Option<(bool,)> =
-        sqlx::query_as("SELECT revoked_at IS NOT NULL FROM sync_clients WHERE client_id = ?")
+        sqlx::query_as("SELECT revoked_at IS NOT NULL FROM sync_clients WHERE client_id = $1")
             .bind(request.client_id.0.to_string())
             .fetch_optional(service.db())
             .await

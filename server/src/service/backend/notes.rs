@@ -1,19 +1,20 @@
 //! Outreach notes: recording them, reading a case's notes, the program's recent notes.
 
-use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
+use super::super::audit::{self, Action, Event};
+use super::super::sync::log;
+use super::super::writes::one_round_trip;
+use super::super::{Conn, DbRow, Pool};
+use super::rows::{code, id, number, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::visits::{visible, Purpose};
 use super::OrInternal;
-use crate::audit::{self, Action, Event};
 use crate::db::now_text;
-use crate::sync::log;
 use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
 use app::domain::access::may_write_notes;
 use app::domain::{
     CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, Program,
     RiskLevel, VisitId, VisitStatus,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::Row;
 use std::sync::LazyLock;
 
 /// How many notes the supervisor's list shows.
@@ -24,7 +25,7 @@ const PROGRAM_NOTES_LIMIT: i64 = 100;
 /// audit event commit together or not at all.
 #[tracing::instrument(skip(db, viewer, fields), fields(staff = %viewer.id))]
 pub async fn submit(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
     visit_id: VisitId,
     fields: NoteFields,
@@ -34,7 +35,9 @@ pub async fn submit(
     }
     let fields = fields.validate().map_err(AppError::Invalid)?;
     let note_id = NoteId(uuid::Uuid::new_v4());
-    let mut tx = db.begin().await.or_internal("starting a note")?;
+    let mut tx = super::super::writes::begin(db)
+        .await
+        .or_internal("starting a note")?;
     let result = create(&mut tx, viewer, note_id, visit_id, &fields, &now_text()).await;
     // A refusal is audited, so the transaction commits either way; a failed write rolls back
     // with the error.
@@ -56,7 +59,7 @@ pub async fn submit(
 /// the visit's case, marks a planned visit done or not met, logs the changes for devices and
 /// audits. `fields` must be validated. Returns the visit's status afterwards.
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     note_id: NoteId,
     visit_id: VisitId,
@@ -82,7 +85,7 @@ pub async fn create(
         } else {
             VisitStatus::NotMet
         };
-        sqlx::query("UPDATE visits SET status = ? WHERE id = ?")
+        sqlx::query("UPDATE visits SET status = $1 WHERE id = $2")
             .bind(visit_status.code())
             .bind(visit_id.to_string())
             .execute(&mut *conn)
@@ -99,7 +102,7 @@ pub async fn create(
 /// number and names the revision it amends, so two amendments of the same revision both stay,
 /// side by side. Returns the new revision number.
 pub async fn amend(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     viewer: &Viewer,
     note_id: NoteId,
     amends: u32,
@@ -107,7 +110,7 @@ pub async fn amend(
     recorded_at: &str,
 ) -> Result<u32, AppError> {
     let found: Option<(String, i64)> = sqlx::query_as(
-        "SELECT n.visit_id, (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) FROM notes n WHERE n.id = ?",
+        "SELECT n.visit_id, (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) FROM notes n WHERE n.id = $1",
     )
     .bind(note_id.to_string())
     .fetch_optional(&mut *conn)
@@ -152,24 +155,24 @@ struct Revision {
 /// public health center's).
 const NOTE_INSERT: &str =
     "INSERT INTO notes (id, visit_id, case_id, author_id, acting_agency_id, created_at) \
-     SELECT ?, ?, ?, id, acts_for_agency_id, ? FROM staff WHERE id = ?";
+     SELECT $1, $2, $3, id, acts_for_agency_id, $4 FROM staff WHERE id = $5";
 
 const REVISION_INSERT: &str = "INSERT INTO note_revisions (note_id, revision, amends, author_id, met, met_with, \
        mental_state, medication, daily_living, risks, agreed, next_steps, free_text, recorded_at, received_at) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 /// A revision, its change-log entry and its audit event: one round trip to the database.
 static AMEND_WRITES: LazyLock<String> =
-    LazyLock::new(|| format!("{REVISION_INSERT}; {}; {}", log::APPEND, audit::INSERT));
+    LazyLock::new(|| one_round_trip(&[REVISION_INSERT, log::APPEND, audit::INSERT]));
 
 /// The same, for a new note: the note first.
 static CREATE_WRITES: LazyLock<String> =
-    LazyLock::new(|| format!("{NOTE_INSERT}; {}", *AMEND_WRITES));
+    LazyLock::new(|| one_round_trip(&[NOTE_INSERT, REVISION_INSERT, log::APPEND, audit::INSERT]));
 
 /// Stores a revision (and for revision 1 its note), logs it for the team's devices and audits
 /// it, all from the values in hand and in one round trip. A note id already taken is refused.
 async fn write_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     revision: &Revision,
     author: &Viewer,
     fields: &NoteFields,
@@ -206,8 +209,8 @@ async fn write_revision(
     };
     query = query
         .bind(&note_id)
-        .bind(revision.number)
-        .bind(revision.amends)
+        .bind(i64::from(revision.number))
+        .bind(revision.amends.map(i64::from))
         .bind(&author_id)
         .bind(fields.met)
         .bind(&fields.met_with)
@@ -244,10 +247,7 @@ async fn write_revision(
 }
 
 /// Every note of a case with all its revisions, newest note first.
-pub async fn of_case(
-    conn: &mut SqliteConnection,
-    case_id: CaseId,
-) -> Result<Vec<OutreachNote>, AppError> {
+pub async fn of_case(conn: &mut Conn, case_id: CaseId) -> Result<Vec<OutreachNote>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT n.id AS note_id, n.visit_id, c.pseudonym, r.revision, r.amends, r.met, r.met_with, r.mental_state, \
            r.medication, r.daily_living, r.risks, r.agreed, r.next_steps, r.free_text, r.recorded_at, r.received_at, \
@@ -255,7 +255,7 @@ pub async fn of_case(
          FROM notes n JOIN cases c ON c.id = n.case_id \
          JOIN note_revisions r ON r.note_id = n.id \
          JOIN staff st ON st.id = r.author_id {STAFF_JOIN} \
-         WHERE n.case_id = ? ORDER BY n.created_at DESC, n.id, r.revision"
+         WHERE n.case_id = $1 ORDER BY n.created_at DESC, n.id, r.revision"
     ))
     .bind(case_id.to_string())
     .fetch_all(conn)
@@ -279,10 +279,13 @@ pub async fn of_case(
     Ok(notes)
 }
 
-fn revision_from_row(row: &SqliteRow) -> anyhow::Result<NoteRevision> {
+fn revision_from_row(row: &DbRow) -> anyhow::Result<NoteRevision> {
     Ok(NoteRevision {
-        revision: row.try_get::<u32, _>("revision")?,
-        amends: row.try_get::<Option<u32>, _>("amends")?,
+        revision: number(row, "revision")?,
+        amends: row
+            .try_get::<Option<i64>, _>("amends")?
+            .map(u32::try_from)
+            .transpose()?,
         fields: NoteFields {
             met: row.try_get::<bool, _>("met")?,
             met_with: text(row, "met_with")?,
@@ -301,10 +304,7 @@ fn revision_from_row(row: &SqliteRow) -> anyhow::Result<NoteRevision> {
 }
 
 /// The latest revision of the most recent notes in the program the viewer supervises.
-pub async fn program_recent(
-    db: &SqlitePool,
-    viewer: &Viewer,
-) -> Result<Vec<NoteListItem>, AppError> {
+pub async fn program_recent(db: &Pool, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
     let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
     let mut tx = super::audited_read(db, viewer, Action::ListProgramNotes).await?;
     let rows = sqlx::query(
@@ -315,7 +315,7 @@ pub async fn program_recent(
            AND r.revision = (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) \
          JOIN staff st ON st.id = r.author_id \
          JOIN agencies a ON a.id = n.acting_agency_id \
-         WHERE c.program = ? ORDER BY r.received_at DESC, n.id LIMIT ?",
+         WHERE c.program = $1 ORDER BY r.received_at DESC, n.id LIMIT $2",
     )
     .bind(program.code())
     .bind(PROGRAM_NOTES_LIMIT)
@@ -327,7 +327,7 @@ pub async fn program_recent(
         .map(|row| {
             Ok(NoteListItem {
                 note_id: id(row, "note_id")?,
-                revision: row.try_get::<u32, _>("revision")?,
+                revision: number(row, "revision")?,
                 visit_id: id(row, "visit_id")?,
                 pseudonym: text(row, "pseudonym")?,
                 program: code(row, "program", Program::parse)?,

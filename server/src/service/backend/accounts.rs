@@ -3,15 +3,15 @@
 //! administrators, who never read case data through this path; every change is audited in
 //! its own transaction.
 
+use super::super::audit::{self, Action, Event};
+use super::super::auth;
+use super::super::{Conn, Pool};
 use super::indicators::devices;
 use super::OrInternal;
-use crate::audit::{self, Action, Event};
-use crate::auth;
 use app::api::{AppError, IssuedPassphrase, StaffAccount, Viewer};
 use app::domain::access::{manages_accounts, may_change_account};
 use app::domain::staff::acting_agency;
 use app::domain::{AgencyId, AgencyKind, FieldError, NewAccount, Problem, Role, StaffId};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
@@ -36,13 +36,9 @@ fn other_account(viewer: &Viewer, staff: &str) -> Result<String, AppError> {
 /// Inside the change's transaction: the administrator's own account is still enabled (two
 /// administrators disabling each other at once: the second finds itself disabled), and the
 /// account acted on exists, with whether it is disabled.
-async fn accounts_now(
-    tx: &mut sqlx::SqliteConnection,
-    viewer: &Viewer,
-    staff: &str,
-) -> Result<bool, AppError> {
+async fn accounts_now(tx: &mut Conn, viewer: &Viewer, staff: &str) -> Result<bool, AppError> {
     still_admin(tx, viewer).await?;
-    let found: Option<(bool,)> = sqlx::query_as("SELECT disabled != 0 FROM staff WHERE id = ?")
+    let found: Option<(bool,)> = sqlx::query_as("SELECT disabled FROM staff WHERE id = $1")
         .bind(staff)
         .fetch_optional(&mut *tx)
         .await
@@ -52,9 +48,9 @@ async fn accounts_now(
 
 /// Inside a change's transaction: the administrator's own account is still an enabled
 /// administrator's.
-async fn still_admin(tx: &mut sqlx::SqliteConnection, viewer: &Viewer) -> Result<(), AppError> {
+async fn still_admin(tx: &mut Conn, viewer: &Viewer) -> Result<(), AppError> {
     let still_admin: Option<(bool,)> =
-        sqlx::query_as("SELECT disabled = 0 AND role = ? FROM staff WHERE id = ?")
+        sqlx::query_as("SELECT NOT disabled AND role = $1 FROM staff WHERE id = $2")
             .bind(Role::Admin.code())
             .bind(viewer.id.to_string())
             .fetch_optional(&mut *tx)
@@ -68,11 +64,11 @@ async fn still_admin(tx: &mut sqlx::SqliteConnection, viewer: &Viewer) -> Result
 }
 
 /// Every account, by agency then name, each with its devices.
-pub async fn list(db: &SqlitePool, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError> {
+pub async fn list(db: &Pool, viewer: &Viewer) -> Result<Vec<StaffAccount>, AppError> {
     admin_only(viewer)?;
     type AccountRow = (String, String, String, String, String, String, bool, bool);
     let rows: Vec<AccountRow> = sqlx::query_as(
-        "SELECT s.id, s.login, s.display_name, s.role, a.name_ja, a.name_en, s.disabled != 0, \
+        "SELECT s.id, s.login, s.display_name, s.role, a.name_ja, a.name_en, s.disabled, \
            EXISTS (SELECT 1 FROM second_factors f WHERE f.staff_id = s.id AND f.secret IS NOT NULL) \
          FROM staff s JOIN agencies a ON a.id = s.acts_for_agency_id \
          ORDER BY a.name_ja, s.display_name, s.login",
@@ -116,14 +112,12 @@ pub async fn create(
     let (first_passphrase, hash) = issued_passphrase(&account.login).await?;
     let id = StaffId(uuid::Uuid::new_v4());
     let _turn = service.write_turn().await;
-    let mut tx = service
-        .db()
-        .begin()
+    let mut tx = super::super::writes::begin(service.db())
         .await
         .or_internal("starting an account")?;
     still_admin(&mut tx, viewer).await?;
     let home = account.home_agency.to_string();
-    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM agencies WHERE id = ?")
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM agencies WHERE id = $1")
         .bind(&home)
         .fetch_optional(&mut *tx)
         .await
@@ -135,7 +129,7 @@ pub async fn create(
             AppError::Invalid(vec![FieldError::new("home_agency", Problem::UnknownChoice)])
         })?;
     let health_center: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM agencies WHERE kind = ? ORDER BY id LIMIT 1")
+        sqlx::query_as("SELECT id FROM agencies WHERE kind = $1 ORDER BY id LIMIT 1")
             .bind(AgencyKind::PublicHealthCenter.code())
             .fetch_optional(&mut *tx)
             .await
@@ -147,7 +141,7 @@ pub async fn create(
     let inserted = sqlx::query(
         "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, \
            supervises, password_hash, passphrase_issued_at, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (login) DO NOTHING",
     )
     .bind(id.to_string())
     .bind(&account.login)
@@ -196,7 +190,7 @@ pub async fn reissue_passphrase(
 ) -> Result<IssuedPassphrase, AppError> {
     let staff = other_account(viewer, staff)?;
     let found: Option<(String, String)> =
-        sqlx::query_as("SELECT login, display_name FROM staff WHERE id = ?")
+        sqlx::query_as("SELECT login, display_name FROM staff WHERE id = $1")
             .bind(&staff)
             .fetch_optional(service.db())
             .await
@@ -204,13 +198,11 @@ pub async fn reissue_passphrase(
     let (login, display_name) = found.ok_or(AppError::NotFound)?;
     let (passphrase, hash) = issued_passphrase(&login).await?;
     let _turn = service.write_turn().await;
-    let mut tx = service
-        .db()
-        .begin()
+    let mut tx = super::super::writes::begin(service.db())
         .await
         .or_internal("starting a reissue")?;
     accounts_now(&mut tx, viewer, &staff).await?;
-    sqlx::query("UPDATE staff SET password_hash = ?, passphrase_issued_at = ? WHERE id = ?")
+    sqlx::query("UPDATE staff SET password_hash = $1, passphrase_issued_at = $2 WHERE id = $3")
         .bind(&hash)
         .bind(crate::db::now_text())
         .bind(&staff)
@@ -220,7 +212,7 @@ pub async fn reissue_passphrase(
     auth::end_sessions(&mut tx, &staff, None)
         .await
         .or_internal("ending sessions")?;
-    sqlx::query("DELETE FROM login_failures WHERE login = ?")
+    sqlx::query("DELETE FROM login_failures WHERE login = $1")
         .bind(&login)
         .execute(&mut *tx)
         .await
@@ -239,17 +231,19 @@ pub async fn reissue_passphrase(
 /// the account too); their devices keep what they hold until the account is enabled again.
 /// Setting what is already set changes nothing and writes no audit event.
 pub async fn set_disabled(
-    db: &SqlitePool,
+    db: &Pool,
     viewer: &Viewer,
     staff: &str,
     disabled: bool,
 ) -> Result<(), AppError> {
     let staff = other_account(viewer, staff)?;
-    let mut tx = db.begin().await.or_internal("starting an account change")?;
+    let mut tx = super::super::writes::begin(db)
+        .await
+        .or_internal("starting an account change")?;
     if accounts_now(&mut tx, viewer, &staff).await? == disabled {
         return Ok(());
     }
-    sqlx::query("UPDATE staff SET disabled = ? WHERE id = ?")
+    sqlx::query("UPDATE staff SET disabled = $1 WHERE id = $2")
         .bind(disabled)
         .bind(&staff)
         .execute(&mut *tx)
@@ -274,13 +268,11 @@ pub async fn set_disabled(
 /// Removes `staff`'s second factor (set up or being set up) and recovery codes, and ends their
 /// sessions; they sign in with their password and, where two-step sign-in is required, set it
 /// up again before anything else. Nothing to remove writes no audit event.
-pub async fn reset_second_factor(
-    db: &SqlitePool,
-    viewer: &Viewer,
-    staff: &str,
-) -> Result<(), AppError> {
+pub async fn reset_second_factor(db: &Pool, viewer: &Viewer, staff: &str) -> Result<(), AppError> {
     let staff = other_account(viewer, staff)?;
-    let mut tx = db.begin().await.or_internal("starting a reset")?;
+    let mut tx = super::super::writes::begin(db)
+        .await
+        .or_internal("starting a reset")?;
     accounts_now(&mut tx, viewer, &staff).await?;
     // Every open session ends too: one left open (a borrowed office PC, a thief's) could
     // otherwise enrol its own authenticator now that none is in force.
@@ -289,7 +281,7 @@ pub async fn reset_second_factor(
         .or_internal("ending sessions")?;
     let mut removed = 0;
     for table in ["second_factors", "recovery_codes"] {
-        removed += sqlx::query(&format!("DELETE FROM {table} WHERE staff_id = ?"))
+        removed += sqlx::query(&format!("DELETE FROM {table} WHERE staff_id = $1"))
             .bind(&staff)
             .execute(&mut *tx)
             .await
@@ -303,7 +295,7 @@ pub async fn reset_second_factor(
 }
 
 async fn audited(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     viewer: &Viewer,
     action: Action,
     staff: String,

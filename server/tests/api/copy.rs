@@ -1,0 +1,170 @@
+//! `server copy-database`: a site moves from SQLite to PostgreSQL (and back) with everything in
+//! it, devices sync on from their cursors, and a target that holds anything is refused untouched.
+
+use crate::helpers::{spawn_app_on, spawn_app_over, TestApp, TestDatabase};
+use app::domain::{NoteFields, NoteId};
+use app::sync::{ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
+use chrono::Utc;
+use reqwest::{Client, StatusCode};
+use server::copy::{copy_database, known_columns};
+use server::db::{self, Kind, Pool};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn open(url: &str) -> Pool {
+    db::open(url, Duration::from_secs(5)).await.unwrap()
+}
+
+/// Rows in every table, by table.
+async fn counts(pool: &Pool) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for (table, _) in known_columns() {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 =
+            server::on_db!(pool, |db| sqlx::query_scalar(&sql).fetch_one(db).await).unwrap();
+        counts.push((table, n));
+    }
+    counts
+}
+
+fn note(visit: &str, text: &str) -> Op {
+    Op::CreateNote {
+        note_id: NoteId(Uuid::new_v4()),
+        visit_id: visit.parse().unwrap(),
+        fields: NoteFields {
+            met: true,
+            met_with: "本人".into(),
+            mental_state: text.into(),
+            next_steps: "来週".into(),
+            ..Default::default()
+        },
+    }
+}
+
+async fn push(app: &TestApp, client: &Client, device: &Replica) -> PushResponse {
+    let res = app
+        .sync_as(client, "push", &device.push_request().unwrap())
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+async fn pull(app: &TestApp, client: &Client, device: &Replica) -> PullResponse {
+    let res = app.sync_as(client, "pull", &device.pull_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
+    // A site on SQLite with a device that has sent a note and is up to date.
+    let site = spawn_app_on(Kind::Sqlite).await;
+    let nurse = site.signed_in_client("nurse.sato").await;
+    let visit = site.first_visit_of("nurse.sato").await;
+    let mut phone = Replica::new(ClientId(Uuid::new_v4()));
+    phone.record(note(&visit, "移行の前"), Utc::now());
+    let sent = phone.push_request().unwrap();
+    let answer = push(&site, &nurse, &phone).await;
+    phone.on_push(&answer);
+    loop {
+        let page = pull(&site, &nurse, &phone).await;
+        let more = page.more;
+        phone.on_pull(page);
+        if !more {
+            break;
+        }
+    }
+    let cursor = phone.cursor;
+    let before = counts(&site.db).await;
+
+    // Copied into an empty PostgreSQL database: every table, row for row.
+    let postgres = TestDatabase::of(Kind::Postgres).await;
+    let copied = copy_database(site.database_url(), &postgres.url, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(copied.0.len(), before.len());
+    let target = open(&postgres.url).await;
+    assert_eq!(counts(&target).await, before);
+
+    // Copying again, or into any database holding data, is refused and writes nothing.
+    let again = copy_database(site.database_url(), &postgres.url, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(format!("{again:#}").contains("not empty"), "{again:#}");
+    assert_eq!(counts(&target).await, before);
+    let back_onto_itself = copy_database(&postgres.url, site.database_url(), |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(format!("{back_onto_itself:#}").contains("not empty"));
+
+    // The site runs on PostgreSQL now. The nurse's session came along; her phone's retry is
+    // known as sent, and a pull from its cursor brings only what is new, not the whole case.
+    let moved = spawn_app_over(postgres, &[]).await;
+    let retry = moved.sync_as(&nurse, "push", &sent).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    let retry: PushResponse = retry.json().await.unwrap();
+    assert!(matches!(
+        retry.outcomes.as_slice(),
+        [MutationOutcome::Duplicate { .. }]
+    ));
+    phone.record(note(&visit, "移行の後"), Utc::now());
+    let answer = push(&moved, &nurse, &phone).await;
+    phone.on_push(&answer);
+    let page = pull(&moved, &nurse, &phone).await;
+    assert!(page.changes.iter().all(|c| c.seq > cursor));
+    let new_notes: Vec<_> = page
+        .changes
+        .iter()
+        .filter(|c| c.entity == "note_revision")
+        .collect();
+    assert_eq!(new_notes.len(), 1, "only the note written after the move");
+    assert_eq!(new_notes[0].data["mental_state"], "移行の後");
+
+    // And back to a new SQLite file, everything again.
+    let sqlite = TestDatabase::of(Kind::Sqlite).await;
+    let after = counts(&moved.db).await;
+    copy_database(moved.database_url(), &sqlite.url, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(counts(&open(&sqlite.url).await).await, after);
+}
+
+/// Every table and column of a migrated database, of either kind.
+async fn schema(pool: &Pool) -> BTreeSet<(String, String)> {
+    let rows: Vec<(String, String)> = server::on_db!(pool, |db| match pool.kind() {
+        Kind::Sqlite => sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != '_sqlx_migrations'",
+        )
+        .fetch_all(db)
+        .await,
+        Kind::Postgres => sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name != '_sqlx_migrations'",
+        )
+        .fetch_all(db)
+        .await,
+    })
+    .unwrap();
+    rows.into_iter().collect()
+}
+
+#[tokio::test]
+async fn the_copy_knows_every_column_of_both_schemas() {
+    let known: BTreeSet<(String, String)> = known_columns()
+        .into_iter()
+        .flat_map(|(table, columns)| {
+            columns
+                .into_iter()
+                .map(move |column| (table.to_owned(), column.to_owned()))
+        })
+        .collect();
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        let database = TestDatabase::of(kind).await;
+        let pool = db::connect(&database.url, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(schema(&pool).await, known, "{kind:?}");
+    }
+}
