@@ -2,9 +2,15 @@
 //!
 //! ```sh
 //! cargo run --release -p server --example sync_bench
+//! DEKAPAN_BENCH_POSTGRES_URL=postgres://dekapan:dekapan@127.0.0.1/postgres \
+//!   cargo run --release -p server --example sync_bench   # SQLite and PostgreSQL side by side
 //! ```
 //!
-//! Each figure runs against a real server on a free port over a fresh SQLite file, through HTTP.
+//! Each figure runs against real server processes (this program started again with `--serve`)
+//! on free ports, through HTTP: one over a fresh SQLite file, then, given a PostgreSQL server
+//! whose role may create databases, one and three over a fresh PostgreSQL database (commits
+//! wait for the disk, as in production). With three, each device talks to one of them, as
+//! behind a load balancer.
 
 use app::domain::{NoteFields, NoteId, VisitId};
 use app::sync::{ClientId, Op, PullResponse, PushRequest, PushResponse, Replica};
@@ -13,19 +19,48 @@ use flate2::{write::GzEncoder, Compression};
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
 use server::{config::Config, Application};
-use std::io::Write;
-use std::time::Instant;
+use sqlx::Connection;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 struct Bench {
-    base: String,
+    /// Every server process's address.
+    bases: Vec<String>,
     db: server::db::Pool,
+    processes: Vec<Child>,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL server and the database made for this run, dropped at the end.
+    postgres: Option<(String, String)>,
 }
 
-async fn server() -> Bench {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = format!("sqlite://{}/bench.sqlite?mode=rwc", dir.path().display());
+impl Bench {
+    /// The server a device talks to.
+    fn base(&self, device: usize) -> &str {
+        &self.bases[device % self.bases.len()]
+    }
+
+    async fn stop(mut self) {
+        for process in &mut self.processes {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+        self.db.close().await;
+        if let Some((admin, name)) = self.postgres.take() {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("dropping the bench database");
+        }
+    }
+}
+
+/// `--serve URL`: one server process over the database at `URL`, saying its port.
+async fn serve(url: String) {
     let config = Config::from_lookup(|name| match name {
         "DEKAPAN_DATABASE_URL" => Some(url.clone()),
         "DEKAPAN_ADDR" => Some("127.0.0.1:0".to_owned()),
@@ -39,13 +74,58 @@ async fn server() -> Bench {
     let app = Application::build(config, leptos)
         .await
         .expect("the server starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    println!("serving on {}", app.port());
+    app.run_until_stopped().await.expect("serving");
+}
+
+/// Starts `processes` servers over a fresh database of the given kind.
+async fn server(postgres: Option<&str>, processes: usize) -> Bench {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (url, made) = match postgres {
+        None => (
+            format!("sqlite://{}/bench.sqlite?mode=rwc", dir.path().display()),
+            None,
+        ),
+        Some(admin) => {
+            let name = format!("dekapan_bench_{}", Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(admin)
+                .await
+                .expect("PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("a bench database");
+            let (server, _) = admin.rsplit_once('/').expect("a URL naming a database");
+            (format!("{server}/{name}"), Some((admin.to_owned(), name)))
+        }
+    };
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..processes {
+        let mut child = Command::new(std::env::current_exe().expect("this program"))
+            .args(["--serve", &url])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("a server process");
+        let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("serving on ").map(str::to_owned))
+            .expect("the server says its port");
+        std::thread::spawn(move || lines.for_each(drop));
+        bases.push(format!("http://127.0.0.1:{port}"));
+        children.push(child);
+    }
+    let db = server::db::connect(&url, Duration::from_secs(5))
+        .await
+        .expect("the bench database");
     Bench {
-        base,
+        bases,
         db,
+        processes: children,
         _dir: dir,
+        postgres: made,
     }
 }
 
@@ -55,7 +135,7 @@ async fn login(bench: &Bench, login: &str) -> Client {
         .build()
         .expect("a client");
     let res = client
-        .post(format!("{}/api/login", bench.base))
+        .post(format!("{}/api/login", bench.base(0)))
         .form(&[
             ("login", login),
             ("password", server::sqlite::demo::DEMO_PASSWORD),
@@ -96,11 +176,11 @@ fn note(visit_id: VisitId, n: usize) -> Op {
     }
 }
 
-async fn push_all(bench: &Bench, client: &Client, replica: &mut Replica) -> usize {
+async fn push_all(bench: &Bench, device: usize, client: &Client, replica: &mut Replica) -> usize {
     let mut pushed = 0;
     while let Some(request) = replica.push_request() {
         let response: PushResponse = client
-            .post(format!("{}/sync/push", bench.base))
+            .post(format!("{}/sync/push", bench.base(device)))
             .json(&request)
             .send()
             .await
@@ -118,7 +198,7 @@ async fn pull_all(bench: &Bench, client: &Client, replica: &mut Replica) -> usiz
     let mut received = 0;
     loop {
         let response: PullResponse = client
-            .post(format!("{}/sync/pull", bench.base))
+            .post(format!("{}/sync/pull", bench.base(0)))
             .json(&replica.pull_request())
             .send()
             .await
@@ -177,34 +257,35 @@ fn gzip(bytes: &[u8]) -> usize {
 
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, url] = args.as_slice() {
+        if flag == "--serve" {
+            return serve(url.clone()).await;
+        }
+    }
     println!(
-        "Dekapan sync benchmark (SQLite, {} cores)",
+        "Dekapan sync benchmark ({} cores; server processes apart from this client)",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     );
-
-    // 1. One device pushes 1,000 new notes.
-    let bench = server().await;
-    let nurse = login(&bench, "nurse.sato").await;
-    let visit = a_visit_of(&bench, "nurse.sato").await;
-    let mut device = Replica::new(ClientId(Uuid::new_v4()));
-    for n in 0..1_000 {
-        device.record(note(visit, n), Utc::now());
+    bytes_per_note();
+    run("SQLite, 1 process", server(None, 1).await).await;
+    match std::env::var("DEKAPAN_BENCH_POSTGRES_URL") {
+        Ok(admin) => {
+            run("PostgreSQL, 1 process", server(Some(&admin), 1).await).await;
+            run("PostgreSQL, 3 processes", server(Some(&admin), 3).await).await;
+        }
+        Err(_) => println!("\n(set DEKAPAN_BENCH_POSTGRES_URL to measure PostgreSQL too)"),
     }
-    let started = Instant::now();
-    let pushed = push_all(&bench, &nurse, &mut device).await;
-    let took = started.elapsed();
-    println!(
-        "push of {pushed} new notes from one device: {:.0} ms ({:.0} mutations/s)",
-        took.as_secs_f64() * 1e3,
-        pushed as f64 / took.as_secs_f64()
-    );
+}
 
-    // 2. Bytes per note on the wire.
+/// Bytes per note on the wire (the same on every database).
+fn bytes_per_note() {
+    let visit = VisitId(Uuid::new_v4());
     let request = PushRequest {
         protocol_version: app::sync::PROTOCOL_VERSION,
-        client_id: device.client_id,
+        client_id: ClientId(Uuid::new_v4()),
         mutations: (0..100)
             .map(|n| app::sync::Mutation {
                 id: n + 1,
@@ -219,18 +300,80 @@ async fn main() {
         json.len() / 100,
         gzip(&json) / 100
     );
+}
 
-    // 3. First sync of 10,000 records for a new device.
+async fn run(title: &str, bench: Bench) {
+    println!("\n{title}");
+
+    // 1. One device pushes 1,000 new notes.
+    let nurse = login(&bench, "nurse.sato").await;
+    let visit = a_visit_of(&bench, "nurse.sato").await;
+    let mut device = Replica::new(ClientId(Uuid::new_v4()));
+    for n in 0..1_000 {
+        device.record(note(visit, n), Utc::now());
+    }
+    let started = Instant::now();
+    let pushed = push_all(&bench, 0, &nurse, &mut device).await;
+    let took = started.elapsed();
+    println!(
+        "  push of {pushed} new notes from one device: {:.0} ms ({:.0} mutations/s)",
+        took.as_secs_f64() * 1e3,
+        pushed as f64 / took.as_secs_f64()
+    );
+
+    // 2. 50 devices pushing at once, spread over the processes.
+    let staff = [
+        "nurse.sato",
+        "nurse.tanaka",
+        "psw.suzuki",
+        "doctor.ito",
+        "csw.takahashi",
+        "csw.watanabe",
+        "csw.yamamoto",
+    ];
+    let mut prepared = Vec::new();
+    for i in 0..50 {
+        let login_name = staff[i % staff.len()];
+        let client = login(&bench, login_name).await;
+        let visit = a_visit_of(&bench, login_name).await;
+        let mut device = Replica::new(ClientId(Uuid::new_v4()));
+        for n in 0..200 {
+            device.record(note(visit, n), Utc::now());
+        }
+        prepared.push((i, client, device));
+    }
+    let bench = std::sync::Arc::new(bench);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, client, mut device) in prepared {
+        let bench = bench.clone();
+        tasks.push(tokio::spawn(async move {
+            push_all(&bench, i, &client, &mut device).await
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("a device");
+    }
+    let took = started.elapsed();
+    println!(
+        "  50 devices pushing 200 notes each at once: {total} mutations in {:.0} ms ({:.0} mutations/s)",
+        took.as_secs_f64() * 1e3,
+        total as f64 / took.as_secs_f64()
+    );
+    let bench = std::sync::Arc::into_inner(bench).expect("the devices are done");
+
+    // 3. First sync of a new device: the demo's records and 10,000 more.
     seed_changes(&bench, visit, 10_000, true).await;
     let mut fresh = Replica::new(ClientId(Uuid::new_v4()));
     let started = Instant::now();
     let received = pull_all(&bench, &nurse, &mut fresh).await;
     println!(
-        "first sync of a new device: {received} records in {:.0} ms",
+        "  first sync of a new device: {received} records in {:.0} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
 
-    // 4. A pull with no changes on a database of 100,000 records.
+    // 4. A pull with no changes on a log of 100,000 records and more.
     seed_changes(&bench, visit, 90_000, false).await;
     pull_all(&bench, &nurse, &mut fresh).await;
     let total: i64 = server::on_db!(bench.db, |db| sqlx::query_scalar(
@@ -247,46 +390,9 @@ async fn main() {
         assert_eq!(received, 0);
     }
     times.sort_by(f64::total_cmp);
-    println!("empty pull on {total} logged records: median {:.2} ms, p95 {:.2} ms (round trip over loopback)", times[25], times[47]);
-
-    // 5. 50 devices pushing at once.
-    let staff = [
-        "nurse.sato",
-        "nurse.tanaka",
-        "psw.suzuki",
-        "doctor.ito",
-        "csw.takahashi",
-        "csw.watanabe",
-        "csw.yamamoto",
-    ];
-    let mut tasks = Vec::new();
-    let mut prepared = Vec::new();
-    for i in 0..50 {
-        let login_name = staff[i % staff.len()];
-        let client = login(&bench, login_name).await;
-        let visit = a_visit_of(&bench, login_name).await;
-        let mut device = Replica::new(ClientId(Uuid::new_v4()));
-        for n in 0..200 {
-            device.record(note(visit, n), Utc::now());
-        }
-        prepared.push((client, device));
-    }
-    let bench = std::sync::Arc::new(bench);
-    let started = Instant::now();
-    for (client, mut device) in prepared {
-        let bench = bench.clone();
-        tasks.push(tokio::spawn(async move {
-            push_all(&bench, &client, &mut device).await
-        }));
-    }
-    let mut total = 0;
-    for task in tasks {
-        total += task.await.expect("a device");
-    }
-    let took = started.elapsed();
     println!(
-        "50 devices pushing concurrently: {total} mutations in {:.0} ms ({:.0} mutations/s)",
-        took.as_secs_f64() * 1e3,
-        total as f64 / took.as_secs_f64()
+        "  empty pull on {total} logged records: median {:.2} ms, p95 {:.2} ms (round trip over loopback)",
+        times[25], times[47]
     );
+    bench.stop().await;
 }

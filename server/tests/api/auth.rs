@@ -6,18 +6,6 @@ use app::domain::Role;
 use reqwest::StatusCode;
 
 #[tokio::test]
-async fn the_health_endpoint_answers_when_the_database_does() {
-    let app = spawn_app().await;
-    let res = app
-        .client
-        .get(format!("{}/health", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-}
-
-#[tokio::test]
 async fn the_right_password_opens_a_session_with_a_strict_http_only_cookie() {
     let app = spawn_app().await;
 

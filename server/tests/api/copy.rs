@@ -1,11 +1,11 @@
 //! `server copy-database`: a site moves from SQLite to PostgreSQL (and back) with everything in
 //! it, devices sync on from their cursors, and a target that holds anything is refused untouched.
 
-use crate::helpers::{spawn_app_on, spawn_app_over, TestApp, TestDatabase};
-use app::domain::{NoteFields, NoteId};
-use app::sync::{ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
+use crate::helpers::{spawn_app_on, spawn_app_over, TestDatabase};
+use crate::sync::{new_note, pull_all, pull_once, push};
+use app::sync::{ClientId, MutationOutcome, PushResponse, Replica};
 use chrono::Utc;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use server::copy::{copy_database, known_columns};
 use server::db::{self, Kind, Pool};
 use std::collections::BTreeSet;
@@ -28,34 +28,6 @@ async fn counts(pool: &Pool) -> Vec<(&'static str, i64)> {
     counts
 }
 
-fn note(visit: &str, text: &str) -> Op {
-    Op::CreateNote {
-        note_id: NoteId(Uuid::new_v4()),
-        visit_id: visit.parse().unwrap(),
-        fields: NoteFields {
-            met: true,
-            met_with: "本人".into(),
-            mental_state: text.into(),
-            next_steps: "来週".into(),
-            ..Default::default()
-        },
-    }
-}
-
-async fn push(app: &TestApp, client: &Client, device: &Replica) -> PushResponse {
-    let res = app
-        .sync_as(client, "push", &device.push_request().unwrap())
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
-async fn pull(app: &TestApp, client: &Client, device: &Replica) -> PullResponse {
-    let res = app.sync_as(client, "pull", &device.pull_request()).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     // A site on SQLite with a device that has sent a note and is up to date.
@@ -63,18 +35,10 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     let nurse = site.signed_in_client("nurse.sato").await;
     let visit = site.first_visit_of("nurse.sato").await;
     let mut phone = Replica::new(ClientId(Uuid::new_v4()));
-    phone.record(note(&visit, "移行の前"), Utc::now());
+    phone.record(new_note(&visit, "移行の前"), Utc::now());
     let sent = phone.push_request().unwrap();
-    let answer = push(&site, &nurse, &phone).await;
-    phone.on_push(&answer);
-    loop {
-        let page = pull(&site, &nurse, &phone).await;
-        let more = page.more;
-        phone.on_pull(page);
-        if !more {
-            break;
-        }
-    }
+    push(&site, &nurse, &mut phone).await;
+    pull_all(&site, &nurse, &mut phone).await;
     let cursor = phone.cursor;
     let before = counts(&site.db).await;
 
@@ -108,10 +72,9 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
         retry.outcomes.as_slice(),
         [MutationOutcome::Duplicate { .. }]
     ));
-    phone.record(note(&visit, "移行の後"), Utc::now());
-    let answer = push(&moved, &nurse, &phone).await;
-    phone.on_push(&answer);
-    let page = pull(&moved, &nurse, &phone).await;
+    phone.record(new_note(&visit, "移行の後"), Utc::now());
+    push(&moved, &nurse, &mut phone).await;
+    let page = pull_once(&moved, &nurse, &phone).await;
     assert!(page.changes.iter().all(|c| c.seq > cursor));
     let new_notes: Vec<_> = page
         .changes
@@ -119,7 +82,7 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
         .filter(|c| c.entity == "note_revision")
         .collect();
     assert_eq!(new_notes.len(), 1, "only the note written after the move");
-    assert_eq!(new_notes[0].data["mental_state"], "移行の後");
+    assert_eq!(new_notes[0].data["next_steps"], "移行の後");
 
     // And back to a new SQLite file, everything again.
     let sqlite = TestDatabase::of(Kind::Sqlite).await;

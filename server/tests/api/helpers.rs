@@ -72,6 +72,14 @@ impl TestDatabase {
             .execute(&mut conn)
             .await
             .expect("a test database");
+        // A commit need not wait for the disk in a test (a killed server loses nothing by it:
+        // PostgreSQL itself keeps running), which makes the suite several times faster.
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("a test database's settings");
         let _ = conn.close().await;
         let (server, _) = admin.rsplit_once('/').expect("a URL naming a database");
         Self {
@@ -160,6 +168,17 @@ impl TestApp {
         let (base, db, server) = start_server(&self.database.url, &[]).await;
         self.others.push((base, server, db));
         self.others.len()
+    }
+
+    /// What `/health` answers: its status and body.
+    pub async fn health(&self) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .client
+            .get(format!("{}/health", self.base))
+            .send()
+            .await
+            .expect("the server answers");
+        (res.status(), res.json().await.expect("a JSON body"))
     }
 
     /// The URL of the test's database.

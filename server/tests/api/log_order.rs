@@ -1,34 +1,13 @@
 //! The change log under concurrent writers: a change whose sequence number is taken but not
 //! committed can never be passed by a pull, whichever server process writes it.
 
-use crate::helpers::{spawn_app, TestApp};
-use app::domain::{NoteFields, NoteId};
-use app::sync::{ClientId, Op, PullResponse, Replica};
+use crate::helpers::spawn_app;
+use crate::sync::{new_note, pull_all, pull_once};
+use app::sync::{ClientId, Replica};
 use chrono::Utc;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-
-/// Pulls everything the device may see, page after page.
-async fn pull_all(app: &TestApp, client: &Client, device: &mut Replica) {
-    loop {
-        let res = app.sync_as(client, "pull", &device.pull_request()).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let page: PullResponse = res.json().await.unwrap();
-        let more = page.more;
-        device.on_pull(page);
-        if !more {
-            return;
-        }
-    }
-}
-
-/// One pull from the device's cursor, as answered.
-async fn pull_once(app: &TestApp, client: &Client, device: &Replica) -> PullResponse {
-    let res = app.sync_as(client, "pull", &device.pull_request()).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn a_pull_never_passes_a_change_still_being_written() {
@@ -41,20 +20,7 @@ async fn a_pull_never_passes_a_change_still_being_written() {
     let mut tablet = Replica::new(ClientId(Uuid::new_v4()));
     pull_all(&app, &nurse, &mut phone).await;
     pull_all(&app, &nurse, &mut tablet).await;
-    phone.record(
-        Op::CreateNote {
-            note_id: NoteId(Uuid::new_v4()),
-            visit_id: visit.parse().unwrap(),
-            fields: NoteFields {
-                met: true,
-                met_with: "本人".into(),
-                mental_state: "落ち着いている".into(),
-                next_steps: "来週また訪問".into(),
-                ..Default::default()
-            },
-        },
-        Utc::now(),
-    );
+    phone.record(new_note(&visit, "来週また訪問"), Utc::now());
     let push = phone.push_request().unwrap();
 
     server::on_db!(app.db, |db, rules| {

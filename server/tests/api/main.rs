@@ -11,6 +11,7 @@ mod log_order;
 mod notes;
 mod security;
 mod simulation;
+mod startup;
 mod sync;
 mod team;
 mod visits;

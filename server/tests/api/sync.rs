@@ -21,7 +21,7 @@ pub(crate) fn note_fields(next_steps: &str) -> NoteFields {
     }
 }
 
-fn new_note(visit_id: &str, next_steps: &str) -> Op {
+pub(crate) fn new_note(visit_id: &str, next_steps: &str) -> Op {
     Op::CreateNote {
         note_id: NoteId(Uuid::new_v4()),
         visit_id: visit_id.parse::<VisitId>().unwrap(),
@@ -48,6 +48,13 @@ pub(crate) async fn push(app: &TestApp, client: &Client, replica: &mut Replica) 
     let response: PushResponse = res.json().await.unwrap();
     replica.on_push(&response);
     response
+}
+
+/// One pull from the replica's cursor, as answered (not taken in).
+pub(crate) async fn pull_once(app: &TestApp, client: &Client, replica: &Replica) -> PullResponse {
+    let res = app.sync_as(client, "pull", &replica.pull_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
 }
 
 /// Pulls until the server has nothing more.

@@ -1,0 +1,109 @@
+//! Starting the server: which database `/health` reports, and the one-line refusals an operator
+//! reads when the database cannot be used (exit code 1, nothing half migrated).
+
+use crate::helpers::{on_postgres, spawn_app, TestDatabase};
+use reqwest::StatusCode;
+use server::db::Kind;
+use std::process::Command;
+
+/// Runs the real server binary over `url` until it gives up; its exit code and what it said.
+fn start_and_fail(url: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DEKAPAN_DATABASE_URL", url)
+        .env("DEKAPAN_ADDR", "127.0.0.1:0")
+        .env("DEKAPAN_DATABASE_WAIT_SECONDS", "1")
+        .env("LEPTOS_OUTPUT_NAME", "dekapan")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the server binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn health_names_the_database_it_answers_for() {
+    let app = spawn_app().await;
+    let (status, body) = app.health().await;
+    assert_eq!(status, StatusCode::OK);
+    let kind = if on_postgres() { "postgres" } else { "sqlite" };
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "database": kind })
+    );
+}
+
+#[tokio::test]
+async fn health_answers_503_while_postgres_does_not_answer() {
+    if !on_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = std::env::var("DEKAPAN_TEST_POSTGRES_URL").unwrap();
+    let name = app.database_url().rsplit('/').next().unwrap().to_owned();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    // The database refuses every connection, and those open are cut.
+    for sql in [
+        format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    ] {
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    }
+    let (status, body) = app.health().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["database"], "postgres");
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.health().await.0,
+        StatusCode::OK,
+        "it recovers on its own"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_used_stops_the_start_with_one_line() {
+    // Nobody listens: the server waits (one second here), then names the place.
+    let (code, said) = start_and_fail("postgres://dekapan:dekapan@127.0.0.1:1/dekapan");
+    assert_eq!(code, Some(1));
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(
+        said.contains("PostgreSQL at 127.0.0.1:1") && said.contains("waited 1 s"),
+        "{said}"
+    );
+
+    if !on_postgres() {
+        return;
+    }
+    let database = TestDatabase::of(Kind::Postgres).await;
+    // A wrong password is refused at once.
+    let wrong = database
+        .url
+        .replacen("dekapan:dekapan@", "dekapan:not-the-password@", 1);
+    let (code, said) = start_and_fail(&wrong);
+    assert_eq!(code, Some(1));
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(said.contains("wrong password"), "{said}");
+
+    // A database a newer build migrated is left as it is.
+    let pool = server::db::connect(&database.url, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    server::on_db!(pool, |db| sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from a newer build', TRUE, '\\x00', 0)"
+    )
+    .execute(db)
+    .await
+    .map(drop))
+    .unwrap();
+    let (code, said) = start_and_fail(&database.url);
+    assert_eq!(code, Some(1));
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(said.contains("migrated by a newer build"), "{said}");
+}
