@@ -228,8 +228,8 @@ async fn seed_changes(bench: &Bench, case_of: VisitId, n: usize, visible: bool) 
     } else {
         Uuid::new_v4().to_string()
     };
-    server::on_db!(bench.db, |db| {
-        let mut tx = db.begin().await.expect("a transaction");
+    server::on_db!(bench.db, |db, rules| {
+        let mut tx = rules::writes::begin(db).await.expect("a transaction");
         let start: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
             .fetch_one(&mut *tx)
             .await

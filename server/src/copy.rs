@@ -4,7 +4,7 @@
 //! copy is one transaction there, so a refusal or a failure leaves it as it was.
 
 use crate::db::{self, Pool};
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use std::time::Duration;
 
 /// How a column is typed on both kinds of database.
@@ -291,30 +291,38 @@ pub async fn copy_database(
     if same_place(from, to) {
         bail!("--from and --to name the same database");
     }
+    if let Some(path) = db::sqlite_file(from) {
+        if !path.exists() {
+            bail!("there is no database at {} (--from)", path.display());
+        }
+    }
+    let source = db::open(from, wait).await.context("the source (--from)")?;
+    if !tables(&source).await?.iter().any(|t| t == "staff") {
+        bail!("the source (--from) holds no Dekapan database");
+    }
     // Brought up to this build's schema first, as starting the server on it would.
-    let source = db::connect(from, wait)
-        .await
-        .context("the source (--from)")?;
+    db::migrate(&source).await.context("the source (--from)")?;
     let target = db::open(to, wait).await.context("the target (--to)")?;
     if let Some(why) = holds_data(&target)
         .await
         .context("looking into the target")?
     {
-        bail!("the target database is not empty ({why}): copy only into a new, empty database; nothing was written");
+        bail!("{}", not_empty(&why));
     }
     db::migrate(&target).await.context("preparing the target")?;
     let mut copied = Copied::default();
-    let mut rows_by_table = Vec::new();
-    for (table, columns) in TABLES {
-        let rows = read(&source, table, columns)
-            .await
-            .with_context(|| format!("reading {table}"))?;
-        rows_by_table.push((*table, *columns, rows));
-    }
+    let rows_by_table = read(&source).await?;
     write(&target, rows_by_table, &progress, &mut copied).await?;
     source.close().await;
     target.close().await;
     Ok(copied)
+}
+
+fn not_empty(why: &str) -> String {
+    format!(
+        "the target database is not empty ({why}): copy only into a new, empty database; \
+         nothing was written"
+    )
 }
 
 fn same_place(from: &str, to: &str) -> bool {
@@ -325,21 +333,7 @@ fn same_place(from: &str, to: &str) -> bool {
 /// Why the target cannot take a copy, if it cannot: a table of any name that holds rows, or
 /// tables that are not this schema.
 async fn holds_data(target: &Pool) -> anyhow::Result<Option<String>> {
-    let tables: Vec<String> = crate::on_db!(target, |db| match target.kind() {
-        db::Kind::Sqlite =>
-            sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )
-            .fetch_all(db)
-            .await,
-        db::Kind::Postgres =>
-            sqlx::query_scalar(
-                "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-            )
-            .fetch_all(db)
-            .await,
-    })?;
+    let tables = tables(target).await?;
     for table in &tables {
         if table != "_sqlx_migrations" && !TABLES.iter().any(|(t, _)| t == table) {
             return Ok(Some(format!(
@@ -360,14 +354,69 @@ async fn holds_data(target: &Pool) -> anyhow::Result<Option<String>> {
     Ok(None)
 }
 
-async fn read(
-    source: &Pool,
-    table: &str,
-    columns: &[(&str, Type)],
-) -> anyhow::Result<Vec<Vec<Value>>> {
+/// The tables a database has.
+async fn tables(pool: &Pool) -> anyhow::Result<Vec<String>> {
+    let tables: Vec<String> = crate::on_db!(pool, |db| match pool.kind() {
+        db::Kind::Sqlite =>
+            sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(db)
+            .await,
+        db::Kind::Postgres =>
+            sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(db)
+            .await,
+    })?;
+    Ok(tables)
+}
+
+/// Every row of every table, read in the writers' turn on the source: one moment of it, and
+/// a server still running there waits until the copy has read everything.
+async fn read(source: &Pool) -> anyhow::Result<Vec<TableRows>> {
     use sqlx::Row;
+    crate::on_db!(source, |db, rules| {
+        let mut tx = rules::writes::begin(db)
+            .await
+            .context("the source (--from)")?;
+        let mut all = Vec::with_capacity(TABLES.len());
+        for (table, columns) in TABLES {
+            let rows = sqlx::query(&select(table, columns))
+                .fetch_all(&mut *tx)
+                .await
+                .with_context(|| format!("reading {table}"))?;
+            let rows = rows
+                .iter()
+                .map(|row| {
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (name, kind))| {
+                            let value = match kind {
+                                Text => row.try_get(i).map(Value::Text),
+                                Int => row.try_get(i).map(Value::Int),
+                                Bool => row.try_get(i).map(Value::Bool),
+                            };
+                            value.with_context(|| format!("reading {table}.{name}"))
+                        })
+                        .collect::<anyhow::Result<Vec<Value>>>()
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            all.push((*table, *columns, rows));
+        }
+        tx.rollback().await.context("ending the read")?;
+        anyhow::Ok(all)
+    })
+}
+
+/// The statement that reads a whole table in a stable order.
+fn select(table: &str, columns: &[(&str, Type)]) -> String {
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    // Agencies refer to their parents: those without one first, then level by level below.
+    // Agencies refer to their parents: those without one first ([`parents_first`] orders the
+    // rest).
     let order = if table == "agencies" {
         "parent_id IS NOT NULL, id".to_owned()
     } else {
@@ -376,26 +425,7 @@ async fn read(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let sql = format!("SELECT {} FROM {table} ORDER BY {order}", names.join(", "));
-    crate::on_db!(source, |db| {
-        let rows = sqlx::query(&sql).fetch_all(db).await?;
-        rows.iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (name, kind))| {
-                        Ok(match kind {
-                            Text => Value::Text(row.try_get(i)?),
-                            Int => Value::Int(row.try_get(i)?),
-                            Bool => Value::Bool(row.try_get(i)?),
-                        })
-                        .map_err(|e: sqlx::Error| anyhow!("column {name}: {e}"))
-                    })
-                    .collect::<anyhow::Result<Vec<Value>>>()
-            })
-            .collect()
-    })
+    format!("SELECT {} FROM {table} ORDER BY {order}", names.join(", "))
 }
 
 type TableRows = (
@@ -410,9 +440,20 @@ async fn write(
     progress: &impl Fn(&str, usize),
     copied: &mut Copied,
 ) -> anyhow::Result<()> {
-    crate::on_db!(target, |db| {
-        let mut tx = db.begin().await.context("starting the copy")?;
+    crate::on_db!(target, |db, rules| {
+        // In the writers' turn: a server started on the target meanwhile waits, and finds the
+        // copy done.
+        let mut tx = rules::writes::begin(db)
+            .await
+            .context("starting the copy")?;
         for (table, columns, rows) in tables {
+            let held: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&mut *tx)
+                .await
+                .with_context(|| format!("looking into {table}"))?;
+            if held > 0 {
+                bail!("{}", not_empty(&format!("{held} rows in {table}")));
+            }
             let rows = parents_first(table, rows);
             for chunk in rows.chunks(ROWS_PER_INSERT) {
                 let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();

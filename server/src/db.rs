@@ -233,6 +233,16 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     })
 }
 
+/// The file a SQLite URL names, if it names one.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if Kind::of_url(url) != Some(Kind::Sqlite) {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url)
+        .ok()
+        .map(|o| o.get_filename().to_path_buf())
+}
+
 /// Renumbers a statement's `$n` parameters by `by`; returns it with how many it has (the
 /// highest number). `$` appears in no statement of ours but as a parameter.
 pub fn shift_params(statement: &str, by: usize) -> (String, usize) {

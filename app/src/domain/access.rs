@@ -56,6 +56,8 @@ pub fn check_break_glass_reason(reason: &str) -> Result<(), FieldError> {
         Problem::TooLong {
             max: BREAK_GLASS_REASON_MAX,
         }
+    } else if super::error::has_control_characters(reason) {
+        Problem::ControlCharacter
     } else {
         return Ok(());
     };
@@ -131,6 +133,7 @@ mod tests {
         assert!(check_break_glass_reason("  急いで  ").is_err());
         assert!(check_break_glass_reason("夜間に本人から自殺をほのめかす電話があった").is_ok());
         assert!(check_break_glass_reason(&"あ".repeat(501)).is_err());
+        assert!(check_break_glass_reason("夜間に本人から電話があった\u{0}").is_err());
     }
 
     #[test]

@@ -273,3 +273,9 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION refuse_change('audit events');
 CREATE TRIGGER break_glass_no_change BEFORE UPDATE OR DELETE ON break_glass
     FOR EACH ROW EXECUTE FUNCTION refuse_change('break-glass openings');
+CREATE TRIGGER note_revisions_no_truncate BEFORE TRUNCATE ON note_revisions
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('note revisions');
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('audit events');
+CREATE TRIGGER break_glass_no_truncate BEFORE TRUNCATE ON break_glass
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('break-glass openings');

@@ -145,6 +145,14 @@ pub fn bind<'q>(query: Query<'q>, event: Event<'_>) -> Query<'q> {
         .bind(ORIGIN.try_with(|o| o.device_time.clone()).ok())
 }
 
+/// Appends an event on its own, in its writer's turn.
+pub async fn alone(pool: &super::Pool, event: Event<'_>) -> anyhow::Result<()> {
+    super::writes::alone(pool, bind(sqlx::query(INSERT), event))
+        .await
+        .context("writing the audit log")?;
+    Ok(())
+}
+
 /// Appends an event on the given connection (inside the caller's transaction).
 pub async fn record(conn: &mut Conn, event: Event<'_>) -> anyhow::Result<()> {
     bind(sqlx::query(INSERT), event)

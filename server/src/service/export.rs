@@ -70,13 +70,8 @@ async fn checked(
 }
 
 async fn audited(service: &Service, viewer: &Viewer) -> Result<(), Response> {
-    let mut conn = service
-        .db()
-        .acquire()
-        .await
-        .map_err(|_| refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"))?;
-    audit::record(
-        &mut conn,
+    audit::alone(
+        service.db(),
         Event {
             actor: Some(viewer),
             action: Action::Export,

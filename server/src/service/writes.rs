@@ -70,6 +70,20 @@ pub fn one_round_trip(statements: &[&str]) -> String {
     }
 }
 
+/// Starts a transaction that only reads, all of it from one snapshot of the database: SQLite's
+/// deferred transaction keeps the snapshot of its first read; PostgreSQL's default would take a
+/// new one for every statement, so a pull could read the changes, then a cursor past a change
+/// committed in between, and never send that change.
+pub async fn begin_read(pool: &Pool) -> anyhow::Result<Tx> {
+    match KIND {
+        Kind::Sqlite => pool.begin().await.context("starting a read"),
+        Kind::Postgres => pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .context("starting a read"),
+    }
+}
+
 /// Runs one statement that writes on its own, in its turn like any write.
 pub async fn alone(
     pool: &Pool,

@@ -168,18 +168,13 @@ impl Service {
 
     /// Appends an event about no case (a sign-in, a setting) on its own.
     async fn audit_alone(&self, actor: Option<&Viewer>, action: Action) -> Result<(), AppError> {
-        let mut conn = self
-            .db
-            .acquire()
-            .await
-            .or_internal("opening a connection")?;
         let event = Event {
             actor,
             action,
             case_id: None,
             record_id: None,
         };
-        audit::record(&mut conn, event)
+        audit::alone(&self.db, event)
             .await
             .or_internal("writing the audit log")
     }

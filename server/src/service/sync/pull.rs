@@ -75,11 +75,8 @@ async fn answer(
         return Ok(Json(PullResponse::nothing(request.cursor, last)));
     }
     // One read transaction, so the changes and the cursor describe the same moment.
-    let mut tx = service
-        .db()
-        .begin()
+    let mut tx = super::super::writes::begin_read(service.db())
         .await
-        .context("starting a pull")
         .map_err(internal("pull"))?;
     let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
         "SELECT seq, case_id, entity, entity_id, data FROM change_log \
