@@ -159,11 +159,18 @@ async fn open_postgres(url: &str, wait: Duration, connections: u32) -> anyhow::R
     let started = Instant::now();
     let mut logged = false;
     loop {
-        let tried = PgPoolOptions::new()
-            .max_connections(connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
-            .await;
+        // One connection first: its failure says why (a pool's says only that it timed out).
+        let tried = match <sqlx::PgConnection as sqlx::Connection>::connect_with(&options).await {
+            Ok(conn) => {
+                let _ = sqlx::Connection::close(conn).await;
+                PgPoolOptions::new()
+                    .max_connections(connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options.clone())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         match tried {
             Ok(pool) => return Ok(pool),
             Err(e) if passing(&e) && started.elapsed() < wait => {
