@@ -13,9 +13,11 @@ enum Type {
     Text,
     Int,
     Bool,
+    /// A moment: text on SQLite, `TIMESTAMPTZ` on PostgreSQL ([`db::Stamp`]).
+    Time,
 }
 
-use Type::{Bool, Int, Text};
+use Type::{Bool, Int, Text, Time};
 
 /// Every table, parents before the tables that refer to them, with every column. A test holds
 /// this list to the schema, so a column added later cannot be left behind.
@@ -42,8 +44,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("supervises", Text),
             ("password_hash", Text),
             ("disabled", Bool),
-            ("created_at", Text),
-            ("passphrase_issued_at", Text),
+            ("created_at", Time),
+            ("passphrase_issued_at", Time),
         ],
     ),
     (
@@ -51,10 +53,10 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
         &[
             ("token_hash", Text),
             ("staff_id", Text),
-            ("created_at", Text),
-            ("last_seen_at", Text),
-            ("idle_expires_at", Text),
-            ("expires_at", Text),
+            ("created_at", Time),
+            ("last_seen_at", Time),
+            ("idle_expires_at", Time),
+            ("expires_at", Time),
         ],
     ),
     (
@@ -72,7 +74,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("welfare_view", Text),
             ("opened_on", Text),
             ("closed_on", Text),
-            ("created_at", Text),
+            ("created_at", Time),
         ],
     ),
     (
@@ -80,8 +82,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
         &[
             ("case_id", Text),
             ("staff_id", Text),
-            ("joined_at", Text),
-            ("left_at", Text),
+            ("joined_at", Time),
+            ("left_at", Time),
             ("left_seq", Int),
         ],
     ),
@@ -94,8 +96,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
         &[
             ("id", Text),
             ("case_id", Text),
-            ("starts_at", Text),
-            ("ends_at", Text),
+            ("starts_at", Time),
+            ("ends_at", Time),
             ("place", Text),
             ("status", Text),
             ("outcome", Text),
@@ -111,7 +113,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("case_id", Text),
             ("author_id", Text),
             ("acting_agency_id", Text),
-            ("created_at", Text),
+            ("created_at", Time),
         ],
     ),
     (
@@ -130,8 +132,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("agreed", Text),
             ("next_steps", Text),
             ("free_text", Text),
-            ("recorded_at", Text),
-            ("received_at", Text),
+            ("recorded_at", Time),
+            ("received_at", Time),
         ],
     ),
     (
@@ -143,7 +145,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("reviewer_id", Text),
             ("decision", Text),
             ("comment", Text),
-            ("decided_at", Text),
+            ("decided_at", Time),
         ],
     ),
     (
@@ -159,7 +161,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
         "audit_log",
         &[
             ("id", Int),
-            ("at", Text),
+            ("at", Time),
             ("actor_id", Text),
             ("actor_role", Text),
             ("action", Text),
@@ -167,7 +169,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("record_id", Text),
             ("outcome", Text),
             ("client_id", Text),
-            ("device_time", Text),
+            ("device_time", Time),
         ],
     ),
     (
@@ -176,9 +178,9 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("client_id", Text),
             ("staff_id", Text),
             ("last_mutation_id", Int),
-            ("last_contact_at", Text),
-            ("pending_since", Text),
-            ("revoked_at", Text),
+            ("last_contact_at", Time),
+            ("pending_since", Time),
+            ("revoked_at", Time),
             ("revoked_by", Text),
         ],
     ),
@@ -200,7 +202,7 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("field", Text),
             ("version", Int),
             ("author_id", Text),
-            ("recorded_at", Text),
+            ("recorded_at", Time),
         ],
     ),
     (
@@ -213,12 +215,12 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("field", Text),
             ("winner_value", Text),
             ("winner_author_id", Text),
-            ("winner_recorded_at", Text),
+            ("winner_recorded_at", Time),
             ("replaced_value", Text),
             ("replaced_author_id", Text),
-            ("replaced_recorded_at", Text),
+            ("replaced_recorded_at", Time),
             ("created_seq", Int),
-            ("resolved_at", Text),
+            ("resolved_at", Time),
             ("resolved_by", Text),
         ],
     ),
@@ -230,12 +232,12 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("staff_id", Text),
             ("reason", Text),
             ("body", Text),
-            ("at", Text),
+            ("at", Time),
         ],
     ),
     (
         "login_failures",
-        &[("login", Text), ("failures", Int), ("paused_until", Text)],
+        &[("login", Text), ("failures", Int), ("paused_until", Time)],
     ),
     (
         "second_factors",
@@ -243,13 +245,13 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("staff_id", Text),
             ("secret", Text),
             ("pending_secret", Text),
-            ("confirmed_at", Text),
+            ("confirmed_at", Time),
             ("last_step", Int),
         ],
     ),
     (
         "recovery_codes",
-        &[("staff_id", Text), ("code_hash", Text), ("used_at", Text)],
+        &[("staff_id", Text), ("code_hash", Text), ("used_at", Time)],
     ),
     (
         "break_glass",
@@ -258,8 +260,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("staff_id", Text),
             ("case_id", Text),
             ("reason", Text),
-            ("opened_at", Text),
-            ("expires_at", Text),
+            ("opened_at", Time),
+            ("expires_at", Time),
         ],
     ),
 ];
@@ -270,6 +272,7 @@ enum Value {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(Option<bool>),
+    Time(Option<db::Stamp>),
 }
 
 /// Rows written by one statement: few enough parameters for either kind.
@@ -399,6 +402,7 @@ async fn read(source: &Pool) -> anyhow::Result<Vec<TableRows>> {
                                 Text => row.try_get(i).map(Value::Text),
                                 Int => row.try_get(i).map(Value::Int),
                                 Bool => row.try_get(i).map(Value::Bool),
+                                Time => row.try_get(i).map(Value::Time),
                             };
                             value.with_context(|| format!("reading {table}.{name}"))
                         })
@@ -476,6 +480,7 @@ async fn write(
                         Value::Text(v) => query.bind(v.clone()),
                         Value::Int(v) => query.bind(*v),
                         Value::Bool(v) => query.bind(*v),
+                        Value::Time(v) => query.bind(*v),
                     };
                 }
                 query
@@ -533,6 +538,20 @@ fn parents_first(table: &str, rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
         }
     }
     ordered
+}
+
+/// The columns that hold moments (`TIMESTAMPTZ` on PostgreSQL), for the test that holds them to
+/// the schema.
+pub fn known_moments() -> Vec<(&'static str, &'static str)> {
+    TABLES
+        .iter()
+        .flat_map(|(table, columns)| {
+            columns
+                .iter()
+                .filter(|(_, kind)| *kind == Time)
+                .map(|(name, _)| (*table, *name))
+        })
+        .collect()
 }
 
 /// The tables and columns the copy knows, for the test that holds them to the schema.

@@ -7,6 +7,8 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+pub use crate::stamp::Stamp;
+
 /// The kinds of database the server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -275,16 +277,6 @@ pub fn shift_params(statement: &str, by: usize) -> (String, usize) {
         }
     }
     (out, highest)
-}
-
-/// The current time as stored: RFC 3339 in UTC, to the second, so text order is time order.
-pub fn now_text() -> String {
-    time_text(chrono::Utc::now())
-}
-
-/// A time as stored.
-pub fn time_text(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

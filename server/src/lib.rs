@@ -9,6 +9,7 @@ pub mod postgres;
 mod precompressed;
 mod pwa;
 pub mod sqlite;
+pub mod stamp;
 pub mod telemetry;
 pub mod totp;
 

@@ -2,7 +2,7 @@
 //! The table refuses updates and deletes (triggers in the schema); nothing here offers either.
 
 use super::{Conn, Query};
-use crate::db::now_text;
+use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
 
@@ -109,8 +109,8 @@ pub struct Event<'a> {
 pub struct Origin {
     /// The device's client id.
     pub client_id: String,
-    /// The device's clock when the change was made, RFC 3339.
-    pub device_time: String,
+    /// The device's clock when the change was made.
+    pub device_time: Stamp,
 }
 
 tokio::task_local! {
@@ -131,7 +131,7 @@ pub const INSERT: &str =
 /// Binds an event to the parameters of [`INSERT`], after those already bound.
 pub fn bind<'q>(query: Query<'q>, event: Event<'_>) -> Query<'q> {
     query
-        .bind(now_text())
+        .bind(Stamp::now())
         .bind(event.actor.map(|v| v.id.to_string()))
         .bind(event.actor.map(|v| v.role.code()))
         .bind(event.action.code())
@@ -142,7 +142,7 @@ pub fn bind<'q>(query: Query<'q>, event: Event<'_>) -> Query<'q> {
             _ => "ok",
         })
         .bind(ORIGIN.try_with(|o| o.client_id.clone()).ok())
-        .bind(ORIGIN.try_with(|o| o.device_time.clone()).ok())
+        .bind(ORIGIN.try_with(|o| o.device_time).ok())
 }
 
 /// Appends an event on its own, in its writer's turn.

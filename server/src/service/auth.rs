@@ -4,14 +4,14 @@
 //! SHA-256, with an idle expiry that slides on use and an absolute expiry that does not.
 
 use super::{Conn, Pool};
-use crate::db::{now_text, time_text};
+use crate::db::Stamp;
 use anyhow::Context;
 use app::domain::signin::pause_after;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -100,10 +100,10 @@ pub async fn open_session(
     )
     .bind(token_hash(&token))
     .bind(staff_id)
-    .bind(time_text(now))
-    .bind(time_text(now))
-    .bind(time_text(now + idle))
-    .bind(time_text(now + max))
+    .bind(Stamp::from(now))
+    .bind(Stamp::from(now))
+    .bind(Stamp::from(now + idle))
+    .bind(Stamp::from(now + max))
     .bind(staff_id)
     .bind(checked)
     )
@@ -116,11 +116,8 @@ pub async fn open_session(
 const SLIDE_EVERY: Duration = Duration::from_secs(60);
 
 /// Whether a stored time lies within `span` before now.
-fn seen_within(stored: &str, span: Duration) -> bool {
-    let Ok(at) = DateTime::parse_from_rfc3339(stored) else {
-        return false;
-    };
-    (Utc::now() - at.with_timezone(&Utc))
+fn seen_within(at: Stamp, span: Duration) -> bool {
+    (Utc::now() - at.time())
         .to_std()
         .is_ok_and(|age| age < span)
 }
@@ -133,26 +130,26 @@ pub async fn session_staff(
     idle: Duration,
 ) -> anyhow::Result<Option<String>> {
     let hash = token_hash(token);
-    let now = now_text();
-    let staff: Option<(String, String)> = sqlx::query_as(
+    let now = Stamp::now();
+    let staff: Option<(String, Stamp)> = sqlx::query_as(
         "SELECT s.staff_id, s.last_seen_at FROM sessions s JOIN staff ON staff.id = s.staff_id
          WHERE s.token_hash = $1 AND s.idle_expires_at > $2 AND s.expires_at > $3 AND NOT staff.disabled",
     )
     .bind(&hash)
-    .bind(&now)
-    .bind(&now)
+    .bind(now)
+    .bind(now)
     .fetch_optional(db)
     .await
     .context("reading a session")?;
     match staff {
         // The idle expiry slides at most once a minute, so a device syncing in a burst does not
         // write on every request.
-        Some((staff_id, last_seen)) if !seen_within(&last_seen, SLIDE_EVERY) => {
+        Some((staff_id, last_seen)) if !seen_within(last_seen, SLIDE_EVERY) => {
             super::writes::alone(db, sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE token_hash = $3",
             )
-            .bind(&now)
-            .bind(time_text(Utc::now() + idle))
+            .bind(now)
+            .bind(Stamp::from(Utc::now() + idle))
             .bind(&hash)
             )
             .await
@@ -169,7 +166,7 @@ pub async fn session_staff(
 
 /// How long sign-in for `login` stays paused, if it is paused now.
 pub async fn paused_for(db: &Pool, login: &str) -> anyhow::Result<Option<Duration>> {
-    let until: Option<Option<String>> =
+    let until: Option<Option<Stamp>> =
         sqlx::query_scalar("SELECT paused_until FROM login_failures WHERE login = $1")
             .bind(login)
             .fetch_optional(db)
@@ -177,8 +174,7 @@ pub async fn paused_for(db: &Pool, login: &str) -> anyhow::Result<Option<Duratio
             .context("reading sign-in failures")?;
     Ok(until
         .flatten()
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .and_then(|t| (t.with_timezone(&Utc) - Utc::now()).to_std().ok()))
+        .and_then(|t| (t.time() - Utc::now()).to_std().ok()))
 }
 
 /// Counts one more failed sign-in for `login` and returns the pause it starts, if any
@@ -197,7 +193,7 @@ pub async fn count_failure(db: &Pool, login: &str) -> anyhow::Result<Option<Dura
     let pause = pause_after(u32::try_from(failures).unwrap_or(u32::MAX));
     if let Some(pause) = pause {
         sqlx::query("UPDATE login_failures SET paused_until = $1 WHERE login = $2")
-            .bind(time_text(Utc::now() + pause))
+            .bind(Stamp::from(Utc::now() + pause))
             .bind(login)
             .execute(&mut *tx)
             .await

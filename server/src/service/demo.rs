@@ -8,7 +8,7 @@
 
 use super::auth::hash_passphrase;
 use super::{Conn, Pool};
-use crate::db::time_text;
+use crate::db::Stamp;
 use anyhow::Context;
 use app::domain::staff::acting_agency;
 use app::domain::visit::japan_time;
@@ -503,7 +503,7 @@ fn staff_id(i: usize) -> String {
 
 async fn staff(conn: &mut Conn, hash: &str) -> anyhow::Result<()> {
     let phc: AgencyId = Agencies::health_center().parse()?;
-    let now = time_text(Utc::now());
+    let now = Stamp::now();
     for (i, (login, name, role, home, supervises)) in STAFF.iter().enumerate() {
         let (home_id, kind) = home_agency(*home);
         let acts_for = acting_agency(*role, home_id.parse()?, kind, phc);
@@ -519,7 +519,7 @@ async fn staff(conn: &mut Conn, hash: &str) -> anyhow::Result<()> {
         .bind(acts_for.to_string())
         .bind(supervises)
         .bind(hash)
-        .bind(&now)
+        .bind(now)
         .execute(&mut *conn)
         .await
         .with_context(|| format!("inserting staff {login}"))?;
@@ -562,7 +562,7 @@ fn at_jst(day: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
 
 async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
     let letters: Vec<char> = ('A'..='Z').chain('a'..='z').collect();
-    let now = time_text(Utc::now());
+    let now = Stamp::now();
     let mut visit_no = 0;
     for i in 0..CASES {
         let channel = if i % 3 == 2 {
@@ -614,7 +614,7 @@ async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
         .bind(welfare)
         .bind(opened.to_string())
         .bind((status == "closed").then(|| (today - Days::new(3)).to_string()))
-        .bind(&now)
+        .bind(now)
         .execute(&mut *conn)
         .await
         .context("inserting a case")?;
@@ -626,7 +626,7 @@ async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
             )
             .bind(&case_id)
             .bind(staff_id(m))
-            .bind(&now)
+            .bind(now)
             .execute(&mut *conn)
             .await
             .context("inserting a team member")?;
@@ -734,8 +734,8 @@ async fn visit(
     sqlx::query("INSERT INTO visits (id, case_id, starts_at, ends_at, place, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
         .bind(&id)
         .bind(case_id)
-        .bind(time_text(starts_at))
-        .bind(time_text(starts_at + chrono::Duration::minutes(75)))
+        .bind(Stamp::from(starts_at))
+        .bind(Stamp::from(starts_at + chrono::Duration::minutes(75)))
         .bind(format!("{} {}", DESK_AREAS[place % DESK_AREAS.len()].0, PLACES[place % PLACES.len()]))
         .bind(status)
         .execute(&mut *conn)
@@ -774,7 +774,7 @@ async fn note(
         .bind(case_id)
         .bind(staff_id(author))
         .bind(acts_for.0)
-        .bind(time_text(recorded_at))
+        .bind(Stamp::from(recorded_at))
         .execute(&mut *conn)
         .await
         .context("inserting a note")?;
@@ -793,8 +793,8 @@ async fn note(
     .bind(["次回は一緒に散歩する", "受診に同行する", "はちまるサポートで面談する"][i % 3])
     .bind(["来週再訪", "主治医と情報共有", "拠点の相談窓口を紹介"][i % 3])
     .bind("（デモの記録）")
-    .bind(time_text(recorded_at))
-    .bind(time_text(recorded_at + chrono::Duration::minutes(20)))
+    .bind(Stamp::from(recorded_at))
+    .bind(Stamp::from(recorded_at + chrono::Duration::minutes(20)))
     .execute(&mut *conn)
     .await
     .context("inserting a note revision")?;

@@ -4,6 +4,7 @@
 use super::audit::{self, Action, Event};
 use super::backend::{audit_trail, indicators, Service};
 use super::sync::{viewer, Refusal};
+use crate::db::Stamp;
 use app::api::{AppError, Viewer};
 use app::domain::csv;
 use app::domain::indicators::{percent, Period};
@@ -98,14 +99,11 @@ fn attachment(name: &str, body: String) -> Response {
         .into_response()
 }
 
-fn japan(text: &str) -> String {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| {
-            t.with_timezone(&app::domain::visit::japan_time())
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| text.to_owned())
+fn japan(at: Stamp) -> String {
+    at.time()
+        .with_timezone(&app::domain::visit::japan_time())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn unavailable(_: sqlx::Error) -> Response {
@@ -127,10 +125,10 @@ async fn notes(
     }
     type Row = (
         String,
+        Stamp,
         String,
         String,
-        String,
-        String,
+        Stamp,
         i64,
         bool,
         String,
@@ -182,8 +180,7 @@ async fn notes(
     .to_vec();
     let mut lines = vec![header];
     for r in rows {
-        let received = DateTime::parse_from_rfc3339(&r.4).map(|t| local_day(t.with_timezone(&Utc)));
-        if !received.is_ok_and(|d| period.holds(d)) {
+        if !period.holds(local_day(r.4.time())) {
             continue;
         }
         let review = match r.15.as_str() {
@@ -193,10 +190,10 @@ async fn notes(
         };
         lines.push(vec![
             r.0,
-            japan(&r.1),
+            japan(r.1),
             r.2,
             r.3,
-            japan(&r.4),
+            japan(r.4),
             r.5.to_string(),
             if r.6 { "会えた" } else { "会えず" }.to_owned(),
             r.7,
@@ -214,7 +211,7 @@ async fn notes(
 }
 
 /// A visit as exported: pseudonym, start, end, place, status, outcome, who went.
-type VisitRow = (String, String, String, String, String, String, String);
+type VisitRow = (String, Stamp, Stamp, String, String, String, String);
 
 /// `/export/visits.csv`: visits starting in the period, with who went.
 async fn visits(
@@ -246,12 +243,11 @@ async fn visits(
         .map(String::from)
         .to_vec()];
     for (pseudonym, starts, ends, place, status, outcome, members) in rows {
-        let day = DateTime::parse_from_rfc3339(&starts).map(|t| local_day(t.with_timezone(&Utc)));
-        if day.is_ok_and(|d| period.holds(d)) {
+        if period.holds(local_day(starts.time())) {
             lines.push(vec![
                 pseudonym,
-                japan(&starts),
-                japan(&ends),
+                japan(starts),
+                japan(ends),
                 place,
                 status,
                 outcome,
@@ -360,7 +356,7 @@ async fn audit_log(
     ]
     .map(String::from)
     .to_vec();
-    let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let utc = |t: DateTime<Utc>| Stamp::from(t).to_string();
     let lines = std::iter::once(header).chain(entries.into_iter().map(|e| {
         vec![
             utc(e.at),

@@ -3,7 +3,7 @@
 //! recovery code).
 
 use super::Pool;
-use crate::db::now_text;
+use crate::db::Stamp;
 use crate::totp;
 use anyhow::Context;
 use app::api::AppError;
@@ -76,7 +76,7 @@ pub async fn check(
     let used = super::writes::alone(db, sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE staff_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
-    .bind(now_text())
+    .bind(Stamp::now())
     .bind(staff_id)
     .bind(totp::recovery_hash(typed))
     )
@@ -138,7 +138,7 @@ pub async fn confirm(
         "UPDATE second_factors SET secret = pending_secret, pending_secret = NULL, confirmed_at = $1, \
          last_step = $2 WHERE staff_id = $3",
     )
-        .bind(now_text())
+        .bind(Stamp::now())
         .bind(step)
         .bind(staff_id)
         .execute(&mut *tx)

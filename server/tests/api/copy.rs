@@ -6,7 +6,7 @@ use crate::sync::{new_note, pull_all, pull_once, push};
 use app::sync::{ClientId, MutationOutcome, PushResponse, Replica};
 use chrono::Utc;
 use reqwest::StatusCode;
-use server::copy::{copy_database, known_columns};
+use server::copy::{copy_database, known_columns, known_moments};
 use server::db::{self, Kind, Pool};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -50,6 +50,12 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     assert_eq!(copied.0.len(), before.len());
     let target = open(&postgres.url).await;
     assert_eq!(counts(&target).await, before);
+    let written = "SELECT recorded_at FROM note_revisions ORDER BY recorded_at DESC LIMIT 1";
+    assert_eq!(
+        moment(&target, written).await,
+        moment(&site.db, written).await,
+        "a moment arrives as the same moment"
+    );
 
     // Copying again, or into any database holding data, is refused and writes nothing.
     let again = copy_database(site.database_url(), &postgres.url, |_, _| {})
@@ -93,6 +99,11 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     assert_eq!(counts(&open(&sqlite.url).await).await, after);
 }
 
+/// A moment read from either kind of database.
+async fn moment(pool: &Pool, sql: &str) -> db::Stamp {
+    server::on_db!(pool, |db| sqlx::query_scalar(sql).fetch_one(db).await).unwrap()
+}
+
 /// Every table and column of a migrated database, of either kind.
 async fn schema(pool: &Pool) -> BTreeSet<(String, String)> {
     let rows: Vec<(String, String)> = server::on_db!(pool, |db| match pool.kind() {
@@ -130,4 +141,28 @@ async fn the_copy_knows_every_column_of_both_schemas() {
             .unwrap();
         assert_eq!(schema(&pool).await, known, "{kind:?}");
     }
+}
+
+#[tokio::test]
+async fn every_moment_is_a_timestamp_on_postgres() {
+    let database = TestDatabase::of(Kind::Postgres).await;
+    let pool = db::connect(&database.url, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let timestamps: BTreeSet<(String, String)> = server::on_db!(pool, |db| sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND data_type = 'timestamp with time zone' \
+           AND table_name != '_sqlx_migrations'",
+    )
+    .fetch_all(db)
+    .await)
+    .unwrap()
+    .into_iter()
+    .collect();
+    let moments: BTreeSet<(String, String)> = known_moments()
+        .into_iter()
+        .map(|(table, column)| (table.to_owned(), column.to_owned()))
+        .collect();
+    assert_eq!(timestamps, moments);
+    assert!(moments.contains(&("note_revisions".to_owned(), "recorded_at".to_owned())));
 }

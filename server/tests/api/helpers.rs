@@ -325,7 +325,7 @@ impl TestApp {
              ORDER BY v.starts_at LIMIT 1",
         )
         .bind(login)
-        .bind(server::db::now_text())
+        .bind(server::db::Stamp::now())
         .fetch_one(db)
         .await)
         .expect("the demo gives this user a planned visit")

@@ -107,3 +107,42 @@ async fn a_database_that_cannot_be_used_stops_the_start_with_one_line() {
     assert_eq!(said.trim().lines().count(), 1, "{said}");
     assert!(said.contains("migrated by a newer build"), "{said}");
 }
+
+#[tokio::test]
+async fn moments_kept_as_text_by_the_first_postgres_schema_survive_the_upgrade() {
+    // A database made by the first PostgreSQL schema, which kept moments as text.
+    let database = TestDatabase::of(Kind::Postgres).await;
+    let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+    let mut first = sqlx::migrate::Migrator::new(std::path::Path::new("migrations/postgres"))
+        .await
+        .unwrap();
+    first.migrations = first.migrations[..1].to_vec().into();
+    first.run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO agencies (id, kind, name_ja, name_en) VALUES ('a', 'hospital', '病院', 'Hospital')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO staff (id, login, display_name, role, home_agency_id, acts_for_agency_id, \
+           password_hash, created_at) VALUES ('s', 'nurse', '看護師', 'nurse', 'a', 'a', 'x', \
+           '2026-11-30T01:02:03Z')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    // This build migrates it on start, and the moment is the same moment.
+    let upgraded = server::db::connect(&database.url, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let created: server::db::Stamp = server::on_db!(upgraded, |db| sqlx::query_scalar(
+        "SELECT created_at FROM staff WHERE id = 's'"
+    )
+    .fetch_one(db)
+    .await)
+    .unwrap();
+    assert_eq!(created.to_string(), "2026-11-30T01:02:03Z");
+}

@@ -151,8 +151,8 @@ pub async fn create(
     .bind(acts_for.to_string())
     .bind(account.supervises.map(|p| p.code()))
     .bind(&hash)
-    .bind(crate::db::now_text())
-    .bind(crate::db::now_text())
+    .bind(crate::db::Stamp::now())
+    .bind(crate::db::Stamp::now())
     .execute(&mut *tx)
     .await
     .or_internal("opening an account")?;
@@ -204,7 +204,7 @@ pub async fn reissue_passphrase(
     accounts_now(&mut tx, viewer, &staff).await?;
     sqlx::query("UPDATE staff SET password_hash = $1, passphrase_issued_at = $2 WHERE id = $3")
         .bind(&hash)
-        .bind(crate::db::now_text())
+        .bind(crate::db::Stamp::now())
         .bind(&staff)
         .execute(&mut *tx)
         .await

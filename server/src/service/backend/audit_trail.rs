@@ -4,14 +4,13 @@
 use super::super::audit::Action;
 use super::super::Pool;
 use super::OrInternal;
-use crate::db::time_text;
+use crate::db::Stamp;
 use app::api::{AppError, AuditEntry, Viewer};
 use app::domain::indicators::Period;
 use app::domain::visit::day_starts;
-use chrono::{DateTime, Utc};
 
 type Row = (
-    String,
+    Stamp,
     Option<String>,
     Option<String>,
     String,
@@ -19,7 +18,7 @@ type Row = (
     Option<String>,
     String,
     Option<String>,
-    Option<String>,
+    Option<Stamp>,
     Option<String>,
 );
 
@@ -41,31 +40,26 @@ pub async fn entries(
          WHERE c.program = $1 AND l.at >= $2 AND l.at < $3 ORDER BY l.id DESC LIMIT $4",
     )
     .bind(program.code())
-    .bind(time_text(day_starts(period.from)))
-    .bind(time_text(day_starts(period.to.succ_opt().unwrap_or(period.to))))
+    .bind(Stamp::from(day_starts(period.from)))
+    .bind(Stamp::from(day_starts(period.to.succ_opt().unwrap_or(period.to))))
     .bind(limit.map_or(i64::MAX, i64::from))
     .fetch_all(&mut *tx)
     .await
     .or_internal("reading the audit log")?;
     tx.commit().await.or_internal("ending an audited read")?;
-    let time = |t: &str| -> anyhow::Result<DateTime<Utc>> {
-        Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
-    };
-    rows.into_iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                at: time(&r.0)?,
-                actor: r.1,
-                role: r.2,
-                action: r.3,
-                pseudonym: r.4,
-                record_id: r.5,
-                outcome: r.6,
-                client_id: r.7,
-                device_time: r.8.as_deref().map(time).transpose()?,
-                reason: r.9,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            at: r.0.time(),
+            actor: r.1,
+            role: r.2,
+            action: r.3,
+            pseudonym: r.4,
+            record_id: r.5,
+            outcome: r.6,
+            client_id: r.7,
+            device_time: r.8.map(Stamp::time),
+            reason: r.9,
         })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .or_internal("reading the audit log")
+        .collect())
 }

@@ -4,7 +4,7 @@
 use super::super::audit::{self, Action, Event};
 use super::super::Pool;
 use super::OrInternal;
-use crate::db::now_text;
+use crate::db::Stamp;
 use app::api::{AppError, Viewer};
 use app::domain::access::manages_accounts;
 
@@ -37,7 +37,7 @@ pub async fn revoke(db: &Pool, viewer: &Viewer, client_id: &str) -> Result<(), A
         "UPDATE sync_clients SET revoked_at = $1, revoked_by = $2 \
          WHERE client_id = $3 AND revoked_at IS NULL",
     )
-    .bind(now_text())
+    .bind(Stamp::now())
     .bind(viewer.id.to_string())
     .bind(client_id)
     .execute(&mut *tx)

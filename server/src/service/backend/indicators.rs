@@ -8,7 +8,7 @@ use app::api::{AppError, Viewer};
 use app::domain::indicators::{CaseFacts, Indicators, Period, VisitFacts};
 use app::domain::visit::local_day;
 use app::domain::{AgencyId, IntakeChannel, Program};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -16,10 +16,8 @@ fn day(text: &str) -> anyhow::Result<NaiveDate> {
     Ok(text.parse()?)
 }
 
-fn local(text: &str) -> anyhow::Result<NaiveDate> {
-    Ok(local_day(
-        DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc),
-    ))
+fn local(at: crate::db::Stamp) -> NaiveDate {
+    local_day(at.time())
 }
 
 /// The indicators of the viewer's program over `period`. Supervisors only.
@@ -42,14 +40,14 @@ pub async fn load(db: &Pool, viewer: &Viewer, period: Period) -> Result<Indicato
         .map(|row| -> anyhow::Result<CaseFacts> {
             let closed: Option<String> = row.try_get("closed_on")?;
             let status: String = row.try_get("status")?;
-            let first: Option<String> = row.try_get("first_visit")?;
+            let first: Option<crate::db::Stamp> = row.try_get("first_visit")?;
             Ok(CaseFacts {
                 channel: IntakeChannel::parse(&row.try_get::<String, _>("intake_channel")?)
                     .map_err(|_| anyhow::anyhow!("a stored channel"))?,
                 program: Program::parse(&row.try_get::<String, _>("program")?)
                     .map_err(|_| anyhow::anyhow!("a stored program"))?,
                 opened_on: day(&row.try_get::<String, _>("opened_on")?)?,
-                first_visit_on: first.as_deref().map(local).transpose()?,
+                first_visit_on: first.map(local),
                 closed_on: match (status.as_str(), closed) {
                     ("closed", Some(d)) => Some(day(&d)?),
                     _ => None,
@@ -61,7 +59,7 @@ pub async fn load(db: &Pool, viewer: &Viewer, period: Period) -> Result<Indicato
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .or_internal("reading cases for indicators")?;
-    let members: Vec<(String, String, String)> = sqlx::query_as(
+    let members: Vec<(String, crate::db::Stamp, String)> = sqlx::query_as(
         "SELECT v.id, v.starts_at, s.acts_for_agency_id FROM visits v \
          JOIN cases c ON c.id = v.case_id JOIN visit_members m ON m.visit_id = v.id \
          JOIN staff s ON s.id = m.staff_id WHERE c.program = $1 AND v.status = 'done'",
@@ -73,7 +71,7 @@ pub async fn load(db: &Pool, viewer: &Viewer, period: Period) -> Result<Indicato
     let mut visits: BTreeMap<String, VisitFacts> = BTreeMap::new();
     for (visit, starts_at, agency) in members {
         let agency: AgencyId = agency.parse().or_internal("a stored agency id")?;
-        let day = local(&starts_at).or_internal("a stored visit time")?;
+        let day = local(starts_at);
         visits
             .entry(visit)
             .or_insert_with(|| VisitFacts {
@@ -111,8 +109,8 @@ pub(crate) async fn devices(
         String,
         String,
         String,
-        String,
-        Option<String>,
+        crate::db::Stamp,
+        Option<crate::db::Stamp>,
         bool,
     );
     let rows: Vec<DeviceRow> = sqlx::query_as(
@@ -127,23 +125,20 @@ pub(crate) async fn devices(
     .fetch_all(db)
     .await
     .or_internal("reading device health")?;
-    let time = |t: &str| -> anyhow::Result<DateTime<Utc>> {
-        Ok(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc))
-    };
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(
             |(staff_id, client_id, staff, ja, en, contact, pending, revoked)| {
                 let device = app::api::DeviceHealth {
                     client_id,
                     staff,
                     agency: (ja, en),
-                    last_contact_at: time(&contact)?,
-                    pending_since: pending.as_deref().map(time).transpose()?,
+                    last_contact_at: contact.time(),
+                    pending_since: pending.map(crate::db::Stamp::time),
                     revoked,
                 };
-                Ok((staff_id, device))
+                (staff_id, device)
             },
         )
-        .collect::<anyhow::Result<Vec<_>>>()
-        .or_internal("reading device health")
+        .collect())
 }

@@ -244,7 +244,7 @@ impl Backend for Service {
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        let found: Option<(String, String, Option<String>)> = sqlx::query_as(
+        let found: Option<(String, String, Option<crate::db::Stamp>)> = sqlx::query_as(
             "SELECT id, password_hash, passphrase_issued_at FROM staff WHERE login = $1 AND NOT disabled",
         )
         .bind(login)
@@ -262,13 +262,7 @@ impl Backend for Service {
         };
         // A passphrase an administrator issued signs in only for a while, unchanged.
         let expired = issued_at
-            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
-            .is_some_and(|at| {
-                signin::issued_passphrase_expired(
-                    at.with_timezone(&chrono::Utc),
-                    chrono::Utc::now(),
-                )
-            });
+            .is_some_and(|at| signin::issued_passphrase_expired(at.time(), chrono::Utc::now()));
         if expired {
             self.audit_alone(None, Action::LoginFailed).await?;
             return Err(AppError::IssuedPassphraseExpired);

@@ -7,7 +7,7 @@ use super::super::{Conn, DbRow, Pool};
 use super::rows::{code, id, number, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::visits::{visible, Purpose};
 use super::OrInternal;
-use crate::db::now_text;
+use crate::db::Stamp;
 use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
 use app::domain::access::may_write_notes;
 use app::domain::{
@@ -38,7 +38,7 @@ pub async fn submit(
     let mut tx = super::super::writes::begin(db)
         .await
         .or_internal("starting a note")?;
-    let result = create(&mut tx, viewer, note_id, visit_id, &fields, &now_text()).await;
+    let result = create(&mut tx, viewer, note_id, visit_id, &fields, Stamp::now()).await;
     // A refusal is audited, so the transaction commits either way; a failed write rolls back
     // with the error.
     if matches!(
@@ -64,7 +64,7 @@ pub async fn create(
     note_id: NoteId,
     visit_id: VisitId,
     fields: &NoteFields,
-    recorded_at: &str,
+    recorded_at: Stamp,
 ) -> Result<VisitStatus, AppError> {
     let visit = visible(conn, viewer, visit_id, Purpose::Write).await?;
     if !may_write_notes(viewer.role, visit.on_team) {
@@ -107,7 +107,7 @@ pub async fn amend(
     note_id: NoteId,
     amends: u32,
     fields: &NoteFields,
-    recorded_at: &str,
+    recorded_at: Stamp,
 ) -> Result<u32, AppError> {
     let found: Option<(String, i64)> = sqlx::query_as(
         "SELECT n.visit_id, (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) FROM notes n WHERE n.id = $1",
@@ -176,9 +176,9 @@ async fn write_revision(
     revision: &Revision,
     author: &Viewer,
     fields: &NoteFields,
-    recorded_at: &str,
+    recorded_at: Stamp,
 ) -> Result<(), AppError> {
-    let received_at = now_text();
+    let received_at = Stamp::now();
     let note_id = revision.note_id.to_string();
     let visit_id = revision.visit_id.to_string();
     let case_id = revision.case_id.to_string();
@@ -191,7 +191,7 @@ async fn write_revision(
         author_id: &author_id,
         fields,
         recorded_at,
-        received_at: &received_at,
+        received_at,
     };
     let data = serde_json::to_string(&entry)
         .map_err(anyhow::Error::from)
@@ -202,7 +202,7 @@ async fn write_revision(
             .bind(&note_id)
             .bind(&visit_id)
             .bind(&case_id)
-            .bind(&received_at)
+            .bind(received_at)
             .bind(&author_id)
     } else {
         sqlx::query(AMEND_WRITES.as_str())
@@ -222,7 +222,7 @@ async fn write_revision(
         .bind(&fields.next_steps)
         .bind(&fields.free_text)
         .bind(recorded_at)
-        .bind(&received_at);
+        .bind(received_at);
     query = log::bind_entry(query, &case_id, "note_revision", &entry.entity_id(), data);
     query = audit::bind(
         query,

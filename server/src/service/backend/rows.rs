@@ -51,10 +51,9 @@ pub fn number(row: &DbRow, col: &str) -> anyhow::Result<u32> {
 
 /// A time column.
 pub fn time(row: &DbRow, col: &str) -> anyhow::Result<DateTime<Utc>> {
-    let value = text(row, col)?;
-    DateTime::parse_from_rfc3339(&value)
-        .map(|t| t.with_timezone(&Utc))
-        .with_context(|| format!("column {col} holds a malformed time"))
+    row.try_get::<crate::db::Stamp, _>(col)
+        .map(crate::db::Stamp::time)
+        .with_context(|| format!("reading the time column {col}"))
 }
 
 /// A staff member selected with [`STAFF_COLS`].

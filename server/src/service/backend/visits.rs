@@ -4,7 +4,7 @@ use super::super::audit::{self, Action, Event};
 use super::super::{Conn, DbRow, Pool};
 use super::rows::{code, id, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::{notes, OrInternal};
-use crate::db::{now_text, time_text};
+use crate::db::Stamp;
 use app::api::{AppError, Viewer, VisitDetail};
 use app::domain::access::{
     check_break_glass_reason, may_break_glass, may_read_case, BREAK_GLASS_MINUTES,
@@ -41,8 +41,8 @@ pub async fn upcoming(db: &Pool, viewer: &Viewer) -> Result<Vec<Visit>, AppError
          WHERE v.ends_at >= $2 AND v.starts_at < $3";
     let rows = sqlx::query(&format!("SELECT {VISIT_COLS} {mine} ORDER BY v.starts_at"))
         .bind(&me)
-        .bind(time_text(from))
-        .bind(time_text(until))
+        .bind(Stamp::from(from))
+        .bind(Stamp::from(until))
         .fetch_all(db)
         .await
         .or_internal("listing visits")?;
@@ -52,8 +52,8 @@ pub async fn upcoming(db: &Pool, viewer: &Viewer) -> Result<Vec<Visit>, AppError
          WHERE vm.visit_id IN (SELECT v.id {mine}) ORDER BY st.display_name"
     ))
     .bind(&me)
-    .bind(time_text(from))
-    .bind(time_text(until))
+    .bind(Stamp::from(from))
+    .bind(Stamp::from(until))
     .fetch_all(db)
     .await
     .or_internal("listing visit members")?;
@@ -123,7 +123,7 @@ pub async fn visible(
     )
     .bind(viewer.id.to_string())
     .bind(visit.to_string())
-    .bind(now_text())
+    .bind(Stamp::now())
     .fetch_optional(&mut *conn)
     .await
     .or_internal("loading a visit")?;
@@ -309,8 +309,8 @@ pub async fn break_glass(
     .bind(viewer.id.to_string())
     .bind(&case_id)
     .bind(reason.trim())
-    .bind(time_text(now))
-    .bind(time_text(
+    .bind(Stamp::from(now))
+    .bind(Stamp::from(
         now + chrono::Duration::minutes(BREAK_GLASS_MINUTES),
     ))
     .execute(&mut *tx)

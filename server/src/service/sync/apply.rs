@@ -6,7 +6,7 @@ use super::super::backend::notes;
 use super::super::backend::visits::{visible, Purpose};
 use super::super::Conn;
 use super::{intake, log};
-use crate::db::now_text;
+use crate::db::Stamp;
 use anyhow::{anyhow, Context};
 use app::api::{AppError, Viewer};
 use app::domain::access::may_see_case;
@@ -93,7 +93,7 @@ pub async fn apply(
         )])
         .into());
     }
-    let recorded_at = crate::db::time_text(mutation.recorded_at);
+    let recorded_at = Stamp::from(mutation.recorded_at);
     match &mutation.op {
         Op::CreateNote {
             note_id,
@@ -101,7 +101,7 @@ pub async fn apply(
             fields,
         } => {
             let fields = fields.clone().validate().map_err(AppError::Invalid)?;
-            notes::create(conn, viewer, *note_id, *visit_id, &fields, &recorded_at).await?;
+            notes::create(conn, viewer, *note_id, *visit_id, &fields, recorded_at).await?;
             Ok(MutationOutcome::Applied { id })
         }
         Op::AmendNote {
@@ -110,7 +110,7 @@ pub async fn apply(
             fields,
         } => {
             let fields = fields.clone().validate().map_err(AppError::Invalid)?;
-            notes::amend(conn, viewer, *note_id, *amends, &fields, &recorded_at).await?;
+            notes::amend(conn, viewer, *note_id, *amends, &fields, recorded_at).await?;
             Ok(MutationOutcome::Applied { id })
         }
         Op::EditCase { case_id, edit } => {
@@ -129,7 +129,7 @@ pub async fn apply(
                 edit.field.code(),
                 &value,
                 edit.base_version,
-                &recorded_at,
+                recorded_at,
                 id,
             )
             .await
@@ -153,7 +153,7 @@ pub async fn apply(
                 edit.field.code(),
                 &value,
                 edit.base_version,
-                &recorded_at,
+                recorded_at,
                 id,
             )
             .await
@@ -174,7 +174,7 @@ pub async fn apply(
             } else {
                 let seq = log::next_seq(conn).await?;
                 sqlx::query("UPDATE case_team SET left_at = $1, left_seq = $2 WHERE case_id = $3 AND staff_id = $4 AND left_at IS NULL")
-                    .bind(now_text())
+                    .bind(Stamp::now())
                     .bind(seq as i64)
                     .bind(case_id.to_string())
                     .bind(staff_id.to_string())
@@ -192,7 +192,7 @@ pub async fn apply(
             Ok(MutationOutcome::Applied { id })
         }
         Op::ResolveConflict { conflict_id, value } => {
-            resolve(conflict_id, value, conn, viewer, &recorded_at, id).await
+            resolve(conflict_id, value, conn, viewer, recorded_at, id).await
         }
         Op::OpenCase {
             case_id,
@@ -282,7 +282,7 @@ pub(super) async fn join_team(
     )
     .bind(case_id.to_string())
     .bind(staff_id.to_string())
-    .bind(now_text())
+    .bind(Stamp::now())
     .execute(conn)
     .await?
     .rows_affected())
@@ -351,23 +351,18 @@ async fn check_visit_value(
             let at = DateTime::parse_from_rfc3339(value)
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|_| invalid(app::domain::Problem::UnknownChoice))?;
-            let (starts, ends): (String, String) =
+            let (starts, ends): (Stamp, Stamp) =
                 sqlx::query_as("SELECT starts_at, ends_at FROM visits WHERE id = $1")
                     .bind(visit_id.to_string())
                     .fetch_one(&mut *conn)
                     .await?;
-            let parse = |t: &str| {
-                DateTime::parse_from_rfc3339(t)
-                    .map(|t| t.with_timezone(&Utc))
-                    .context("a stored visit time")
-            };
             let (starts, ends) = if field == VisitField::StartsAt {
-                (at, parse(&ends)?)
+                (at, ends.time())
             } else {
-                (parse(&starts)?, at)
+                (starts.time(), at)
             };
             TimeWindow::new(starts, ends).map_err(|e| AppError::Invalid(vec![e]))?;
-            Ok(crate::db::time_text(at))
+            Ok(Stamp::from(at).to_string())
         }
     }
 }
@@ -393,18 +388,28 @@ async fn edit_field(
     field: &'static str,
     value: &str,
     base_version: u64,
-    recorded_at: &str,
+    recorded_at: Stamp,
     mutation_id: u64,
 ) -> Result<MutationOutcome, Failure> {
     // `field` and `table` come from fixed codes, never from the request's text.
-    let current: String = sqlx::query_scalar(&format!(
-        "SELECT {field} FROM {} WHERE id = $1",
-        target.table
-    ))
-    .bind(&target.id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let previous: Option<(i64, Option<String>, Option<String>)> =
+    let read = format!("SELECT {field} FROM {} WHERE id = $1", target.table);
+    // A visit's start and end are moments; every other field is text. Values travel and merge as
+    // text either way (the moment's stored text form).
+    let moment = target.table == "visits"
+        && [VisitField::StartsAt.code(), VisitField::EndsAt.code()].contains(&field);
+    let current = if moment {
+        let stored: Stamp = sqlx::query_scalar(&read)
+            .bind(&target.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        stored.to_string()
+    } else {
+        sqlx::query_scalar(&read)
+            .bind(&target.id)
+            .fetch_one(&mut *conn)
+            .await?
+    };
+    let previous: Option<(i64, Option<String>, Option<Stamp>)> =
         sqlx::query_as("SELECT version, author_id, recorded_at FROM field_versions WHERE entity = $1 AND entity_id = $2 AND field = $3")
             .bind(target.entity)
             .bind(&target.id)
@@ -423,14 +428,14 @@ async fn edit_field(
         value,
     );
     let seq = log::next_seq(conn).await?;
-    sqlx::query(&format!(
-        "UPDATE {} SET {field} = $1 WHERE id = $2",
-        target.table
-    ))
-    .bind(value)
-    .bind(&target.id)
-    .execute(&mut *conn)
-    .await?;
+    let write = format!("UPDATE {} SET {field} = $1 WHERE id = $2", target.table);
+    let write = sqlx::query(&write);
+    let write = if moment {
+        write.bind(Stamp::parse(value).context("a checked moment")?)
+    } else {
+        write.bind(value)
+    };
+    write.bind(&target.id).execute(&mut *conn).await?;
     if target.table == "cases" && field == CaseField::Status.code() {
         // A closed case keeps the day it closed; reopening it clears that day.
         sqlx::query(
@@ -514,10 +519,10 @@ async fn resolve(
     value: &str,
     conn: &mut Conn,
     viewer: &Viewer,
-    recorded_at: &str,
+    recorded_at: Stamp,
     mutation_id: u64,
 ) -> Result<MutationOutcome, Failure> {
-    let found: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
+    let found: Option<(String, String, String, String, Option<Stamp>)> = sqlx::query_as(
         "SELECT case_id, entity, entity_id, field, resolved_at FROM conflicts WHERE id = $1",
     )
     .bind(conflict_id.to_string())
@@ -576,7 +581,7 @@ async fn resolve(
     )
     .await?;
     sqlx::query("UPDATE conflicts SET resolved_at = $1, resolved_by = $2 WHERE id = $3")
-        .bind(now_text())
+        .bind(Stamp::now())
         .bind(viewer.id.to_string())
         .bind(conflict_id.to_string())
         .execute(&mut *conn)

@@ -6,7 +6,7 @@ use super::super::audit::{self, Action, Event};
 use super::super::Conn;
 use super::apply::{join_team, Failure};
 use super::log;
-use crate::db::now_text;
+use crate::db::Stamp;
 use app::api::{AppError, Viewer};
 use app::domain::error::required_text;
 use app::domain::review::ReviewDecision;
@@ -106,7 +106,7 @@ pub async fn open_case(
     }
     agencies_exist(conn, agencies).await?;
     let case = case_id.to_string();
-    let now = now_text();
+    let now = Stamp::now();
     sqlx::query(
         "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, opened_on, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -119,7 +119,7 @@ pub async fn open_case(
     .bind(risk.code())
     .bind(CaseStatus::Intake.code())
     .bind(local_day(Utc::now()).to_string())
-    .bind(&now)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     join_team(conn, case_id, viewer.id).await?;
@@ -182,8 +182,8 @@ pub async fn plan_visit(
     )
     .bind(&visit)
     .bind(&case)
-    .bind(crate::db::time_text(window.starts_at))
-    .bind(crate::db::time_text(window.ends_at))
+    .bind(Stamp::from(window.starts_at))
+    .bind(Stamp::from(window.ends_at))
     .bind(&place)
     .execute(&mut *conn)
     .await?;
@@ -250,7 +250,7 @@ pub async fn review(
     .bind(viewer.id.to_string())
     .bind(decision.code())
     .bind(decision.comment())
-    .bind(now_text())
+    .bind(Stamp::now())
     .execute(&mut *conn)
     .await?;
     log::review(conn, &review_id.to_string()).await?;

@@ -2,6 +2,7 @@
 //! whole current state, under the next sequence number.
 
 use super::super::{Conn, Pool, Query};
+use crate::db::Stamp;
 use anyhow::Context;
 use app::domain::NoteFields;
 use serde_json::{json, Map, Value};
@@ -116,16 +117,11 @@ pub async fn visit(conn: &mut Conn, visit_id: &str) -> anyhow::Result<u64> {
         .context("loading a visit to log")?;
     let case_id: String = row.try_get("case_id")?;
     let mut data = Map::new();
-    for col in [
-        "case_id",
-        "starts_at",
-        "ends_at",
-        "place",
-        "status",
-        "outcome",
-        "next_visit_on",
-    ] {
+    for col in ["case_id", "place", "status", "outcome", "next_visit_on"] {
         data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
+    }
+    for col in ["starts_at", "ends_at"] {
+        data.insert(col.into(), json!(row.try_get::<Stamp, _>(col)?));
     }
     let members: Vec<String> = sqlx::query_scalar(
         "SELECT staff_id FROM visit_members WHERE visit_id = $1 ORDER BY staff_id",
@@ -149,8 +145,8 @@ pub struct RevisionEntry<'a> {
     pub author_id: &'a str,
     #[serde(flatten)]
     pub fields: &'a NoteFields,
-    pub recorded_at: &'a str,
-    pub received_at: &'a str,
+    pub recorded_at: Stamp,
+    pub received_at: Stamp,
 }
 
 impl RevisionEntry<'_> {
@@ -185,7 +181,7 @@ async fn stored_revision(conn: &mut Conn, note_id: &str, revision: u32) -> anyho
         free_text: text("free_text")?,
     };
     let (case_id, visit_id, author_id) = (text("case_id")?, text("visit_id")?, text("author_id")?);
-    let (recorded_at, received_at) = (text("recorded_at")?, text("received_at")?);
+    let (recorded_at, received_at) = (row.try_get("recorded_at")?, row.try_get("received_at")?);
     let amends: Option<i64> = row.try_get("amends")?;
     let entry = RevisionEntry {
         note_id,
@@ -194,8 +190,8 @@ async fn stored_revision(conn: &mut Conn, note_id: &str, revision: u32) -> anyho
         visit_id: &visit_id,
         author_id: &author_id,
         fields: &fields,
-        recorded_at: &recorded_at,
-        received_at: &received_at,
+        recorded_at,
+        received_at,
     };
     let data = serde_json::to_value(&entry).context("encoding a note revision")?;
     append(conn, &case_id, "note_revision", &entry.entity_id(), data).await
@@ -263,13 +259,16 @@ pub async fn conflict(conn: &mut Conn, conflict_id: &str) -> anyhow::Result<u64>
         "field",
         "winner_value",
         "winner_author_id",
-        "winner_recorded_at",
         "replaced_value",
     ] {
         data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
     }
-    for col in ["replaced_author_id", "replaced_recorded_at", "resolved_at"] {
-        data.insert(col.into(), json!(row.try_get::<Option<String>, _>(col)?));
+    data.insert(
+        "replaced_author_id".into(),
+        json!(row.try_get::<Option<String>, _>("replaced_author_id")?),
+    );
+    for col in ["winner_recorded_at", "replaced_recorded_at", "resolved_at"] {
+        data.insert(col.into(), json!(row.try_get::<Option<Stamp>, _>(col)?));
     }
     append(conn, &case_id, "conflict", conflict_id, Value::Object(data)).await
 }
@@ -291,7 +290,7 @@ pub async fn review(conn: &mut Conn, review_id: &str) -> anyhow::Result<u64> {
         "reviewer_id": row.try_get::<String, _>("reviewer_id")?,
         "decision": row.try_get::<String, _>("decision")?,
         "comment": row.try_get::<String, _>("comment")?,
-        "decided_at": row.try_get::<String, _>("decided_at")?,
+        "decided_at": row.try_get::<Stamp, _>("decided_at")?,
     });
     append(conn, &case_id, "review", review_id, data).await
 }

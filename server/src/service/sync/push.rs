@@ -4,8 +4,8 @@
 use super::super::backend::Service;
 use super::super::Conn;
 use super::{apply, decode, internal, viewer, Refusal};
-use crate::db::now_text;
 use crate::db::Kind;
+use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
 use app::sync::{Mutation, MutationOutcome, PushRequest, PushResponse, SyncError};
@@ -49,7 +49,7 @@ pub async fn handle(
             .map_err(internal("push"))?;
         // Take the write lock first, so that concurrent pushes queue instead of failing.
         let claimed = sqlx::query("UPDATE sync_clients SET last_contact_at = $1 WHERE client_id = $2 AND last_mutation_id = $3")
-            .bind(now_text())
+            .bind(Stamp::now())
             .bind(&client)
             .bind(last as i64)
             .execute(&mut *tx)
@@ -79,7 +79,7 @@ pub async fn handle(
             }
             let origin = super::super::audit::Origin {
                 client_id: client.clone(),
-                device_time: mutation.recorded_at.to_rfc3339(),
+                device_time: Stamp::from(mutation.recorded_at),
             };
             let applied = super::super::audit::from_device(
                 origin.clone(),
@@ -147,7 +147,7 @@ pub(super) async fn last_mutation_id(
     super::super::writes::alone(service.db(), sqlx::query("INSERT INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING")
         .bind(client)
         .bind(viewer.id.to_string())
-        .bind(now_text())
+        .bind(Stamp::now())
         )
         .await
         .context("registering a device")
@@ -165,8 +165,8 @@ pub(super) async fn report_contact(
     client: &str,
     pending_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<bool, Refusal> {
-    let pending = pending_since.map(crate::db::time_text);
-    let held: Option<(String, Option<String>, bool)> = sqlx::query_as(
+    let pending = pending_since.map(Stamp::from);
+    let held: Option<(Stamp, Option<Stamp>, bool)> = sqlx::query_as(
         "SELECT last_contact_at, pending_since, revoked_at IS NOT NULL FROM sync_clients \
          WHERE client_id = $1",
     )
@@ -176,7 +176,7 @@ pub(super) async fn report_contact(
     .context("reading a device's contact")
     .map_err(internal("device"))?;
     let revoked = held.as_ref().is_some_and(|(.., revoked)| *revoked);
-    let a_minute_ago = crate::db::time_text(chrono::Utc::now() - chrono::Duration::minutes(1));
+    let a_minute_ago = Stamp::from(chrono::Utc::now() - chrono::Duration::minutes(1));
     let fresh = held
         .as_ref()
         .is_some_and(|(contact, held, _)| *held == pending && *contact > a_minute_ago);
@@ -189,7 +189,7 @@ pub(super) async fn report_contact(
         sqlx::query(
             "UPDATE sync_clients SET last_contact_at = $1, pending_since = $2 WHERE client_id = $3",
         )
-        .bind(now_text())
+        .bind(Stamp::now())
         .bind(pending)
         .bind(client),
     )
@@ -233,7 +233,7 @@ async fn reject(
         .bind(viewer.id.to_string())
         .bind(reason)
         .bind(serde_json::to_string(mutation)?)
-        .bind(now_text())
+        .bind(Stamp::now())
         .execute(&mut *conn)
         .await
         .context("recording a rejected mutation")?;

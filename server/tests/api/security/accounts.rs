@@ -672,7 +672,7 @@ async fn a_forgotten_passphrase_is_issued_again_and_an_issued_one_expires_unused
     server::on_db!(app.db, |db| sqlx::query(
         "UPDATE staff SET passphrase_issued_at = $1 WHERE id = $2"
     )
-    .bind(server::db::time_text(
+    .bind(server::db::Stamp::from(
         chrono::Utc::now() - chrono::Duration::hours(73),
     ))
     .bind(&csw_id)
