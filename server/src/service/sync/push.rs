@@ -4,7 +4,6 @@
 use super::super::backend::Service;
 use super::super::Conn;
 use super::{apply, decode, internal, viewer, Refusal};
-use crate::db::Kind;
 use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
@@ -63,20 +62,17 @@ pub async fn handle(
             }));
         }
         for (n, mutation) in chunk.iter().enumerate() {
-            // Close the previous mutation's savepoint and open this one's, in one round trip on
-            // SQLite (PostgreSQL prepares one statement at a time).
-            let marks: &[&str] = match (n, super::super::KIND) {
-                (0, _) => &["SAVEPOINT mutation"],
-                (_, Kind::Sqlite) => &["RELEASE mutation; SAVEPOINT mutation"],
-                (_, Kind::Postgres) => &["RELEASE mutation", "SAVEPOINT mutation"],
+            // Close the previous mutation's savepoint and open this one's, in one round trip (as
+            // plain SQL: PostgreSQL prepares one statement at a time, but runs several unprepared).
+            let marks = if n == 0 {
+                "SAVEPOINT mutation"
+            } else {
+                "RELEASE mutation; SAVEPOINT mutation"
             };
-            for mark in marks {
-                sqlx::query(mark)
-                    .execute(&mut *tx)
-                    .await
-                    .context("a savepoint")
-                    .map_err(internal("push"))?;
-            }
+            sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(marks))
+                .await
+                .context("a savepoint")
+                .map_err(internal("push"))?;
             let origin = super::super::audit::Origin {
                 client_id: client.clone(),
                 device_time: Stamp::from(mutation.recorded_at),
