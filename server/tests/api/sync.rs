@@ -499,6 +499,69 @@ async fn leaving_a_team_purges_the_case_from_that_device() {
 }
 
 #[tokio::test]
+async fn each_note_of_one_push_is_checked_against_what_the_push_changed_before_it() {
+    let app = spawn_app().await;
+    let sato = app.signed_in_client("nurse.sato").await;
+    let visit = app.first_visit_of("nurse.sato").await;
+    let case_id = app.case_of_visit(&visit).await;
+    let mut replica = device();
+    let outcomes = |response: &PushResponse| -> Vec<bool> {
+        response
+            .outcomes
+            .iter()
+            .map(|o| matches!(o, MutationOutcome::Applied { .. }))
+            .collect()
+    };
+
+    // The first note closes the planned visit as done; a second one, not met, in the same push
+    // finds it closed and leaves it done.
+    replica.record(new_note(&visit, "会えた"), Utc::now());
+    replica.record(
+        Op::CreateNote {
+            note_id: NoteId(Uuid::new_v4()),
+            visit_id: visit.parse().unwrap(),
+            fields: NoteFields {
+                met: false,
+                ..note_fields("二度目は不在")
+            },
+        },
+        Utc::now(),
+    );
+    let response = push(&app, &sato, &mut replica).await;
+    assert_eq!(outcomes(&response), [true, true]);
+    let done = format!("SELECT COUNT(*) FROM visits WHERE id = '{visit}' AND status = 'done'");
+    assert_eq!(
+        app.count(&done).await,
+        1,
+        "the first note decided the visit"
+    );
+
+    // She leaves the team, then writes another note on the visit, in one push: the note is
+    // refused and nothing of it is kept.
+    replica.record(
+        Op::LeaveTeam {
+            case_id: case_id.parse().unwrap(),
+            staff_id: app.staff_id("nurse.sato").await.parse().unwrap(),
+        },
+        Utc::now(),
+    );
+    replica.record(new_note(&visit, "離れた後"), Utc::now());
+    let response = push(&app, &sato, &mut replica).await;
+    assert_eq!(
+        outcomes(&response),
+        [true, false],
+        "{:?}",
+        response.outcomes
+    );
+    let after = "SELECT COUNT(*) FROM note_revisions WHERE next_steps = '離れた後'";
+    assert_eq!(
+        app.count(after).await,
+        0,
+        "nothing of the refused note is kept"
+    );
+}
+
+#[tokio::test]
 async fn bad_requests_get_a_clear_refusal_and_write_nothing() {
     let app = spawn_app().await;
     let nurse = app.signed_in_client("nurse.sato").await;

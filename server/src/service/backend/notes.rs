@@ -5,7 +5,7 @@ use super::super::sync::log;
 use super::super::writes::one_round_trip;
 use super::super::{Conn, DbRow, Pool};
 use super::rows::{code, id, number, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
-use super::visits::{visible, Purpose};
+use super::visits::{visible, visible_among, KnownVisits, Purpose};
 use super::OrInternal;
 use crate::db::Stamp;
 use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
@@ -38,7 +38,16 @@ pub async fn submit(
     let mut tx = super::super::writes::begin(db)
         .await
         .or_internal("starting a note")?;
-    let result = create(&mut tx, viewer, note_id, visit_id, &fields, Stamp::now()).await;
+    let result = create(
+        &mut tx,
+        viewer,
+        note_id,
+        visit_id,
+        &fields,
+        Stamp::now(),
+        &mut KnownVisits::default(),
+    )
+    .await;
     // A refusal is audited, so the transaction commits either way; a failed write rolls back
     // with the error.
     if matches!(
@@ -57,7 +66,8 @@ pub async fn submit(
 
 /// Writes a new note (revision 1) on the caller's transaction: checks the viewer may write on
 /// the visit's case, marks a planned visit done or not met, logs the changes for devices and
-/// audits. `fields` must be validated. Returns the visit's status afterwards.
+/// audits. `fields` must be validated. Returns the visit's status afterwards. The rights check
+/// reads the visit from `known` when it is there.
 pub async fn create(
     conn: &mut Conn,
     viewer: &Viewer,
@@ -65,8 +75,9 @@ pub async fn create(
     visit_id: VisitId,
     fields: &NoteFields,
     recorded_at: Stamp,
+    known: &mut KnownVisits,
 ) -> Result<VisitStatus, AppError> {
-    let visit = visible(conn, viewer, visit_id, Purpose::Write).await?;
+    let visit = visible_among(conn, viewer, visit_id, Purpose::Write, known).await?;
     if !may_write_notes(viewer.role, visit.on_team) {
         return Err(AppError::Forbidden);
     }
@@ -91,6 +102,7 @@ pub async fn create(
             .execute(&mut *conn)
             .await
             .or_internal("updating a visit")?;
+        known.forget(visit_id);
         log::visit(conn, &visit_id.to_string())
             .await
             .or_internal("logging a visit")?;

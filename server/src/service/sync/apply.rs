@@ -3,7 +3,7 @@
 
 use super::super::audit::{self, Action, Event};
 use super::super::backend::notes;
-use super::super::backend::visits::{visible, Purpose};
+use super::super::backend::visits::{visible, KnownVisits, Purpose};
 use super::super::Conn;
 use super::{intake, log};
 use crate::db::Stamp;
@@ -82,8 +82,13 @@ pub async fn apply(
     conn: &mut Conn,
     viewer: &Viewer,
     mutation: &Mutation,
+    known: &mut KnownVisits,
 ) -> Result<MutationOutcome, Failure> {
     let id = mutation.id;
+    if !matches!(mutation.op, Op::CreateNote { .. }) {
+        // Any other change may touch what the rights check read ahead (a team, a visit).
+        known.forget_all();
+    }
     // Text no database keeps faithfully (a NUL) is refused in whatever field it comes, so it
     // can never become a failure the device would retry for ever.
     if serde_json::to_value(&mutation.op).is_ok_and(|op| holds_control_characters(&op)) {
@@ -101,7 +106,16 @@ pub async fn apply(
             fields,
         } => {
             let fields = fields.clone().validate().map_err(AppError::Invalid)?;
-            notes::create(conn, viewer, *note_id, *visit_id, &fields, recorded_at).await?;
+            notes::create(
+                conn,
+                viewer,
+                *note_id,
+                *visit_id,
+                &fields,
+                recorded_at,
+                known,
+            )
+            .await?;
             Ok(MutationOutcome::Applied { id })
         }
         Op::AmendNote {

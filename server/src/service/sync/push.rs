@@ -1,13 +1,15 @@
 //! Push: apply a device's mutations in order, each in its own transaction together with the
 //! device's `last_mutation_id`.
 
+use super::super::backend::visits::KnownVisits;
 use super::super::backend::Service;
 use super::super::Conn;
 use super::{apply, decode, internal, viewer, Refusal};
 use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
-use app::sync::{Mutation, MutationOutcome, PushRequest, PushResponse, SyncError};
+use app::domain::VisitId;
+use app::sync::{Mutation, MutationOutcome, Op, PushRequest, PushResponse, SyncError};
 
 /// How many mutations share one commit.
 const COMMIT_GROUP: usize = 50;
@@ -61,6 +63,17 @@ pub async fn handle(
                 resend_from: last + 1,
             }));
         }
+        // The rights checks of the group's new notes read their visits in one statement.
+        let noted: Vec<VisitId> = chunk
+            .iter()
+            .filter_map(|m| match m.op {
+                Op::CreateNote { visit_id, .. } => Some(visit_id),
+                _ => None,
+            })
+            .collect();
+        let mut known = KnownVisits::read(&mut tx, &viewer, &noted)
+            .await
+            .map_err(|e| internal("push")(anyhow::anyhow!("reading visits: {e:?}")))?;
         for (n, mutation) in chunk.iter().enumerate() {
             // Close the previous mutation's savepoint and open this one's, in one round trip (as
             // plain SQL: PostgreSQL prepares one statement at a time, but runs several unprepared).
@@ -79,7 +92,7 @@ pub async fn handle(
             };
             let applied = super::super::audit::from_device(
                 origin.clone(),
-                apply::apply(&mut tx, &viewer, mutation),
+                apply::apply(&mut tx, &viewer, mutation, &mut known),
             )
             .await;
             let outcome = match applied {
