@@ -237,6 +237,24 @@ impl Op {
             | Op::ReviewNote { .. } => None,
         }
     }
+
+    /// Whether any of the op's text, in whatever field, holds a control character that no
+    /// database keeps faithfully (a NUL, say). The server refuses such an op as a whole, so it
+    /// can never become a failure the device would retry for ever.
+    pub fn holds_control_characters(&self) -> bool {
+        fn any_text(value: &serde_json::Value) -> bool {
+            use crate::domain::error::has_control_characters;
+            match value {
+                serde_json::Value::String(text) => has_control_characters(text),
+                serde_json::Value::Array(items) => items.iter().any(any_text),
+                serde_json::Value::Object(fields) => fields
+                    .iter()
+                    .any(|(key, value)| has_control_characters(key) || any_text(value)),
+                _ => false,
+            }
+        }
+        serde_json::to_value(self).is_ok_and(|op| any_text(&op))
+    }
 }
 
 /// One numbered mutation from one device.
@@ -547,5 +565,30 @@ mod tests {
         assert_eq!(json["kind"], "join_team");
         let unknown = serde_json::json!({"kind": "delete_case", "case_id": uuid::Uuid::nil()});
         assert!(serde_json::from_value::<Op>(unknown).is_err());
+    }
+
+    #[test]
+    fn a_control_character_in_any_text_of_an_op_is_found() {
+        let note = |free_text: &str| Op::CreateNote {
+            note_id: NoteId(uuid::Uuid::from_u128(4)),
+            visit_id: VisitId(uuid::Uuid::from_u128(5)),
+            fields: NoteFields {
+                met_with: "本人".into(),
+                free_text: free_text.into(),
+                ..Default::default()
+            },
+        };
+        assert!(!note("眠れている。\n食事は一日二回。\t").holds_control_characters());
+        assert!(note("途中で\u{0}切れる").holds_control_characters());
+        assert!(note("\u{1b}[31m").holds_control_characters());
+        let place = Op::PlanVisit {
+            case_id: CaseId(uuid::Uuid::from_u128(2)),
+            visit_id: VisitId(uuid::Uuid::from_u128(5)),
+            starts_at: Utc::now(),
+            ends_at: Utc::now(),
+            place: "自宅\u{7}".into(),
+            members: Vec::new(),
+        };
+        assert!(place.holds_control_characters());
     }
 }

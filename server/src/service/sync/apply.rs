@@ -62,17 +62,6 @@ fn describe(errors: &[FieldError]) -> String {
     format!("Invalid input ({})", parts.join(", "))
 }
 
-fn holds_control_characters(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::String(text) => app::domain::error::has_control_characters(text),
-        serde_json::Value::Array(items) => items.iter().any(holds_control_characters),
-        serde_json::Value::Object(fields) => fields.iter().any(|(k, v)| {
-            app::domain::error::has_control_characters(k) || holds_control_characters(v)
-        }),
-        _ => false,
-    }
-}
-
 fn rejected<T>(reason: &str) -> Result<T, Failure> {
     Err(Failure::Rejected(reason.to_owned()))
 }
@@ -89,9 +78,7 @@ pub async fn apply(
         // Any other change may touch what the rights check read ahead (a team, a visit).
         known.forget_all();
     }
-    // Text no database keeps faithfully (a NUL) is refused in whatever field it comes, so it
-    // can never become a failure the device would retry for ever.
-    if serde_json::to_value(&mutation.op).is_ok_and(|op| holds_control_characters(&op)) {
+    if mutation.op.holds_control_characters() {
         return Err(AppError::Invalid(vec![FieldError::new(
             "text",
             app::domain::Problem::ControlCharacter,
