@@ -40,6 +40,9 @@ pub struct Config {
     /// Connections this process keeps to PostgreSQL at most (`DEKAPAN_DATABASE_CONNECTIONS`,
     /// default 10): mind the server's `max_connections` across every process.
     pub database_connections: u32,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the process
+    /// stops anyway (`DEKAPAN_SHUTDOWN_GRACE_SECONDS`, default 30).
+    pub shutdown_grace: Duration,
     /// Address to listen on (`DEKAPAN_ADDR`, else `LEPTOS_SITE_ADDR`, else `127.0.0.1:3000`).
     pub addr: SocketAddr,
     /// Whether to load the demo data when it is missing (`DEKAPAN_DEMO_DATA`, default true).
@@ -100,6 +103,11 @@ impl Config {
                 None => 30,
             }),
             database_connections: small_number(&lookup, "DEKAPAN_DATABASE_CONNECTIONS", 10)?,
+            shutdown_grace: Duration::from_secs(number(
+                &lookup,
+                "DEKAPAN_SHUTDOWN_GRACE_SECONDS",
+                30,
+            )?),
             addr,
             demo_data: flag(&lookup, "DEKAPAN_DEMO_DATA", true)?,
             session_idle: Duration::from_secs(

@@ -32,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: db::Pool,
+    shutdown_grace: std::time::Duration,
 }
 
 impl Application {
@@ -55,8 +56,10 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let shutdown_grace = config.shutdown_grace;
         let router = router(db.clone(), Arc::new(config), leptos)?;
         Ok(Self {
+            shutdown_grace,
             listener,
             router,
             db,
@@ -73,12 +76,33 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM). Then it takes no new
+    /// connections, lets the requests in flight finish (a push commits what it was sent and
+    /// answers) for up to the shutdown grace, and closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving")
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let asked = {
+            let stopping = stopping.clone();
+            async move {
+                shutdown_signal().await;
+                tracing::info!("stopping: finishing the requests in flight");
+                stopping.notify_one();
+            }
+        };
+        let serving = axum::serve(self.listener, self.router).with_graceful_shutdown(asked);
+        let grace = self.shutdown_grace;
+        let served = tokio::select! {
+            served = std::future::IntoFuture::into_future(serving) => served.context("serving"),
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(?grace, "requests still running at the end of the shutdown grace");
+                Ok(())
+            }
+        };
+        self.db.close().await;
+        served
     }
 }
 

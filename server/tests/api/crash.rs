@@ -1,5 +1,6 @@
 //! A server process killed with SIGKILL in the middle of a large push loses nothing and applies
-//! nothing twice: each mutation commits together with the device's counter.
+//! nothing twice: each mutation commits together with the device's counter. Asked to stop with
+//! SIGTERM, it finishes the push first and exits cleanly.
 
 use crate::helpers::{new_client, TestDatabase, PASSWORD};
 use app::domain::{NoteFields, NoteId, VisitId};
@@ -61,70 +62,123 @@ async fn counter(db: &server::db::Pool, client: &str) -> i64 {
     .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
-    let database = TestDatabase::new().await;
-    let url = database.url.clone();
-    let (mut server, base) = start(&url);
-    let db = server::db::connect(&url, Duration::from_secs(5))
-        .await
+/// A server over a fresh database, a signed-in nurse, and a device holding a full batch of
+/// new notes (each marked, so they can be counted) that it has not sent yet.
+struct BigPush {
+    url: String,
+    db: server::db::Pool,
+    request: app::sync::PushRequest,
+    client_id: String,
+    marker: String,
+    _database: TestDatabase,
+}
+
+impl BigPush {
+    async fn prepare() -> (BigPush, Child, String, Client) {
+        let database = TestDatabase::new().await;
+        let url = database.url.clone();
+        let (server, base) = start(&url);
+        let db = server::db::connect(&url, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let nurse = login(&base).await;
+        let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
+            "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
+             WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
+        )
+        .fetch_one(db).await)
         .unwrap();
-    let nurse = login(&base).await;
-    let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
-        "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
-         WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
-    )
-    .fetch_one(db).await)
-    .unwrap();
-    let mut replica = Replica::new(ClientId(Uuid::new_v4()));
-    let client_id = replica.client_id.0.to_string();
-    let marker = format!("crash-{}", Uuid::new_v4());
-    for n in 0..MAX_PUSH_BATCH {
-        replica.record(
-            Op::CreateNote {
-                note_id: NoteId(Uuid::new_v4()),
-                visit_id: visit.parse::<VisitId>().unwrap(),
-                fields: NoteFields {
-                    met: true,
-                    met_with: "本人".into(),
-                    mental_state: "安定".into(),
-                    next_steps: format!("{marker}-{n}"),
-                    ..Default::default()
+        let mut replica = Replica::new(ClientId(Uuid::new_v4()));
+        let marker = format!("batch-{}", Uuid::new_v4());
+        for n in 0..MAX_PUSH_BATCH {
+            replica.record(
+                Op::CreateNote {
+                    note_id: NoteId(Uuid::new_v4()),
+                    visit_id: visit.parse::<VisitId>().unwrap(),
+                    fields: NoteFields {
+                        met: true,
+                        met_with: "本人".into(),
+                        mental_state: "安定".into(),
+                        next_steps: format!("{marker}-{n}"),
+                        ..Default::default()
+                    },
                 },
-            },
-            Utc::now(),
-        );
+                Utc::now(),
+            );
+        }
+        let push = BigPush {
+            url,
+            db,
+            request: replica.push_request().unwrap(),
+            client_id: replica.client_id.0.to_string(),
+            marker,
+            _database: database,
+        };
+        (push, server, base, nurse)
     }
-    let request = replica.push_request().unwrap();
-    let count_notes = || async {
-        server::on_db!(db, |db| sqlx::query_scalar::<_, i64>(
+
+    /// Sends the batch in the background.
+    fn send(
+        &self,
+        nurse: &Client,
+        base: &str,
+    ) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+        let (nurse, url, request) = (
+            nurse.clone(),
+            format!("{base}/sync/push"),
+            self.request.clone(),
+        );
+        tokio::spawn(async move { nurse.post(url).json(&request).send().await })
+    }
+
+    /// The batch's notes the server has committed.
+    async fn committed(&self) -> i64 {
+        server::on_db!(self.db, |db| sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM note_revisions WHERE next_steps LIKE $1"
         )
-        .bind(format!("{marker}-%"))
+        .bind(format!("{}-%", self.marker))
         .fetch_one(db)
         .await)
         .unwrap()
-    };
+    }
+
+    /// Waits until some of the batch has committed; how many.
+    async fn some_committed(&self) -> i64 {
+        for _ in 0..2_000 {
+            let committed = self.committed().await;
+            if committed > 0 {
+                return committed;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("nothing of the batch committed");
+    }
+
+    /// Every note of the batch is on the server exactly once.
+    async fn assert_all_exactly_once(&self) {
+        assert_eq!(
+            self.committed().await,
+            MAX_PUSH_BATCH as i64,
+            "every note exactly once"
+        );
+        let distinct: i64 = server::on_db!(self.db, |db| sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT next_steps) FROM note_revisions WHERE next_steps LIKE $1",
+        )
+        .bind(format!("{}-%", self.marker))
+        .fetch_one(db)
+        .await)
+        .unwrap();
+        assert_eq!(distinct, MAX_PUSH_BATCH as i64);
+    }
+}
+
+#[tokio::test]
+async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
+    let (batch, mut server, base, nurse) = BigPush::prepare().await;
 
     // Push, and kill the server once some but not all of the batch has committed.
-    let push = tokio::spawn({
-        let (nurse, base, request) = (nurse.clone(), base.clone(), request.clone());
-        async move {
-            nurse
-                .post(format!("{base}/sync/push"))
-                .json(&request)
-                .send()
-                .await
-        }
-    });
-    let mut partial = 0;
-    for _ in 0..2_000 {
-        partial = count_notes().await;
-        if partial > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let push = batch.send(&nurse, &base);
+    let partial = batch.some_committed().await;
     server.kill().expect("SIGKILL");
     server.wait().unwrap();
     assert!(
@@ -133,12 +187,8 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
     );
 
     // What committed, committed with the counter: as many notes as the counter says.
-    let last = counter(&db, &client_id).await;
-    let committed = count_notes().await;
-    assert!(
-        committed > 0,
-        "some of the batch had committed before the kill"
-    );
+    let last = counter(&batch.db, &batch.client_id).await;
+    let committed = batch.committed().await;
     eprintln!("committed before the kill: {committed} of {MAX_PUSH_BATCH}");
     assert_eq!(
         committed, last,
@@ -146,11 +196,11 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
     );
 
     // After a restart, the device retries the very same batch.
-    let (mut server, base) = start(&url);
+    let (mut server, base) = start(&batch.url);
     let nurse = login(&base).await;
     let res = nurse
         .post(format!("{base}/sync/push"))
-        .json(&request)
+        .json(&batch.request)
         .send()
         .await
         .unwrap();
@@ -160,17 +210,37 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
     server.wait().unwrap();
 
     assert_eq!(response.last_mutation_id, MAX_PUSH_BATCH as u64);
-    assert_eq!(
-        count_notes().await,
-        MAX_PUSH_BATCH as i64,
-        "every note exactly once"
-    );
-    let distinct: i64 = server::on_db!(db, |db| sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT next_steps) FROM note_revisions WHERE next_steps LIKE $1",
-    )
-    .bind(format!("{marker}-%"))
-    .fetch_one(db)
-    .await)
-    .unwrap();
-    assert_eq!(distinct, MAX_PUSH_BATCH as i64);
+    batch.assert_all_exactly_once().await;
+}
+
+#[tokio::test]
+async fn sigterm_during_a_push_lets_it_finish_then_exits_0() {
+    let (batch, mut server, base, nurse) = BigPush::prepare().await;
+
+    // Push, and ask the server to stop (as systemd or a container runtime does) once some of
+    // the batch has committed.
+    let push = batch.send(&nurse, &base);
+    batch.some_committed().await;
+    let asked = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(asked.success());
+
+    // The push in flight finishes and the device hears that all of it was applied.
+    let res = push.await.unwrap().expect("the push in flight is answered");
+    assert_eq!(res.status(), StatusCode::OK);
+    let response: PushResponse = res.json().await.unwrap();
+    assert_eq!(response.last_mutation_id, MAX_PUSH_BATCH as u64);
+    assert_eq!(response.outcomes.len(), MAX_PUSH_BATCH);
+
+    // Then the server stops by itself, as a clean exit, and takes no more requests.
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a clean exit");
+    assert!(nurse
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .is_err());
+    batch.assert_all_exactly_once().await;
 }
