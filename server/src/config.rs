@@ -45,6 +45,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Address to listen on (`DEKAPAN_ADDR`, else `LEPTOS_SITE_ADDR`, else `127.0.0.1:3000`).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, apart from the public address and without sign-in
+    /// (`DEKAPAN_METRICS_ADDR`, such as `127.0.0.1:9100`); none when unset.
+    pub metrics_addr: Option<SocketAddr>,
     /// Whether to load the demo data when it is missing (`DEKAPAN_DEMO_DATA`, default true).
     pub demo_data: bool,
     /// A session ends after this long without use (`DEKAPAN_SESSION_IDLE_MINUTES`, default 120).
@@ -87,6 +90,14 @@ impl Config {
                 why: "expected a sqlite: or postgres:// URL",
             });
         }
+        let metrics_addr = match lookup("DEKAPAN_METRICS_ADDR") {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| ConfigError::Invalid {
+                name: "DEKAPAN_METRICS_ADDR",
+                value: text.clone(),
+                why: "expected host:port, such as 127.0.0.1:9100",
+            })?),
+        };
         let addr_text = lookup("DEKAPAN_ADDR")
             .or_else(|| lookup("LEPTOS_SITE_ADDR"))
             .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
@@ -109,6 +120,7 @@ impl Config {
                 30,
             )?),
             addr,
+            metrics_addr,
             demo_data: flag(&lookup, "DEKAPAN_DEMO_DATA", true)?,
             session_idle: Duration::from_secs(
                 60 * number(&lookup, "DEKAPAN_SESSION_IDLE_MINUTES", 120)?,

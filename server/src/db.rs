@@ -65,6 +65,14 @@ impl Pool {
         }
     }
 
+    /// The connections the pool holds, and how many of them are idle.
+    pub fn connections(&self) -> (u32, u32) {
+        match self {
+            Pool::Sqlite(p) => (p.size(), p.num_idle() as u32),
+            Pool::Postgres(p) => (p.size(), p.num_idle() as u32),
+        }
+    }
+
     /// Closes every connection (the pool cannot be used afterwards).
     pub async fn close(&self) {
         match self {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod copy;
 pub mod db;
 mod headers;
+mod metrics;
 pub mod postgres;
 mod precompressed;
 mod pwa;
@@ -33,6 +34,7 @@ pub struct Application {
     router: Router,
     db: db::Pool,
     shutdown_grace: std::time::Duration,
+    metrics: Option<TcpListener>,
 }
 
 impl Application {
@@ -56,10 +58,19 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (DEKAPAN_METRICS_ADDR)"))?,
+            ),
+            None => None,
+        };
         let shutdown_grace = config.shutdown_grace;
         let router = router(db.clone(), Arc::new(config), leptos)?;
         Ok(Self {
             shutdown_grace,
+            metrics,
             listener,
             router,
             db,
@@ -71,6 +82,14 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The port `/metrics` is served on, if any.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+    }
+
     /// The database pool (for tests that check what was written).
     pub fn db(&self) -> &db::Pool {
         &self.db
@@ -80,6 +99,14 @@ impl Application {
     /// connections, lets the requests in flight finish (a push commits what it was sent and
     /// answers) for up to the shutdown grace, and closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        if let Some(listener) = self.metrics {
+            let metrics = metrics::router(self.db.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, metrics).await {
+                    tracing::error!(error = %e, "serving metrics");
+                }
+            });
+        }
         let stopping = Arc::new(tokio::sync::Notify::new());
         let asked = {
             let stopping = stopping.clone();
@@ -146,6 +173,7 @@ fn router(db: db::Pool, config: Arc<Config>, leptos: LeptosOptions) -> anyhow::R
             shell,
         ))
         .layer(axum::middleware::from_fn_with_state(hsts, headers::secure))
+        .layer(axum::middleware::from_fn(metrics::track))
         // No request needs more (a full push batch of long notes fits): larger bodies get 413
         // before anything reads them, server functions included.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

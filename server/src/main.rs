@@ -30,6 +30,9 @@ async fn run() -> anyhow::Result<()> {
     let demo_data = config.demo_data;
     let app = Application::build(config, leptos).await?;
     let port = app.port();
+    if let Some(metrics) = app.metrics_port() {
+        println!("Metrics for monitoring on http://127.0.0.1:{metrics}/metrics");
+    }
     println!("Dekapan is running on http://127.0.0.1:{port}");
     if demo_data {
         println!("Demo logins (password: {}):", demo::DEMO_PASSWORD);

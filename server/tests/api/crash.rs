@@ -2,53 +2,14 @@
 //! nothing twice: each mutation commits together with the device's counter. Asked to stop with
 //! SIGTERM, it finishes the push first and exits cleanly.
 
-use crate::helpers::{new_client, TestDatabase, PASSWORD};
+use crate::helpers::{sign_in_at, start_process, TestDatabase};
 use app::domain::{NoteFields, NoteId, VisitId};
 use app::sync::{ClientId, Op, PushResponse, Replica, MAX_PUSH_BATCH};
 use chrono::Utc;
 use reqwest::{Client, StatusCode};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 use uuid::Uuid;
-
-/// The real server binary on a free port over `db_url`; returns the process and its address.
-fn start(db_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DEKAPAN_DATABASE_URL", db_url)
-        .env("DEKAPAN_ADDR", "127.0.0.1:0")
-        .env("LEPTOS_OUTPUT_NAME", "dekapan")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    let stdout = child.stdout.take().expect("its output");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_once("running on ")
-                .map(|(_, url)| url.trim().to_owned())
-        })
-        .expect("the server says where it runs");
-    // Keep reading its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
-}
-
-async fn login(base: &str) -> Client {
-    let client = new_client();
-    let res = client
-        .post(format!("{base}/api/login"))
-        .form(&[("login", "nurse.sato"), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("the server answers");
-    assert_eq!(res.status(), StatusCode::OK);
-    client
-}
 
 /// The device's counter as the server committed it.
 async fn counter(db: &server::db::Pool, client: &str) -> i64 {
@@ -77,11 +38,11 @@ impl BigPush {
     async fn prepare() -> (BigPush, Child, String, Client) {
         let database = TestDatabase::new().await;
         let url = database.url.clone();
-        let (server, base) = start(&url);
+        let (server, base) = start_process(&url, &[]);
         let db = server::db::connect(&url, Duration::from_secs(5))
             .await
             .unwrap();
-        let nurse = login(&base).await;
+        let nurse = sign_in_at(&base, "nurse.sato").await;
         let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
             "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
              WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
@@ -196,8 +157,8 @@ async fn a_push_cut_off_by_sigkill_is_applied_exactly_once_after_a_retry() {
     );
 
     // After a restart, the device retries the very same batch.
-    let (mut server, base) = start(&batch.url);
-    let nurse = login(&base).await;
+    let (mut server, base) = start_process(&batch.url, &[]);
+    let nurse = sign_in_at(&base, "nurse.sato").await;
     let res = nurse
         .post(format!("{base}/sync/push"))
         .json(&batch.request)
@@ -237,10 +198,6 @@ async fn sigterm_during_a_push_lets_it_finish_then_exits_0() {
     // Then the server stops by itself, as a clean exit, and takes no more requests.
     let status = server.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a clean exit");
-    assert!(nurse
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .is_err());
+    assert!(nurse.get(format!("{base}/health")).send().await.is_err());
     batch.assert_all_exactly_once().await;
 }

@@ -447,3 +447,55 @@ impl TestApp {
         .expect("a visit")
     }
 }
+
+/// The real server binary on a free port over `db_url`, with more settings; returns the process
+/// and its address. Every line it printed before saying where it runs is passed to `said`.
+pub fn start_process_saying(
+    db_url: &str,
+    settings: &[(&str, &str)],
+    mut said: impl FnMut(&str),
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DEKAPAN_DATABASE_URL", db_url)
+        .env("DEKAPAN_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_OUTPUT_NAME", "dekapan")
+        .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stdout = child.stdout.take().expect("its output");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            said(&line);
+            line.split_once("running on ")
+                .map(|(_, url)| url.trim().to_owned())
+        })
+        .expect("the server says where it runs");
+    // Keep reading its output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, base)
+}
+
+/// [`start_process_saying`], not listening to what it says.
+pub fn start_process(db_url: &str, settings: &[(&str, &str)]) -> (std::process::Child, String) {
+    start_process_saying(db_url, settings, |_| {})
+}
+
+/// A client signed in as `login` on the server at `base`.
+pub async fn sign_in_at(base: &str, login: &str) -> Client {
+    let client = new_client();
+    let res = client
+        .post(format!("{base}/api/login"))
+        .form(&[("login", login), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(res.status(), StatusCode::OK);
+    client
+}

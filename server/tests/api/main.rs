@@ -8,6 +8,7 @@ mod crash;
 mod headers;
 mod helpers;
 mod log_order;
+mod metrics;
 mod notes;
 mod security;
 mod simulation;

@@ -136,6 +136,7 @@ pub async fn handle(
             .map_err(internal("push"))?;
         last = chunk_last;
     }
+    outcomes.iter().for_each(crate::metrics::count_mutation);
     Ok(Json(PushResponse {
         last_mutation_id: last,
         outcomes,
