@@ -72,7 +72,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let mutations = Family::<OutcomeLabels, Counter>::default();
     registry.register(
         "mutations",
-        "Mutations pushed by devices, by outcome (applied, rejected, duplicate)",
+        "Mutations pushed by devices, by outcome (applied, conflicted, rejected, duplicate)",
         mutations.clone(),
     );
     let connections = Family::<PoolLabels, Gauge>::default();
@@ -138,6 +138,7 @@ pub async fn track(request: Request, next: Next) -> Response {
 pub fn count_mutation(outcome: &app::sync::MutationOutcome) {
     let outcome = match outcome {
         app::sync::MutationOutcome::Applied { .. } => "applied",
+        app::sync::MutationOutcome::Conflicted { .. } => "conflicted",
         app::sync::MutationOutcome::Rejected { .. } => "rejected",
         app::sync::MutationOutcome::Duplicate { .. } => "duplicate",
     };
