@@ -1,6 +1,7 @@
 //! The Dekapan server: configuration, database, sessions, audit log, and the app's calls,
 //! served with the Leptos app on axum.
 
+pub mod backup;
 pub mod config;
 pub mod copy;
 pub mod db;

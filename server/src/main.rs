@@ -22,6 +22,9 @@ async fn run() -> anyhow::Result<()> {
     if args.first().is_some_and(|a| a == "copy-database") {
         return copy_database(&args[1..]).await;
     }
+    if args.first().is_some_and(|a| a == "backup") {
+        return backup(&args[1..]).await;
+    }
     let config = Config::from_env().context("reading the configuration")?;
     telemetry::init(config.log_format);
     let leptos = get_configuration(None)
@@ -41,6 +44,21 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     app.run_until_stopped().await
+}
+
+/// `server backup --to FILE`, of the database `DEKAPAN_DATABASE_URL` names.
+async fn backup(args: &[String]) -> anyhow::Result<()> {
+    let [flag, to] = args else {
+        anyhow::bail!("usage: server backup --to FILE");
+    };
+    if flag != "--to" {
+        anyhow::bail!("usage: server backup --to FILE");
+    }
+    let config = Config::from_env().context("reading the configuration")?;
+    let done = server::backup::backup(&config.database_url, std::path::Path::new(to)).await?;
+    println!("backup written: {}", done.path.display());
+    println!("  {} bytes, sha256 {}", done.bytes, done.sha256);
+    Ok(())
 }
 
 /// `server copy-database --from URL --to URL`.

@@ -3,6 +3,7 @@
 //! a database of its own on the PostgreSQL server at `DEKAPAN_TEST_POSTGRES_URL`.
 
 mod auth;
+mod backup;
 mod copy;
 mod crash;
 mod headers;
