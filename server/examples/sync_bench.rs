@@ -12,169 +12,17 @@
 //! wait for the disk, as in production). With three, each device talks to one of them, as
 //! behind a load balancer.
 
-use app::domain::{NoteFields, NoteId, VisitId};
-use app::sync::{ClientId, Op, PullResponse, PushRequest, PushResponse, Replica};
+mod common;
+
+use app::domain::VisitId;
+use app::sync::{ClientId, PullResponse, PushRequest, PushResponse, Replica};
 use chrono::Utc;
+use common::{a_visit_of, cores, login, note, serve_if_asked, server, Bench};
 use flate2::{write::GzEncoder, Compression};
-use leptos::prelude::LeptosOptions;
 use reqwest::Client;
-use server::{config::Config, Application};
-use sqlx::Connection;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Instant;
 use uuid::Uuid;
-
-struct Bench {
-    /// Every server process's address.
-    bases: Vec<String>,
-    db: server::db::Pool,
-    processes: Vec<Child>,
-    _dir: tempfile::TempDir,
-    /// The PostgreSQL server and the database made for this run, dropped at the end.
-    postgres: Option<(String, String)>,
-}
-
-impl Bench {
-    /// The server a device talks to.
-    fn base(&self, device: usize) -> &str {
-        &self.bases[device % self.bases.len()]
-    }
-
-    async fn stop(mut self) {
-        for process in &mut self.processes {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-        self.db.close().await;
-        if let Some((admin, name)) = self.postgres.take() {
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("PostgreSQL");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .expect("dropping the bench database");
-        }
-    }
-}
-
-/// `--serve URL`: one server process over the database at `URL`, saying its port.
-async fn serve(url: String) {
-    let config = Config::from_lookup(|name| match name {
-        "DEKAPAN_DATABASE_URL" => Some(url.clone()),
-        "DEKAPAN_ADDR" => Some("127.0.0.1:0".to_owned()),
-        _ => None,
-    })
-    .expect("configuration");
-    let leptos = LeptosOptions::builder()
-        .output_name("dekapan")
-        .site_root("target/site")
-        .build();
-    let app = Application::build(config, leptos)
-        .await
-        .expect("the server starts");
-    println!("serving on {}", app.port());
-    app.run_until_stopped().await.expect("serving");
-}
-
-/// Starts `processes` servers over a fresh database of the given kind.
-async fn server(postgres: Option<&str>, processes: usize) -> Bench {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let (url, made) = match postgres {
-        None => (
-            format!("sqlite://{}/bench.sqlite?mode=rwc", dir.path().display()),
-            None,
-        ),
-        Some(admin) => {
-            let name = format!("dekapan_bench_{}", Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(admin)
-                .await
-                .expect("PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("a bench database");
-            let (server, _) = admin.rsplit_once('/').expect("a URL naming a database");
-            (format!("{server}/{name}"), Some((admin.to_owned(), name)))
-        }
-    };
-    let mut children = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..processes {
-        let mut child = Command::new(std::env::current_exe().expect("this program"))
-            .args(["--serve", &url])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("a server process");
-        let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("serving on ").map(str::to_owned))
-            .expect("the server says its port");
-        std::thread::spawn(move || lines.for_each(drop));
-        bases.push(format!("http://127.0.0.1:{port}"));
-        children.push(child);
-    }
-    let db = server::db::connect(&url, Duration::from_secs(5))
-        .await
-        .expect("the bench database");
-    Bench {
-        bases,
-        db,
-        processes: children,
-        _dir: dir,
-        postgres: made,
-    }
-}
-
-async fn login(bench: &Bench, login: &str) -> Client {
-    let client = Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("a client");
-    let res = client
-        .post(format!("{}/api/login", bench.base(0)))
-        .form(&[
-            ("login", login),
-            ("password", server::sqlite::demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert!(res.status().is_success());
-    client
-}
-
-async fn a_visit_of(bench: &Bench, login: &str) -> VisitId {
-    let id: String = server::on_db!(bench.db, |db| sqlx::query_scalar(
-        "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
-         WHERE s.login = $1 ORDER BY v.starts_at LIMIT 1",
-    )
-    .bind(login)
-    .fetch_one(db).await)
-    .expect("a visit");
-    id.parse().expect("an id")
-}
-
-fn note(visit_id: VisitId, n: usize) -> Op {
-    Op::CreateNote {
-        note_id: NoteId(Uuid::new_v4()),
-        visit_id,
-        fields: NoteFields {
-            met: true,
-            met_with: "本人と母".into(),
-            mental_state: "表情は穏やかで、睡眠も取れていると話す".into(),
-            medication: "内服は継続できている".into(),
-            daily_living: "食事は一日二回、買い物は母が同行".into(),
-            risks: "特になし".into(),
-            agreed: "来週の受診に同行する".into(),
-            next_steps: format!("受診予約の確認（{n}）"),
-            free_text: "玄関先で20分ほど話した。次回は散歩に誘う。".into(),
-        },
-    }
-}
 
 async fn push_all(bench: &Bench, device: usize, client: &Client, replica: &mut Replica) -> usize {
     let mut pushed = 0;
@@ -257,17 +105,12 @@ fn gzip(bytes: &[u8]) -> usize {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, url] = args.as_slice() {
-        if flag == "--serve" {
-            return serve(url.clone()).await;
-        }
+    if serve_if_asked().await {
+        return;
     }
     println!(
         "Dekapan sync benchmark ({} cores; server processes apart from this client)",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        cores()
     );
     bytes_per_note();
     run("SQLite, 1 process", server(None, 1).await).await;
