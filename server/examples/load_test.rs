@@ -15,7 +15,7 @@
 
 mod common;
 
-use app::domain::{NoteFields, NoteId, VisitId};
+use app::domain::{NoteId, VisitId};
 use app::sync::{ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
 use chrono::Utc;
 use common::{a_visit_of, cores, login, note, serve_if_asked, server, Bench};
@@ -118,15 +118,14 @@ async fn field_device(
         let op = match last_note {
             Some(note_id) if n % 3 == 0 => {
                 tally.amendments += 1;
+                let Op::CreateNote { mut fields, .. } = note(visit, n) else {
+                    unreachable!("a new note")
+                };
+                fields.next_steps = format!("{marker}-amended-{n}");
                 Op::AmendNote {
                     note_id,
                     amends: 1,
-                    fields: NoteFields {
-                        met: true,
-                        met_with: "本人".into(),
-                        next_steps: format!("{marker}-amended-{n}"),
-                        ..Default::default()
-                    },
+                    fields,
                 }
             }
             _ => {
