@@ -30,7 +30,10 @@ const RUN: Duration = Duration::from_secs(60);
 /// What one device saw.
 #[derive(Default)]
 struct Tally {
+    /// Each page of the first sync, taken by all devices at once at the start.
+    first: Vec<Duration>,
     push: Vec<Duration>,
+    /// Pulls while at work.
     pull: Vec<Duration>,
     errors: usize,
     refused: usize,
@@ -40,6 +43,7 @@ struct Tally {
 
 impl Tally {
     fn add(&mut self, other: Tally) {
+        self.first.extend(other.first);
         self.push.extend(other.push);
         self.pull.extend(other.pull);
         self.errors += other.errors;
@@ -109,6 +113,7 @@ async fn field_device(
     if !pull(&base, &client, &mut replica, &mut tally).await {
         tally.errors += 1;
     }
+    tally.first = std::mem::take(&mut tally.pull);
     let mut last_note: Option<NoteId> = None;
     let mut n = 0;
     while Instant::now() < until {
@@ -203,16 +208,21 @@ async fn run(title: &str, bench: Bench) {
         tally.add(done.expect("a device"));
     }
     let elapsed = started.elapsed().as_secs_f64();
+    tally.first.sort();
     tally.push.sort();
     tally.pull.sort();
-    let requests = tally.push.len() + tally.pull.len();
+    let requests = tally.first.len() + tally.push.len() + tally.pull.len();
     println!(
         "  {requests} sync requests in {elapsed:.0} s ({:.0}/s), {} errors, {} refused",
         requests as f64 / elapsed,
         tally.errors,
         tally.refused
     );
-    for (call, times) in [("push", &tally.push), ("pull", &tally.pull)] {
+    for (call, times) in [
+        ("first sync (a page)", &tally.first),
+        ("push", &tally.push),
+        ("pull", &tally.pull),
+    ] {
         println!(
             "  {call}: p50 {}, p95 {}, p99 {} ({} requests)",
             percentile(times, 0.50),
