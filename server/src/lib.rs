@@ -129,7 +129,14 @@ impl Application {
                 Ok(())
             }
         };
-        self.db.close().await;
+        // A request still running past the grace keeps its connection: closing waits for it no
+        // longer than a moment.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), self.db.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at exit");
+        }
         served
     }
 }

@@ -30,6 +30,8 @@ pub async fn handle(
     let mut last = last_mutation_id(&service, &client, &viewer).await?;
     request.check(last)?;
     let mut outcomes = Vec::with_capacity(request.mutations.len());
+    // Outcomes are counted for the metrics once committed.
+    let mut counted = 0;
     let fresh: Vec<&Mutation> = request.mutations.iter().filter(|m| m.id > last).collect();
     outcomes.extend(
         request
@@ -135,8 +137,14 @@ pub async fn handle(
             .context("committing mutations")
             .map_err(internal("push"))?;
         last = chunk_last;
+        outcomes[counted..]
+            .iter()
+            .for_each(crate::metrics::count_mutation);
+        counted = outcomes.len();
     }
-    outcomes.iter().for_each(crate::metrics::count_mutation);
+    outcomes[counted..]
+        .iter()
+        .for_each(crate::metrics::count_mutation);
     Ok(Json(PushResponse {
         last_mutation_id: last,
         outcomes,
