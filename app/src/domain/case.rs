@@ -80,6 +80,9 @@ coded_enum!(
 /// The maximum length of each part of the life goal, in characters.
 pub const LIFE_GOAL_MAX: usize = 2_000;
 
+/// The longest pseudonym a case is registered under, in characters.
+pub const PSEUDONYM_MAX: usize = 100;
+
 /// 暮らしのゴール: the goal the person and the team write together, with the medical view and
 /// the welfare view beside it (the case study, point ④).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

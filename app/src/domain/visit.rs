@@ -29,6 +29,9 @@ impl VisitStatus {
     }
 }
 
+/// The longest place of a visit, in characters.
+pub const PLACE_MAX: usize = 200;
+
 /// The city's time zone (Japan Standard Time has no daylight saving).
 pub fn japan_time() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("nine hours is a valid offset")

@@ -83,7 +83,11 @@ fn IntakeForm() -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(name) = required_text("pseudonym", &pseudonym.get_untracked(), 100) else {
+        let Ok(name) = required_text(
+            "pseudonym",
+            &pseudonym.get_untracked(),
+            crate::domain::case::PSEUDONYM_MAX,
+        ) else {
             problem.set(Some(T::PseudonymRequired));
             return;
         };
@@ -156,7 +160,7 @@ fn IntakeForm() -> impl IntoView {
             <form class="card" data-testid="intake-form" on:submit=submit novalidate>
                 <div class="field">
                     <label for="intake-pseudonym">{tr(T::Pseudonym)}</label>
-                    <input id="intake-pseudonym" type="text" required maxlength=100 data-testid="intake-pseudonym"
+                    <input id="intake-pseudonym" type="text" required maxlength=crate::domain::case::PSEUDONYM_MAX data-testid="intake-pseudonym"
                         prop:value=move || pseudonym.get() on:input=move |ev| pseudonym.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
@@ -200,7 +204,7 @@ fn IntakeForm() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="intake-place">{tr(T::Place)}</label>
-                        <input id="intake-place" type="text" maxlength=200 data-testid="intake-place"
+                        <input id="intake-place" type="text" maxlength=crate::domain::visit::PLACE_MAX data-testid="intake-place"
                             prop:value=move || place.get() on:input=move |ev| place.set(event_target_value(&ev))/>
                     </div>
                     <p class="legend-like">{tr(T::WhoGoes)}</p>

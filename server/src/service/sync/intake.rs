@@ -8,19 +8,17 @@ use super::apply::{join_team, Failure};
 use super::log;
 use crate::db::Stamp;
 use app::api::{AppError, Viewer};
+use app::domain::case::PSEUDONYM_MAX;
 use app::domain::error::required_text;
 use app::domain::review::ReviewDecision;
 use app::domain::visit::local_day;
+use app::domain::visit::PLACE_MAX;
 use app::domain::{
     AgencyId, AgencyKind, CaseId, CaseStatus, FieldError, IntakeChannel, NoteId, Problem, Program,
     RiskLevel, Role, StaffId, TimeWindow, VisitId,
 };
 use chrono::Utc;
 
-/// The longest pseudonym, in characters.
-pub const PSEUDONYM_MAX: usize = 100;
-/// The longest place, in characters.
-pub const PLACE_MAX: usize = 200;
 /// The most agencies one intake or one visit may name.
 const LIST_MAX: usize = 50;
 
