@@ -15,10 +15,10 @@
 
 mod common;
 
-use app::domain::{NoteId, VisitId};
+use app::domain::{NoteFields, NoteId, VisitId};
 use app::sync::{ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
 use chrono::Utc;
-use common::{a_visit_of, cores, login, note, serve_if_asked, server, Bench};
+use common::{a_visit_of, cores, login, note_fields, serve_if_asked, server, Bench};
 use rand::Rng;
 use reqwest::Client;
 use std::time::{Duration, Instant};
@@ -123,27 +123,27 @@ async fn field_device(
         let op = match last_note {
             Some(note_id) if n % 3 == 0 => {
                 tally.amendments += 1;
-                let Op::CreateNote { mut fields, .. } = note(visit, n) else {
-                    unreachable!("a new note")
-                };
-                fields.next_steps = format!("{marker}-amended-{n}");
                 Op::AmendNote {
                     note_id,
                     amends: 1,
-                    fields,
+                    fields: NoteFields {
+                        next_steps: format!("{marker}-amended-{n}"),
+                        ..note_fields(n)
+                    },
                 }
             }
             _ => {
-                let mut op = note(visit, n);
-                if let Op::CreateNote {
-                    note_id, fields, ..
-                } = &mut op
-                {
-                    fields.next_steps = format!("{marker}-{n}");
-                    last_note = Some(*note_id);
-                }
+                let note_id = NoteId(Uuid::new_v4());
+                last_note = Some(note_id);
                 tally.notes += 1;
-                op
+                Op::CreateNote {
+                    note_id,
+                    visit_id: visit,
+                    fields: NoteFields {
+                        next_steps: format!("{marker}-{n}"),
+                        ..note_fields(n)
+                    },
+                }
             }
         };
         replica.record(op, Utc::now());

@@ -14,15 +14,24 @@
 
 mod common;
 
-use app::domain::VisitId;
-use app::sync::{ClientId, PullResponse, PushRequest, PushResponse, Replica};
+use app::domain::{NoteId, VisitId};
+use app::sync::{ClientId, Op, PullResponse, PushRequest, PushResponse, Replica};
 use chrono::Utc;
-use common::{a_visit_of, cores, login, note, serve_if_asked, server, Bench};
+use common::{a_visit_of, cores, login, note_fields, serve_if_asked, server, Bench};
 use flate2::{write::GzEncoder, Compression};
 use reqwest::Client;
 use std::io::Write;
 use std::time::Instant;
 use uuid::Uuid;
+
+/// A realistic new note on `visit_id`, numbered `n`.
+fn note(visit_id: VisitId, n: usize) -> Op {
+    Op::CreateNote {
+        note_id: NoteId(Uuid::new_v4()),
+        visit_id,
+        fields: note_fields(n),
+    }
+}
 
 async fn push_all(bench: &Bench, device: usize, client: &Client, replica: &mut Replica) -> usize {
     let mut pushed = 0;

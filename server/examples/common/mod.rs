@@ -2,8 +2,7 @@
 //! `--serve`) over a fresh SQLite file or PostgreSQL database, signed-in clients, demo visits and
 //! a realistic note.
 
-use app::domain::{NoteFields, NoteId, VisitId};
-use app::sync::Op;
+use app::domain::{NoteFields, VisitId};
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
 use server::{config::Config, Application};
@@ -168,21 +167,17 @@ pub async fn a_visit_of(bench: &Bench, login: &str) -> VisitId {
     id.parse().expect("an id")
 }
 
-/// A realistic new note on `visit_id`, numbered `n`.
-pub fn note(visit_id: VisitId, n: usize) -> Op {
-    Op::CreateNote {
-        note_id: NoteId(Uuid::new_v4()),
-        visit_id,
-        fields: NoteFields {
-            met: true,
-            met_with: "本人と母".into(),
-            mental_state: "表情は穏やかで、睡眠も取れていると話す".into(),
-            medication: "内服は継続できている".into(),
-            daily_living: "食事は一日二回、買い物は母が同行".into(),
-            risks: "特になし".into(),
-            agreed: "来週の受診に同行する".into(),
-            next_steps: format!("受診予約の確認（{n}）"),
-            free_text: "玄関先で20分ほど話した。次回は散歩に誘う。".into(),
-        },
+/// What a realistic note says, numbered `n`.
+pub fn note_fields(n: usize) -> NoteFields {
+    NoteFields {
+        met: true,
+        met_with: "本人と母".into(),
+        mental_state: "表情は穏やかで、睡眠も取れていると話す".into(),
+        medication: "内服は継続できている".into(),
+        daily_living: "食事は一日二回、買い物は母が同行".into(),
+        risks: "特になし".into(),
+        agreed: "来週の受診に同行する".into(),
+        next_steps: format!("受診予約の確認（{n}）"),
+        free_text: "玄関先で20分ほど話した。次回は散歩に誘う。".into(),
     }
 }

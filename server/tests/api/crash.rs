@@ -2,7 +2,7 @@
 //! nothing twice: each mutation commits together with the device's counter. Asked to stop with
 //! SIGTERM, it finishes the push first and exits cleanly.
 
-use crate::helpers::{sign_in_at, start_process, TestDatabase};
+use crate::helpers::{first_visit_on, sign_in_at, start_process, TestDatabase};
 use app::domain::{NoteFields, NoteId, VisitId};
 use app::sync::{ClientId, Op, PushResponse, Replica, MAX_PUSH_BATCH};
 use chrono::Utc;
@@ -43,12 +43,7 @@ impl BigPush {
             .await
             .unwrap();
         let nurse = sign_in_at(&base, "nurse.sato").await;
-        let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
-            "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
-             WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
-        )
-        .fetch_one(db).await)
-        .unwrap();
+        let visit = first_visit_on(&db, "nurse.sato").await;
         let mut replica = Replica::new(ClientId(Uuid::new_v4()));
         let marker = format!("batch-{}", Uuid::new_v4());
         for n in 0..MAX_PUSH_BATCH {

@@ -318,17 +318,7 @@ impl TestApp {
 
     /// The first of a staff member's visits today or later, by login.
     pub async fn first_visit_of(&self, login: &str) -> String {
-        server::on_db!(self.db, |db| sqlx::query_scalar(
-            "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id \
-             JOIN staff s ON s.id = vm.staff_id \
-             WHERE s.login = $1 AND v.status = 'planned' AND v.ends_at >= $2 \
-             ORDER BY v.starts_at LIMIT 1",
-        )
-        .bind(login)
-        .bind(server::db::Stamp::now())
-        .fetch_one(db)
-        .await)
-        .expect("the demo gives this user a planned visit")
+        first_visit_on(&self.db, login).await
     }
 
     /// A visit of a model-program case whose team does not include `login`.
@@ -498,4 +488,20 @@ pub async fn sign_in_at(base: &str, login: &str) -> Client {
         .expect("the server answers");
     assert_eq!(res.status(), StatusCode::OK);
     client
+}
+
+/// The first of a staff member's planned visits today or later, by login, in the database of a
+/// server of either kind (a test's own or a real process's).
+pub async fn first_visit_on(db: &Pool, login: &str) -> String {
+    server::on_db!(db, |db| sqlx::query_scalar(
+        "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id \
+         JOIN staff s ON s.id = vm.staff_id \
+         WHERE s.login = $1 AND v.status = 'planned' AND v.ends_at >= $2 \
+         ORDER BY v.starts_at LIMIT 1",
+    )
+    .bind(login)
+    .bind(server::db::Stamp::now())
+    .fetch_one(db)
+    .await)
+    .expect("the demo gives this user a planned visit")
 }

@@ -1,7 +1,7 @@
 //! `/metrics` for operators: in the Prometheus text format, only on its own address, counting
 //! what the devices did.
 
-use crate::helpers::{sign_in_at, start_process_saying, TestDatabase};
+use crate::helpers::{first_visit_on, sign_in_at, start_process_saying, TestDatabase};
 use crate::sync::new_note;
 use app::domain::VisitId;
 use app::sync::{ClientId, PushResponse, Replica};
@@ -27,13 +27,7 @@ async fn metrics_count_what_devices_did_only_on_their_own_address() {
     let db = server::db::connect(&database.url, Duration::from_secs(5))
         .await
         .unwrap();
-    let visit: String = server::on_db!(db, |db| sqlx::query_scalar(
-        "SELECT v.id FROM visits v JOIN visit_members vm ON vm.visit_id = v.id JOIN staff s ON s.id = vm.staff_id \
-         WHERE s.login = 'nurse.sato' AND v.status = 'planned' LIMIT 1",
-    )
-    .fetch_one(db)
-    .await)
-    .unwrap();
+    let visit = first_visit_on(&db, "nurse.sato").await;
 
     // A nurse signs in and pushes two notes: one on her visit, one on a visit that does not
     // exist (refused).
