@@ -12,7 +12,9 @@ use app::client::keys::{Keyring, KEYRING_FORMAT};
 use app::client::store::{Store, SCHEMA};
 use app::client::DraftOf;
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
-use app::sync::{Change, ClientId, MutationOutcome, Op, PullResponse, PushResponse, Replica};
+use app::sync::{
+    Change, ClientId, DatabaseId, MutationOutcome, Op, PullResponse, PushResponse, Replica,
+};
 use chrono::Utc;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use uuid::Uuid;
@@ -133,9 +135,10 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
                 reason: "チーム外".into(),
             },
         ],
+        database: None,
     });
     store
-        .pushed(&replica.header(), &replica.rejected)
+        .pushed(&replica.header(), &replica.rejected, &replica.sent)
         .await
         .unwrap();
     store.close();
@@ -146,6 +149,81 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
     assert_eq!(loaded.rejected.len(), 1);
     assert_eq!(loaded.rejected[0].1, "チーム外");
     assert_eq!(loaded.last_mutation_id, 2);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn acknowledged_changes_are_kept_and_go_back_to_the_outbox_after_a_restore() {
+    unlock().await;
+    let name = name();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let mut replica = new_device(&store).await;
+    record(&store, &mut replica, &["一", "二", "三"]).await;
+    let first = DatabaseId(Uuid::from_u128(1));
+    replica.on_push(&PushResponse {
+        last_mutation_id: 3,
+        outcomes: vec![],
+        database: Some(first),
+    });
+    store
+        .pushed(&replica.header(), &replica.rejected, &replica.sent)
+        .await
+        .unwrap();
+    let page = PullResponse {
+        changes: vec![Change {
+            seq: 7,
+            case_id: CaseId(Uuid::from_u128(5)),
+            entity: "case".into(),
+            entity_id: Uuid::from_u128(5).to_string(),
+            data: serde_json::json!({ "pseudonym": "A さん" }),
+        }],
+        ..PullResponse::nothing(7, 3, first)
+    };
+    let changed = page.changes.clone();
+    replica.on_pull(page);
+    store
+        .pulled(&replica.header(), &[], &changed, &[], &[])
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let mut loaded = store.load().await.unwrap().unwrap();
+    assert!(loaded.outbox.is_empty());
+    let kept: Vec<u64> = loaded.sent.iter().map(|s| s.mutation.id).collect();
+    assert_eq!(kept, [1, 2, 3], "acknowledged, and kept");
+    assert_eq!(loaded.database, Some(first));
+
+    // The server comes back from a backup holding only the first.
+    let restored = DatabaseId(Uuid::from_u128(2));
+    loaded.on_restored(restored, 1);
+    store
+        .restored(&loaded.header(), &loaded.outbox)
+        .await
+        .unwrap();
+    store.close();
+
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let mut again = store.load().await.unwrap().unwrap();
+    assert_eq!(next_steps(&again), ["二", "三"], "queued again, in order");
+    let kept: Vec<u64> = again.sent.iter().map(|s| s.mutation.id).collect();
+    assert_eq!(kept, [1]);
+    assert!(again.records.is_empty(), "pulled afresh");
+    assert_eq!((again.cursor, again.database), (0, Some(restored)));
+    assert_eq!(
+        again.record(note("四"), Utc::now()).id,
+        4,
+        "numbering goes on"
+    );
+
+    // Once its time is up, a kept change goes.
+    store
+        .pulled(&again.header(), &[], &[], &[], &[1])
+        .await
+        .unwrap();
+    store.close();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    assert!(store.load().await.unwrap().unwrap().sent.is_empty());
     store.close();
 }
 
@@ -171,6 +249,8 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
         cursor,
         more: false,
         last_mutation_id: 0,
+        database: None,
+        keep_sent_days: app::sync::KEEP_SENT_DAYS,
     };
     for response in [
         pull(vec![case(1, 1), case(2, 2)], vec![], 2),
@@ -180,7 +260,7 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
         let changed = response.changes.clone();
         replica.on_pull(response);
         store
-            .pulled(&replica.header(), &purged, &changed)
+            .pulled(&replica.header(), &purged, &changed, &[], &[])
             .await
             .unwrap();
     }
@@ -595,13 +675,15 @@ async fn two_windows_of_the_app_never_give_a_change_the_same_number() {
     b.on_push(&PushResponse {
         last_mutation_id: 3,
         outcomes: Vec::new(),
+        database: None,
     });
-    second.pushed(&b.header(), &[]).await.unwrap();
+    second.pushed(&b.header(), &[], &b.sent).await.unwrap();
     a.on_push(&PushResponse {
         last_mutation_id: 2,
         outcomes: Vec::new(),
+        database: None,
     });
-    first.pushed(&a.header(), &[]).await.unwrap();
+    first.pushed(&a.header(), &[], &a.sent).await.unwrap();
     let mut again = first.load().await.unwrap().unwrap();
     assert!(again.outbox.is_empty());
     assert_eq!(again.record(note("次"), Utc::now()).id, 4);
@@ -654,9 +736,10 @@ async fn erasing_a_revoked_device_never_takes_unsent_work() {
     replica.on_push(&PushResponse {
         last_mutation_id: 1,
         outcomes: vec![MutationOutcome::Applied { id: 1 }],
+        database: None,
     });
     store
-        .pushed(&replica.header(), &replica.rejected)
+        .pushed(&replica.header(), &replica.rejected, &replica.sent)
         .await
         .unwrap();
     assert!(store.wipe_unless_waiting().await.unwrap());

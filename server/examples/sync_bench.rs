@@ -145,6 +145,8 @@ fn bytes_per_note() {
                 op: note(visit, n as usize),
             })
             .collect(),
+        database: None,
+        skip_to: None,
     };
     let json = serde_json::to_vec(&request).expect("json");
     println!(

@@ -129,7 +129,7 @@ async fn postgres(url: &str, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Runs one of PostgreSQL's client programs; its first line of complaint when it fails.
-async fn run(name: &str, command: &mut tokio::process::Command) -> anyhow::Result<()> {
+pub(crate) async fn run(name: &str, command: &mut tokio::process::Command) -> anyhow::Result<()> {
     let out = command.output().await.map_err(|e| {
         anyhow::anyhow!("cannot run {name} ({e}): install PostgreSQL's client programs")
     })?;
@@ -142,7 +142,7 @@ async fn run(name: &str, command: &mut tokio::process::Command) -> anyhow::Resul
 }
 
 /// A `postgres://user:password@host/db` URL without its password, and the password (decoded).
-fn without_password(url: &str) -> (String, Option<String>) {
+pub(crate) fn without_password(url: &str) -> (String, Option<String>) {
     let Some((scheme, rest)) = url.split_once("://") else {
         return (url.to_owned(), None);
     };
@@ -183,7 +183,7 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn measure(path: &Path) -> anyhow::Result<(u64, String)> {
+pub(crate) fn measure(path: &Path) -> anyhow::Result<(u64, String)> {
     let mut file = std::fs::File::open(path)
         .with_context(|| format!("reading the backup {}", path.display()))?;
     let mut hash = Sha256::new();

@@ -66,6 +66,10 @@ pub struct Config {
     /// (`DEKAPAN_REQUIRE_SECOND_FACTOR`, default false so that the demo signs in with a password).
     pub second_factor_required: bool,
     pub device_policy: app::domain::device::DevicePolicy,
+    /// Days a device keeps the changes the server acknowledged, to send them again should the
+    /// database be restored from a backup that lacks them (`DEKAPAN_DEVICE_KEEPS_SENT_DAYS`,
+    /// default 14): at least the age of the oldest backup one would restore.
+    pub keep_sent_days: u32,
 }
 
 impl Config {
@@ -134,6 +138,11 @@ impl Config {
                 idle_lock_minutes: small_number(&lookup, "DEKAPAN_DEVICE_IDLE_LOCK_MINUTES", 5)?,
                 offline_grant_hours: small_number(&lookup, "DEKAPAN_OFFLINE_GRANT_HOURS", 72)?,
             },
+            keep_sent_days: small_number(
+                &lookup,
+                "DEKAPAN_DEVICE_KEEPS_SENT_DAYS",
+                app::sync::KEEP_SENT_DAYS,
+            )?,
             log_format: match lookup("DEKAPAN_LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,

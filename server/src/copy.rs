@@ -264,6 +264,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("expires_at", Time),
         ],
     ),
+    // The copy keeps the identity: it holds the same log, so devices go on where they were.
+    ("database_identity", &[("singleton", Int), ("id", Text)]),
 ];
 
 /// One value as both kinds hold it.

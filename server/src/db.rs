@@ -154,6 +154,9 @@ async fn open_sqlite(url: &str) -> anyhow::Result<SqlitePool> {
     }
     SqlitePoolOptions::new()
         .max_connections(8)
+        // One stays open while the server runs: `server restore` sees it and refuses to replace
+        // the file under a running server.
+        .min_connections(1)
         .connect_with(options)
         .await
         .context("opening the database")
@@ -175,6 +178,8 @@ async fn open_postgres(url: &str, wait: Duration, connections: u32) -> anyhow::R
                 let _ = sqlx::Connection::close(conn).await;
                 PgPoolOptions::new()
                     .max_connections(connections)
+                    // One stays open while the server runs: `server restore` sees it.
+                    .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options.clone())
                     .await

@@ -10,6 +10,7 @@ mod metrics;
 pub mod postgres;
 mod precompressed;
 mod pwa;
+pub mod restore;
 pub mod sqlite;
 pub mod stamp;
 pub mod telemetry;

@@ -25,6 +25,9 @@ async fn run() -> anyhow::Result<()> {
     if args.first().is_some_and(|a| a == "backup") {
         return backup(&args[1..]).await;
     }
+    if args.first().is_some_and(|a| a == "restore") {
+        return restore(&args[1..]).await;
+    }
     let config = Config::from_env().context("reading the configuration")?;
     telemetry::init(config.log_format);
     let leptos = get_configuration(None)
@@ -58,6 +61,29 @@ async fn backup(args: &[String]) -> anyhow::Result<()> {
     let done = server::backup::backup(&config.database_url, std::path::Path::new(to)).await?;
     println!("backup written: {}", done.path.display());
     println!("  {} bytes, sha256 {}", done.bytes, done.sha256);
+    Ok(())
+}
+
+/// `server restore --from FILE [--replace]`, over the database `DEKAPAN_DATABASE_URL` names,
+/// with every server stopped.
+async fn restore(args: &[String]) -> anyhow::Result<()> {
+    let usage = "usage: server restore --from FILE [--replace]";
+    let (from, replace) = match args {
+        [flag, from] if flag == "--from" => (from, false),
+        [flag, from, again] | [again, flag, from] if flag == "--from" && again == "--replace" => {
+            (from, true)
+        }
+        _ => anyhow::bail!(usage),
+    };
+    let config = Config::from_env().context("reading the configuration")?;
+    let done =
+        server::restore::restore(&config.database_url, std::path::Path::new(from), replace).await?;
+    println!("backup restored: {from}");
+    println!("  {} bytes, sha256 {}", done.bytes, done.sha256);
+    if let Some(kept) = done.kept {
+        println!("  the database it replaced is kept as {}", kept.display());
+    }
+    println!("  devices send again what the backup lacks when they next sync");
     Ok(())
 }
 

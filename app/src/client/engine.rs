@@ -10,7 +10,7 @@ use super::{Device, DraftOf, Lock, SyncProblem, UnlockError};
 use crate::api::Viewer;
 use crate::domain::device::{grant_open, idle_too_long, DevicePolicy};
 use crate::sync::{
-    Change, ClientId, Op, PullResponse, PushResponse, Reference, Replica, SyncError,
+    Change, ClientId, DatabaseId, Op, PullResponse, PushResponse, Reference, Replica, SyncError,
 };
 use chrono::Utc;
 use gloo_net::http::Request;
@@ -626,6 +626,9 @@ impl Device {
 enum Failure {
     Problem(SyncProblem),
     Gap(u64),
+    /// The server's database was restored from a backup: its identity now, and the last of
+    /// this device's mutations it holds.
+    Restored(DatabaseId, u64),
 }
 
 impl From<SyncProblem> for Failure {
@@ -658,6 +661,10 @@ async fn post<Req: Serialize, Res: DeserializeOwned>(
         .and_then(|body| serde_json::from_slice::<SyncError>(&body).ok());
     Err(match refusal {
         Some(SyncError::Gap { resend_from }) => Failure::Gap(resend_from),
+        Some(SyncError::Restored {
+            database,
+            last_mutation_id,
+        }) => Failure::Restored(database, last_mutation_id),
         Some(SyncError::Unauthenticated) => SyncProblem::SignedOut.into(),
         Some(SyncError::UpdateRequired { .. }) => SyncProblem::UpdateRequired.into(),
         Some(SyncError::DeviceRevoked) => SyncProblem::Revoked.into(),
@@ -721,6 +728,7 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             Err(Failure::Gap(resend_from)) if resend_from > first => PushResponse {
                 last_mutation_id: resend_from - 1,
                 outcomes: Vec::new(),
+                database: None,
             },
             // Changes queued by another window of the app are not in this one's memory yet:
             // take them in from the store and send from there.
@@ -734,9 +742,14 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
                     "the server expects mutation {resend_from}"
                 )))
             }
+            Err(Failure::Restored(database, last)) => {
+                restored(device, store, database, last).await?;
+                continue;
+            }
             Err(Failure::Problem(p)) => return Err(p),
         };
         // Durable first, then shown: what the screens show after a sync is already stored.
+        // (`after` starts with no kept changes: it ends with those this answer acknowledged.)
         let after = device
             .replica
             .with_untracked(|r| {
@@ -749,7 +762,7 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             })
             .ok_or(SyncProblem::Storage("no replica".into()))?;
         store
-            .pushed(&after.header(), &after.rejected)
+            .pushed(&after.header(), &after.rejected, &after.sent)
             .await
             .map_err(|e| SyncProblem::Storage(e.to_string()))?;
         device.replica.update(|r| {
@@ -760,17 +773,54 @@ async fn push_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
     }
 }
 
+/// Takes in that the server's database was restored from a backup: what this device keeps of
+/// its acknowledged changes goes back into the outbox and the records are pulled afresh
+/// ([`Replica::on_restored`]). Durable first, then shown.
+async fn restored(
+    device: Device,
+    store: &Store,
+    database: DatabaseId,
+    last: u64,
+) -> Result<(), SyncProblem> {
+    let after = device
+        .replica
+        .with_untracked(|r| {
+            let mut next = r.clone()?;
+            next.on_restored(database, last);
+            Some(next)
+        })
+        .ok_or(SyncProblem::Storage("no replica".into()))?;
+    store
+        .restored(&after.header(), &after.outbox)
+        .await
+        .map_err(|e| SyncProblem::Storage(e.to_string()))?;
+    device.replica.set(Some(after));
+    Ok(())
+}
+
 async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
     let mut received = 0;
+    let mut restarted = false;
     loop {
         let request = device
             .replica
             .with_untracked(|r| r.as_ref().map(Replica::pull_request))
             .ok_or(SyncProblem::Storage("no replica".into()))?;
-        let response: PullResponse = post("/sync/pull", &request).await.map_err(|f| match f {
-            Failure::Problem(p) => p,
-            Failure::Gap(_) => SyncProblem::Server("unexpected gap".into()),
-        })?;
+        let response: PullResponse = match post("/sync/pull", &request).await {
+            Ok(response) => response,
+            // Restored since the push: send again what the device keeps, then pull afresh.
+            Err(Failure::Restored(database, last)) if !restarted => {
+                restarted = true;
+                restored(device, store, database, last).await?;
+                push_all(device, store).await?;
+                continue;
+            }
+            Err(Failure::Restored(..)) => {
+                return Err(SyncProblem::Server("the server was restored twice".into()))
+            }
+            Err(Failure::Problem(p)) => return Err(p),
+            Err(Failure::Gap(_)) => return Err(SyncProblem::Server("unexpected gap".into())),
+        };
         let more = response.more;
         received += response.changes.len();
         // Durable first, then shown: a list on screen is a list stored, so a reload (or a
@@ -787,21 +837,27 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
                 })
                 .cloned()
                 .collect();
+            // The header after this page; it ends holding the changes the page acknowledged.
             let mut next = r.header();
+            next.outbox = r.outbox.clone();
+            next.rejected = r.rejected.clone();
             next.on_pull(PullResponse {
                 changes: Vec::new(),
                 removed_cases: Vec::new(),
                 cursor: response.cursor,
                 more: response.more,
                 last_mutation_id: response.last_mutation_id,
+                database: response.database,
+                keep_sent_days: response.keep_sent_days,
             });
-            Some((next, purged, changed))
+            let expired = r.expired_sent(response.keep_sent_days, Utc::now());
+            Some((next, purged, changed, expired))
         });
-        let Some((header, purged, changed)) = written else {
+        let Some((next, purged, changed, expired)) = written else {
             return Err(SyncProblem::Storage("no replica".into()));
         };
         store
-            .pulled(&header, &purged, &changed)
+            .pulled(&next.header(), &purged, &changed, &next.sent, &expired)
             .await
             .map_err(|e| SyncProblem::Storage(e.to_string()))?;
         device.replica.update(|r| {

@@ -6,7 +6,7 @@ use super::codec::{self, open, open_telling, seal, CodecError, Place};
 use super::crypto::CryptoError;
 use super::keys::Keyring;
 use super::DraftOf;
-use crate::sync::{Change, Mutation, Replica};
+use crate::sync::{Change, Mutation, Replica, Sent};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -26,6 +26,8 @@ pub const SCHEMA: &[&[&str]] = &[
     &[KEYRING],
     // 4: counters shared by every tab of the app on the device.
     &[COUNTERS],
+    // 5: changes the server acknowledged, kept a while to send again after a restore.
+    &[SENT],
 ];
 
 const META: &str = "meta";
@@ -35,6 +37,7 @@ const REJECTED: &str = "rejected";
 const DRAFTS: &str = "drafts";
 const KEYRING: &str = "keyring";
 const COUNTERS: &str = "counters";
+const SENT: &str = "sent";
 
 /// The counters key of the next mutation id. It is a plain number (it tells nothing about
 /// anyone) so that a transaction can read and move it without waiting on decryption: every
@@ -129,7 +132,7 @@ impl Store {
     /// The replica as last committed, or `None` on a new device.
     pub async fn load(&self) -> Result<Option<Replica>> {
         let tx = self.db.transaction(
-            &[META, RECORDS, OUTBOX, REJECTED, COUNTERS],
+            &[META, RECORDS, OUTBOX, REJECTED, COUNTERS, SENT],
             TransactionMode::ReadOnly,
         )?;
         let next_id = next_mutation_id(&tx).await?;
@@ -139,6 +142,7 @@ impl Store {
         let outbox = tx.store(OUTBOX)?.scan(None, None, None, None).await?;
         let rejected = tx.store(REJECTED)?.scan(None, None, None, None).await?;
         let records = tx.store(RECORDS)?.scan(None, None, None, None).await?;
+        let sent = tx.store(SENT)?.scan(None, None, None, None).await?;
         tx.done().await?;
         let Some(header) = header else {
             return Ok(None);
@@ -158,7 +162,11 @@ impl Store {
                 .records
                 .insert((change.entity.clone(), change.entity_id.clone()), change);
         }
+        for (key, value) in sent {
+            replica.sent.push(open(value, at(SENT, &key)).await?);
+        }
         replica.outbox.sort_by_key(|m| m.id);
+        replica.sent.sort_by_key(|s| s.mutation.id);
         // Another window may have queued changes since this header was written: the shared
         // counter numbers the next change (a device from before it goes by what it holds).
         match next_id {
@@ -214,8 +222,14 @@ impl Store {
         committed(tx).await
     }
 
-    /// Commits a push's answer: acknowledged mutations leave the outbox, refused ones are kept.
-    pub async fn pushed(&self, header: &Replica, rejected: &[(Mutation, String)]) -> Result<()> {
+    /// Commits a push's answer: acknowledged mutations leave the outbox for the kept ones
+    /// (`sent`), refused ones are kept with their reason.
+    pub async fn pushed(
+        &self,
+        header: &Replica,
+        rejected: &[(Mutation, String)],
+        sent: &[Sent],
+    ) -> Result<()> {
         let sealed_header = seal(header, at(META, &device_key())).await?;
         let mut refused = Vec::new();
         for entry in rejected {
@@ -223,10 +237,11 @@ impl Store {
             let value = seal(entry, at(REJECTED, &key)).await?;
             refused.push((key, value));
         }
+        let kept = sealed_sent(sent).await?;
         let tx = self
             .db
-            .transaction(&[META, OUTBOX, REJECTED], TransactionMode::ReadWrite)?;
-        drop_acknowledged(&tx, header.last_mutation_id).await?;
+            .transaction(&[META, OUTBOX, REJECTED, SENT], TransactionMode::ReadWrite)?;
+        acknowledged(&tx, header.last_mutation_id, &kept, &[]).await?;
         let store = tx.store(REJECTED)?;
         for (key, value) in &refused {
             store.put(value, Some(key)).await?;
@@ -238,12 +253,15 @@ impl Store {
     }
 
     /// Commits a pull's answer: purged records go, changed ones are written, acknowledged
-    /// mutations leave the outbox, and the cursor moves, all at once.
+    /// mutations leave the outbox for the kept ones (`sent`), kept ones past their time
+    /// (`expired`) go, and the cursor moves, all at once.
     pub async fn pulled(
         &self,
         header: &Replica,
         purged: &[(String, String)],
         changed: &[Change],
+        sent: &[Sent],
+        expired: &[u64],
     ) -> Result<()> {
         let sealed_header = seal(header, at(META, &device_key())).await?;
         let mut writes = Vec::with_capacity(changed.len());
@@ -252,9 +270,10 @@ impl Store {
             let value = seal(change, at(RECORDS, &key)).await?;
             writes.push((key, value));
         }
+        let kept = sealed_sent(sent).await?;
         let tx = self
             .db
-            .transaction(&[META, RECORDS, OUTBOX], TransactionMode::ReadWrite)?;
+            .transaction(&[META, RECORDS, OUTBOX, SENT], TransactionMode::ReadWrite)?;
         let records = tx.store(RECORDS)?;
         for (entity, id) in purged {
             records.delete(record_key(entity, id)).await?;
@@ -262,7 +281,33 @@ impl Store {
         for (key, value) in &writes {
             records.put(value, Some(key)).await?;
         }
-        drop_acknowledged(&tx, header.last_mutation_id).await?;
+        acknowledged(&tx, header.last_mutation_id, &kept, expired).await?;
+        tx.store(META)?
+            .put(&sealed_header, Some(&device_key()))
+            .await?;
+        committed(tx).await
+    }
+
+    /// Commits what a device does on learning that the server was restored from a backup
+    /// ([`Replica::on_restored`]): the kept changes it sends again go back into the outbox
+    /// (`outbox`: the whole outbox after it), the pulled records go, and the header (cursor,
+    /// database, what to skip) moves, all at once.
+    pub async fn restored(&self, header: &Replica, outbox: &[Mutation]) -> Result<()> {
+        let sealed_header = seal(header, at(META, &device_key())).await?;
+        let mut queued = Vec::with_capacity(outbox.len());
+        for mutation in outbox {
+            let key = mutation_key(mutation.id);
+            queued.push((key.clone(), seal(mutation, at(OUTBOX, &key)).await?));
+        }
+        let tx = self
+            .db
+            .transaction(&[META, RECORDS, OUTBOX, SENT], TransactionMode::ReadWrite)?;
+        let (waiting, kept) = (tx.store(OUTBOX)?, tx.store(SENT)?);
+        for (key, value) in &queued {
+            waiting.put(value, Some(key)).await?;
+            kept.delete(key.clone()).await?;
+        }
+        tx.store(RECORDS)?.clear().await?;
         tx.store(META)?
             .put(&sealed_header, Some(&device_key()))
             .await?;
@@ -459,12 +504,36 @@ async fn next_mutation_id(tx: &rexie::Transaction) -> Result<u64> {
     Ok(stored.and_then(|v| v.as_f64()).map_or(0, |n| n as u64))
 }
 
-async fn drop_acknowledged(tx: &rexie::Transaction, last: u64) -> Result<()> {
+/// Acknowledged mutations, sealed for the store of kept ones.
+async fn sealed_sent(sent: &[Sent]) -> Result<Vec<(JsValue, JsValue)>> {
+    let mut sealed = Vec::with_capacity(sent.len());
+    for entry in sent {
+        let key = mutation_key(entry.mutation.id);
+        sealed.push((key.clone(), seal(entry, at(SENT, &key)).await?));
+    }
+    Ok(sealed)
+}
+
+/// Mutations up to `last` leave the outbox; those kept (`kept`, sealed) go to the kept ones,
+/// and kept ones past their time (`expired`) go.
+async fn acknowledged(
+    tx: &rexie::Transaction,
+    last: u64,
+    kept: &[(JsValue, JsValue)],
+    expired: &[u64],
+) -> Result<()> {
     let outbox = tx.store(OUTBOX)?;
     let range = KeyRange::upper_bound(&mutation_key(last), Some(false))
         .map_err(|e| StoreError(e.to_string()))?;
     for key in outbox.get_all_keys(Some(range), None).await? {
         outbox.delete(key).await?;
+    }
+    let sent = tx.store(SENT)?;
+    for (key, value) in kept {
+        sent.put(value, Some(key)).await?;
+    }
+    for id in expired {
+        sent.delete(mutation_key(*id)).await?;
     }
     Ok(())
 }

@@ -19,6 +19,16 @@ pub const MAX_PULL_PAGE: usize = 2_000;
 #[serde(transparent)]
 pub struct ClientId(pub uuid::Uuid);
 
+/// A server database's identity. It changes when the database is restored from a backup, so a
+/// device can tell that the server may have lost what it acknowledged since that backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseId(pub uuid::Uuid);
+
+/// How long a device keeps changes the server has acknowledged, unless the server says
+/// otherwise: long enough to send them again after the server is restored from a backup.
+pub const KEEP_SENT_DAYS: u32 = 14;
+
 coded_enum!(
     /// The fields of a case a team member edits.
     CaseField {
@@ -277,6 +287,14 @@ pub struct PushRequest {
     pub client_id: ClientId,
     /// Mutations in id order, at most [`MAX_PUSH_BATCH`].
     pub mutations: Vec<Mutation>,
+    /// The database the device last synced with (none before its first sync): a push to
+    /// another one is refused with [`SyncError::Restored`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseId>,
+    /// After a restore: the server is to take this device's mutations up to here as processed,
+    /// because the device no longer holds those it lacks (see [`crate::sync::Replica::on_restored`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_to: Option<u64>,
 }
 
 /// What happened to one mutation.
@@ -317,6 +335,9 @@ pub struct PushResponse {
     pub last_mutation_id: u64,
     /// One outcome per mutation processed now, in order.
     pub outcomes: Vec<MutationOutcome>,
+    /// The database that answered.
+    #[serde(default)]
+    pub database: Option<DatabaseId>,
 }
 
 /// A request for what changed since a cursor.
@@ -332,6 +353,10 @@ pub struct PullRequest {
     /// so a supervisor can see a phone that has not synced for days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_since: Option<DateTime<Utc>>,
+    /// The database the device last synced with (none before its first sync): a pull from
+    /// another one is refused with [`SyncError::Restored`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseId>,
 }
 
 impl PullRequest {
@@ -370,17 +395,30 @@ pub struct PullResponse {
     pub more: bool,
     /// The highest mutation id of this device the server has processed.
     pub last_mutation_id: u64,
+    /// The database that answered.
+    #[serde(default)]
+    pub database: Option<DatabaseId>,
+    /// How many days the device keeps acknowledged changes, to send them again should the
+    /// server be restored from a backup that lacks them.
+    #[serde(default = "keep_sent_days")]
+    pub keep_sent_days: u32,
+}
+
+fn keep_sent_days() -> u32 {
+    KEEP_SENT_DAYS
 }
 
 impl PullResponse {
     /// A page with nothing in it: the device stays where it is.
-    pub fn nothing(cursor: u64, last_mutation_id: u64) -> Self {
+    pub fn nothing(cursor: u64, last_mutation_id: u64, database: DatabaseId) -> Self {
         PullResponse {
             changes: vec![],
             removed_cases: vec![],
             cursor,
             more: false,
             last_mutation_id,
+            database: Some(database),
+            keep_sent_days: KEEP_SENT_DAYS,
         }
     }
 }
@@ -430,6 +468,16 @@ pub enum SyncError {
     /// nothing more and must erase its data.
     #[error("this device has been revoked; its data is to be erased")]
     DeviceRevoked,
+    /// The server's database is not the one the device last synced with: it was restored from
+    /// a backup. The device pulls afresh and sends again, numbered after `last_mutation_id`,
+    /// what it authored that the server may have lost.
+    #[error("the server was restored from a backup; this device sends its changes again")]
+    Restored {
+        /// The database now.
+        database: DatabaseId,
+        /// The highest mutation id of this device the restored database holds.
+        last_mutation_id: u64,
+    },
 }
 
 impl PushRequest {
@@ -494,6 +542,8 @@ mod tests {
                     },
                 })
                 .collect(),
+            database: None,
+            skip_to: None,
         }
     }
 

@@ -2,8 +2,8 @@
 //! records pulled so far. The browser stores it in IndexedDB; tests drive it natively.
 
 use super::protocol::{
-    Change, ClientId, Mutation, MutationOutcome, Op, PullRequest, PullResponse, PushRequest,
-    PushResponse, MAX_PUSH_BATCH, PROTOCOL_VERSION,
+    Change, ClientId, DatabaseId, Mutation, MutationOutcome, Op, PullRequest, PullResponse,
+    PushRequest, PushResponse, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,17 @@ pub struct Replica {
     pub last_mutation_id: u64,
     /// Pulled records by (entity, id).
     pub records: BTreeMap<(String, String), Change>,
+    /// The server database the device last synced with (none before its first sync).
+    #[serde(default)]
+    pub database: Option<DatabaseId>,
+    /// Mutations the server acknowledged, kept for a while (the server says how long) so that
+    /// they can be sent again should the server be restored from a backup that lacks them.
+    #[serde(default)]
+    pub sent: Vec<Sent>,
+    /// After a restore that lost more of this device's mutations than it still keeps: the
+    /// last id the server is to take as processed, since nobody holds the ones before it.
+    #[serde(default)]
+    pub skip_to: Option<u64>,
     /// Mutations the server has applied whose records the device has not pulled yet: the
     /// screens keep showing them until the next complete pull, so nothing seems to revert
     /// between a push and its pull.
@@ -44,6 +55,9 @@ impl Replica {
             cursor: 0,
             last_mutation_id: 0,
             records: BTreeMap::new(),
+            database: None,
+            sent: Vec::new(),
+            skip_to: None,
             settling: Vec::new(),
         }
     }
@@ -84,6 +98,8 @@ impl Replica {
             protocol_version: PROTOCOL_VERSION,
             client_id: self.client_id,
             mutations: self.outbox.iter().take(MAX_PUSH_BATCH).cloned().collect(),
+            database: self.database,
+            skip_to: self.skip_to,
         })
     }
 
@@ -106,14 +122,69 @@ impl Replica {
                 .filter(|m| m.id <= last && !refused.contains(&m.id))
                 .cloned(),
         );
-        self.acknowledge(response.last_mutation_id);
+        self.acknowledge(response.last_mutation_id, response.database);
     }
 
-    fn acknowledge(&mut self, last_mutation_id: u64) {
+    fn acknowledge(&mut self, last_mutation_id: u64, database: Option<DatabaseId>) {
+        self.database = database.or(self.database);
         // The server's counter never goes backwards; a stale answer must not move ours back.
         self.last_mutation_id = self.last_mutation_id.max(last_mutation_id);
         let last = self.last_mutation_id;
-        self.outbox.retain(|m| m.id > last);
+        if self.skip_to.is_some_and(|skip| skip <= last) {
+            self.skip_to = None;
+        }
+        let now = Utc::now();
+        let (acknowledged, waiting) = std::mem::take(&mut self.outbox)
+            .into_iter()
+            .partition(|m| m.id <= last);
+        self.outbox = waiting;
+        let refused = |m: &Mutation| self.rejected.iter().any(|(r, _)| r.id == m.id);
+        let kept: Vec<Sent> = acknowledged
+            .into_iter()
+            .filter(|m| !refused(m))
+            .map(|mutation| Sent {
+                mutation,
+                acknowledged_at: now,
+            })
+            .collect();
+        self.sent.extend(kept);
+    }
+
+    /// The ids of acknowledged mutations kept longer than `days`, for a store to delete.
+    pub fn expired_sent(&self, days: u32, now: DateTime<Utc>) -> Vec<u64> {
+        let since = now - chrono::Duration::days(i64::from(days));
+        self.sent
+            .iter()
+            .filter(|s| s.acknowledged_at < since)
+            .map(|s| s.mutation.id)
+            .collect()
+    }
+
+    /// Takes in that the server's database is not the one this device last synced with: it was
+    /// restored from a backup, which holds this device's mutations up to `last_mutation_id`
+    /// and may lack what the device sent since. Every acknowledged mutation after that number
+    /// that the device still keeps goes back into the outbox, before those waiting, under its
+    /// own number (the server answers `Duplicate` for any it has after all); should the oldest
+    /// it holds not follow that number, the server is told to skip the ones nobody holds. The
+    /// pulled records go, and the next pull starts from the beginning: the restored log numbers
+    /// its changes anew.
+    pub fn on_restored(&mut self, database: DatabaseId, last_mutation_id: u64) {
+        let (again, kept): (Vec<Sent>, Vec<Sent>) = std::mem::take(&mut self.sent)
+            .into_iter()
+            .partition(|s| s.mutation.id > last_mutation_id);
+        self.sent = kept;
+        let mut outbox: Vec<Mutation> = again.into_iter().map(|s| s.mutation).collect();
+        outbox.append(&mut self.outbox);
+        outbox.sort_by_key(|m| m.id);
+        outbox.dedup_by_key(|m| m.id);
+        self.outbox = outbox;
+        let first = self.outbox.first().map_or(self.next_mutation_id, |m| m.id);
+        self.skip_to = (first > last_mutation_id + 1).then(|| first - 1);
+        self.last_mutation_id = last_mutation_id;
+        self.database = Some(database);
+        self.cursor = 0;
+        self.records.clear();
+        self.settling.clear();
     }
 
     /// The next pull.
@@ -123,6 +194,7 @@ impl Replica {
             client_id: self.client_id,
             cursor: self.cursor,
             pending_since: self.outbox.first().map(|m| m.recorded_at),
+            database: self.database,
         }
     }
 
@@ -145,7 +217,9 @@ impl Replica {
         if !response.more {
             self.settling.clear();
         }
-        self.acknowledge(response.last_mutation_id);
+        let expired = self.expired_sent(response.keep_sent_days, Utc::now());
+        self.sent.retain(|s| !expired.contains(&s.mutation.id));
+        self.acknowledge(response.last_mutation_id, response.database);
     }
 
     /// The device's counters without its collections: what a store keeps beside the outbox,
@@ -159,6 +233,9 @@ impl Replica {
             cursor: self.cursor,
             last_mutation_id: self.last_mutation_id,
             records: BTreeMap::new(),
+            database: self.database,
+            sent: Vec::new(),
+            skip_to: self.skip_to,
             settling: Vec::new(),
         }
     }
@@ -171,6 +248,7 @@ impl Replica {
             .outbox
             .iter()
             .chain(self.rejected.iter().map(|(m, _)| m))
+            .chain(self.sent.iter().map(|s| &s.mutation))
             .map(|m| m.id)
             .chain([self.last_mutation_id])
             .max()
@@ -201,6 +279,15 @@ impl Replica {
             .and_then(|c| c.data.get("versions")?.get(field)?.as_u64())
             .unwrap_or(0)
     }
+}
+
+/// A mutation the server acknowledged, kept a while on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sent {
+    /// The mutation, as sent.
+    pub mutation: Mutation,
+    /// When the device learnt the server had it.
+    pub acknowledged_at: DateTime<Utc>,
 }
 
 #[cfg(test)]
@@ -317,6 +404,7 @@ mod tests {
                     reason: "no".into(),
                 },
             ],
+            database: None,
         });
         assert_eq!(replica.outbox.iter().map(|m| m.id).collect::<Vec<_>>(), [3]);
         assert_eq!(replica.rejected.len(), 1);
@@ -325,8 +413,142 @@ mod tests {
         replica.on_push(&PushResponse {
             last_mutation_id: 1,
             outcomes: vec![],
+            database: None,
         });
         assert_eq!(replica.last_mutation_id, 2);
         assert_eq!(replica.outbox.len(), 1);
+    }
+
+    fn pushed_up_to(replica: &mut Replica, last: u64) {
+        replica.on_push(&PushResponse {
+            last_mutation_id: last,
+            outcomes: vec![],
+            database: Some(DatabaseId(Uuid::from_u128(1))),
+        });
+    }
+
+    fn ids(mutations: &[Mutation]) -> Vec<u64> {
+        mutations.iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn acknowledged_mutations_are_kept_until_their_time_is_up() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..3 {
+            replica.record(join(n), Utc::now());
+        }
+        replica.on_push(&PushResponse {
+            last_mutation_id: 2,
+            outcomes: vec![MutationOutcome::Rejected {
+                id: 2,
+                reason: "no".into(),
+            }],
+            database: Some(DatabaseId(Uuid::from_u128(1))),
+        });
+        let kept: Vec<u64> = replica.sent.iter().map(|s| s.mutation.id).collect();
+        assert_eq!(
+            kept,
+            [1],
+            "a refused mutation is kept as refused, not as sent"
+        );
+        assert_eq!(ids(&replica.outbox), [3]);
+        assert_eq!(replica.database, Some(DatabaseId(Uuid::from_u128(1))));
+
+        let now = Utc::now();
+        assert!(replica.expired_sent(14, now).is_empty());
+        assert_eq!(
+            replica.expired_sent(14, now + chrono::Duration::days(15)),
+            [1]
+        );
+        replica.sent[0].acknowledged_at = now - chrono::Duration::days(15);
+        let mut page = PullResponse::nothing(0, 2, DatabaseId(Uuid::from_u128(1)));
+        page.keep_sent_days = 30;
+        replica.on_pull(page.clone());
+        assert_eq!(replica.sent.len(), 1, "kept for as long as the server says");
+        page.keep_sent_days = 14;
+        replica.on_pull(page);
+        assert!(replica.sent.is_empty(), "gone once its time is up");
+    }
+
+    #[test]
+    fn a_restored_server_is_sent_again_what_it_lacks_before_what_waits() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..5 {
+            replica.record(join(n), Utc::now());
+        }
+        pushed_up_to(&mut replica, 5);
+        replica.record(join(6), Utc::now());
+        replica.on_pull(PullResponse {
+            changes: vec![Change {
+                seq: 40,
+                case_id: CaseId(Uuid::from_u128(1)),
+                entity: "case".into(),
+                entity_id: "1".into(),
+                data: serde_json::json!({}),
+            }],
+            ..PullResponse::nothing(40, 5, DatabaseId(Uuid::from_u128(1)))
+        });
+
+        // The backup holds this device's first two mutations.
+        let restored = DatabaseId(Uuid::from_u128(2));
+        replica.on_restored(restored, 2);
+        assert_eq!(
+            ids(&replica.outbox),
+            [3, 4, 5, 6],
+            "in order, under their own ids"
+        );
+        assert_eq!(replica.skip_to, None, "nothing is missing");
+        assert_eq!(
+            replica
+                .sent
+                .iter()
+                .map(|s| s.mutation.id)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(replica.cursor, 0, "the next pull starts from the beginning");
+        assert!(replica.records.is_empty());
+        let push = replica.push_request().unwrap();
+        assert_eq!(push.database, Some(restored));
+        assert_eq!(replica.pull_request().database, Some(restored));
+        assert_eq!(
+            replica.record(join(7), Utc::now()).id,
+            7,
+            "numbering goes on"
+        );
+    }
+
+    #[test]
+    fn mutations_nobody_holds_any_more_are_skipped_not_waited_for() {
+        let mut replica = Replica::new(ClientId(Uuid::from_u128(7)));
+        for n in 0..5 {
+            replica.record(join(n), Utc::now());
+        }
+        pushed_up_to(&mut replica, 5);
+        // The first three were acknowledged long ago and are no longer kept.
+        replica.sent.retain(|s| s.mutation.id > 3);
+        replica.on_restored(DatabaseId(Uuid::from_u128(2)), 1);
+        assert_eq!(ids(&replica.outbox), [4, 5]);
+        assert_eq!(replica.skip_to, Some(3));
+        assert_eq!(replica.push_request().unwrap().skip_to, Some(3));
+        pushed_up_to(&mut replica, 5);
+        assert_eq!(
+            replica.skip_to, None,
+            "done once the server has moved past it"
+        );
+
+        // Nothing kept and nothing waiting: the next change is the first the server sees.
+        let mut idle = Replica::new(ClientId(Uuid::from_u128(8)));
+        for n in 0..3 {
+            idle.record(join(n), Utc::now());
+        }
+        pushed_up_to(&mut idle, 3);
+        idle.sent.clear();
+        idle.on_restored(DatabaseId(Uuid::from_u128(2)), 0);
+        assert!(idle.push_request().is_none());
+        assert_eq!(idle.skip_to, Some(3));
+        idle.record(join(9), Utc::now());
+        let push = idle.push_request().unwrap();
+        assert_eq!((ids(&push.mutations), push.skip_to), (vec![4], Some(3)));
     }
 }

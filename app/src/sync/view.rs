@@ -485,6 +485,8 @@ mod tests {
             cursor,
             more: false,
             last_mutation_id: 0,
+            database: None,
+            keep_sent_days: crate::sync::KEEP_SENT_DAYS,
         });
         replica
     }
@@ -548,6 +550,7 @@ mod tests {
         device.on_push(&PushResponse {
             last_mutation_id: 1,
             outcomes: vec![],
+            database: None,
         });
         device.on_pull(PullResponse {
             changes: vec![change(
@@ -563,6 +566,8 @@ mod tests {
             cursor: 3,
             more: false,
             last_mutation_id: 1,
+            database: None,
+            keep_sent_days: crate::sync::KEEP_SENT_DAYS,
         });
         let shown = device
             .local_visit(visit_id(), me(), &Reference::default())
@@ -624,6 +629,7 @@ mod tests {
         device.on_push(&PushResponse {
             last_mutation_id: 1,
             outcomes: vec![crate::sync::MutationOutcome::Applied { id: 1 }],
+            database: None,
         });
         assert!(device.outbox.is_empty());
         assert_eq!(status(&device), VisitStatus::Cancelled, "no flicker back");
@@ -637,6 +643,8 @@ mod tests {
             cursor: 5,
             more: false,
             last_mutation_id: 1,
+            database: None,
+            keep_sent_days: crate::sync::KEEP_SENT_DAYS,
         });
         assert!(device.settling.is_empty());
         assert_eq!(status(&device), VisitStatus::Cancelled);
@@ -659,6 +667,7 @@ mod tests {
                 id: 1,
                 reason: "no".into(),
             }],
+            database: None,
         });
         let shown = device
             .local_visit(visit_id(), me(), &Reference::default())

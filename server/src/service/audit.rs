@@ -58,10 +58,14 @@ pub enum Action {
     CreateAccount,
     /// Issued a new passphrase for someone who forgot theirs (the record is their staff id).
     ReissuePassphrase,
+    /// Put a backup in place of the database (the record names the backup file and its
+    /// SHA-256); written into the restored database by `server restore`.
+    RestoreDatabase,
 }
 
 impl Action {
-    fn code(self) -> &'static str {
+    /// How the log stores it.
+    pub fn code(self) -> &'static str {
         match self {
             Action::Login => "login",
             Action::LoginFailed => "login_failed",
@@ -87,6 +91,7 @@ impl Action {
             Action::ChangePassphrase => "change_passphrase",
             Action::CreateAccount => "create_account",
             Action::ReissuePassphrase => "reissue_passphrase",
+            Action::RestoreDatabase => "restore_database",
         }
     }
 }

@@ -172,6 +172,25 @@ impl TestApp {
         std::mem::replace(&mut self.db, db).close().await;
     }
 
+    /// Stops every server over the database and closes their connections, as stopping the
+    /// service would.
+    pub async fn stop(&mut self) {
+        self.server.abort();
+        for (_, server, db) in self.others.drain(..) {
+            server.abort();
+            db.close().await;
+        }
+        self.db.close().await;
+    }
+
+    /// Starts the first server again over the database, after [`Self::stop`].
+    pub async fn start(&mut self) {
+        let (base, db, server) = start_server(&self.database.url, &[]).await;
+        self.base = base;
+        self.server = server;
+        self.db = db;
+    }
+
     /// Starts one more server over the same database; returns its number (the first is 0).
     pub async fn add_instance(&mut self) -> usize {
         let (base, db, server) = start_server(&self.database.url, &[]).await;

@@ -11,6 +11,7 @@ mod helpers;
 mod log_order;
 mod metrics;
 mod notes;
+mod restore;
 mod security;
 mod simulation;
 mod startup;

@@ -85,6 +85,11 @@ impl Service {
         &self.db
     }
 
+    /// The server's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     async fn load_viewer(&self, staff_id: &str) -> Result<Option<Viewer>, AppError> {
         let row = sqlx::query(&format!(
             "SELECT {STAFF_COLS}, st.supervises, st.passphrase_issued_at IS NOT NULL AS issued \

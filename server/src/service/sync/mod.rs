@@ -33,7 +33,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let status = match &self.0 {
             SyncError::UpdateRequired { .. } => StatusCode::UPGRADE_REQUIRED,
-            SyncError::Gap { .. } => StatusCode::CONFLICT,
+            SyncError::Gap { .. } | SyncError::Restored { .. } => StatusCode::CONFLICT,
             SyncError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             SyncError::OutOfOrder | SyncError::Malformed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,

@@ -58,12 +58,13 @@ async fn answer(
     let request: PullRequest = decode(body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
-    let last = last_mutation_id(service, &client, &viewer).await?;
+    let (last, database) = last_mutation_id(service, &client, &viewer).await?;
+    super::push::same_database(request.database, database, last)?;
     // A revoked device pulls nothing more. Its pushes are still taken: while it reports changes
     // waiting it gets an empty page, and only once nothing waits is it told to erase itself.
     let revoked = super::push::report_contact(service, &client, request.pending_since).await?;
     if revoked && !request.may_erase() {
-        return Ok(Json(PullResponse::nothing(request.cursor, last)));
+        return Ok(Json(PullResponse::nothing(request.cursor, last, database)));
     }
     if revoked {
         return Err(Refusal(SyncError::DeviceRevoked));
@@ -72,7 +73,7 @@ async fn answer(
     let role = viewer.role.code();
     let program = viewer.supervises.map(|p| p.code()).unwrap_or("");
     if viewer.role == Role::Admin {
-        return Ok(Json(PullResponse::nothing(request.cursor, last)));
+        return Ok(Json(PullResponse::nothing(request.cursor, last, database)));
     }
     // One read transaction, so the changes and the cursor describe the same moment.
     let mut tx = super::super::writes::begin_read(service.db())
@@ -146,6 +147,8 @@ async fn answer(
         cursor,
         more,
         last_mutation_id: last,
+        database: Some(database),
+        keep_sent_days: service.config().keep_sent_days,
     }))
 }
 

@@ -9,7 +9,7 @@ use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
 use app::domain::VisitId;
-use app::sync::{Mutation, MutationOutcome, Op, PushRequest, PushResponse, SyncError};
+use app::sync::{DatabaseId, Mutation, MutationOutcome, Op, PushRequest, PushResponse, SyncError};
 
 /// How many mutations share one commit.
 const COMMIT_GROUP: usize = 50;
@@ -27,7 +27,11 @@ pub async fn handle(
     let request: PushRequest = decode(&body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
-    let mut last = last_mutation_id(&service, &client, &viewer).await?;
+    let (mut last, database) = last_mutation_id(&service, &client, &viewer).await?;
+    same_database(request.database, database, last)?;
+    if let Some(skip) = request.skip_to {
+        last = skipped_to(&service, &client, last, skip, &request.mutations).await?;
+    }
     request.check(last)?;
     let mut outcomes = Vec::with_capacity(request.mutations.len());
     // Outcomes are counted for the metrics once committed.
@@ -148,18 +152,77 @@ pub async fn handle(
     Ok(Json(PushResponse {
         last_mutation_id: last,
         outcomes,
+        database: Some(database),
     }))
 }
 
-/// The device's counter, registering the device to this user on first contact. A device id
-/// already registered to someone else is refused.
+/// Refuses a device that last synced with another database: this one was restored from a
+/// backup since, and may lack what the device sent after it.
+pub(super) fn same_database(
+    named: Option<DatabaseId>,
+    database: DatabaseId,
+    last_mutation_id: u64,
+) -> Result<(), Refusal> {
+    match named {
+        Some(named) if named != database => Err(Refusal(SyncError::Restored {
+            database,
+            last_mutation_id,
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// After a restore, a device that no longer holds some of the mutations the restored database
+/// lacks asks that they be skipped (never past what it sends now): its counter moves there.
+async fn skipped_to(
+    service: &Service,
+    client: &str,
+    last: u64,
+    skip: u64,
+    sending: &[Mutation],
+) -> Result<u64, Refusal> {
+    let skip = sending.first().map_or(skip, |m| skip.min(m.id - 1));
+    if skip <= last {
+        return Ok(last);
+    }
+    let _turn = service.write_turn().await;
+    let moved = super::super::writes::alone(
+        service.db(),
+        sqlx::query(
+            "UPDATE sync_clients SET last_mutation_id = $1 \
+             WHERE client_id = $2 AND last_mutation_id = $3",
+        )
+        .bind(skip as i64)
+        .bind(client)
+        .bind(last as i64),
+    )
+    .await
+    .context("skipping mutations nobody holds")
+    .map_err(internal("push"))?;
+    if moved.rows_affected() != 1 {
+        // Another push of the device moved the counter first: it resends from there.
+        return Err(Refusal(SyncError::Gap {
+            resend_from: last + 1,
+        }));
+    }
+    tracing::warn!(
+        client,
+        from = last + 1,
+        to = skip,
+        "a device no longer holds mutations a restored database lacks; skipped"
+    );
+    Ok(skip)
+}
+
+/// The device's counter and the database's identity, registering the device to this user on
+/// first contact. A device id already registered to someone else is refused.
 pub(super) async fn last_mutation_id(
     service: &Service,
     client: &str,
     viewer: &Viewer,
-) -> Result<u64, Refusal> {
-    if let Some(known) = registered(service, client, viewer).await? {
-        return Ok(known);
+) -> Result<(u64, DatabaseId), Refusal> {
+    if let (database, Some(known)) = registered(service, client, viewer).await? {
+        return Ok((known, database));
     }
     let _turn = service.write_turn().await;
     super::super::writes::alone(service.db(), sqlx::query("INSERT INTO sync_clients (client_id, staff_id, last_mutation_id, last_contact_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING")
@@ -170,9 +233,10 @@ pub(super) async fn last_mutation_id(
         .await
         .context("registering a device")
         .map_err(internal("device"))?;
-    registered(service, client, viewer)
-        .await?
-        .ok_or_else(|| internal("device")(anyhow::anyhow!("a device vanished")))
+    match registered(service, client, viewer).await? {
+        (database, Some(known)) => Ok((known, database)),
+        (_, None) => Err(internal("device")(anyhow::anyhow!("a device vanished"))),
+    }
 }
 
 /// Records a device's contact and what it reports waiting, and says whether the device has
@@ -217,24 +281,38 @@ pub(super) async fn report_contact(
     Ok(revoked)
 }
 
-/// The counter of a device already registered to this user; none for a new device.
+/// The database's identity, and the counter of a device already registered to this user
+/// (none for a new device), in one read.
 async fn registered(
     service: &Service,
     client: &str,
     viewer: &Viewer,
-) -> Result<Option<u64>, Refusal> {
-    let found: Option<(String, i64)> =
-        sqlx::query_as("SELECT staff_id, last_mutation_id FROM sync_clients WHERE client_id = $1")
-            .bind(client)
-            .fetch_optional(service.db())
-            .await
-            .context("reading a device")
-            .map_err(internal("device"))?;
-    match found {
-        Some((owner, _)) if owner != viewer.id.to_string() => {
+) -> Result<(DatabaseId, Option<u64>), Refusal> {
+    let found: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT i.id, c.staff_id, c.last_mutation_id FROM database_identity i \
+         LEFT JOIN sync_clients c ON c.client_id = $1",
+    )
+    .bind(client)
+    .fetch_optional(service.db())
+    .await
+    .context("reading a device")
+    .map_err(internal("device"))?;
+    let Some((database, owner, last)) = found else {
+        // Deleted by a restore under a running server: it gets one at its next start.
+        return Err(internal("device")(anyhow::anyhow!(
+            "the database has no identity: restart the server"
+        )));
+    };
+    let database = database
+        .parse()
+        .map(DatabaseId)
+        .context("the database's identity")
+        .map_err(internal("device"))?;
+    match (owner, last) {
+        (Some(owner), _) if owner != viewer.id.to_string() => {
             Err(Refusal(SyncError::Unauthenticated))
         }
-        found => Ok(found.map(|(_, last)| last as u64)),
+        (_, last) => Ok((database, last.map(|last| last as u64))),
     }
 }
 

@@ -100,6 +100,7 @@ async fn only_an_administrator_lists_and_changes_accounts() {
         client_id: device,
         cursor: 0,
         pending_since: None,
+        database: None,
     };
     assert_eq!(
         app.sync_as(&nurse, "pull", &pull).await.status(),
@@ -356,6 +357,7 @@ async fn a_revoked_device_of_a_disabled_account_erases_itself_once_nothing_waits
         client_id,
         cursor: 0,
         pending_since: waiting.then(chrono::Utc::now),
+        database: None,
     };
     for phone in [device, other] {
         let res = app.sync_as(&nurse, "pull", &pull(phone, false)).await;
@@ -404,6 +406,7 @@ fn a_pull() -> PullRequest {
         client_id: ClientId(Uuid::new_v4()),
         cursor: 0,
         pending_since: None,
+        database: None,
     }
 }
 

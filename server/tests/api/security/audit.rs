@@ -47,6 +47,8 @@ async fn a_note_made_offline_is_audited_with_its_device_and_the_time_on_the_devi
                 },
             },
         ],
+        database: None,
+        skip_to: None,
     };
     let res = app.sync_as(&nurse, "push", &request).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -127,6 +129,8 @@ async fn a_supervisor_reads_and_exports_the_audit_of_the_programs_cases_only() {
                 fields: note_fields("監査に残る記録"),
             },
         }],
+        database: None,
+        skip_to: None,
     };
     assert_eq!(
         app.sync_as(&nurse, "push", &request).await.status(),

@@ -112,6 +112,8 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
                 },
             },
         }],
+        database: None,
+        skip_to: None,
     };
     let res = app.sync_as(&kato, "push", &push).await;
     let outcomes = res.json::<PushResponse>().await.unwrap().outcomes;

@@ -62,6 +62,8 @@ fn valid_push(visit: &str) -> String {
                 fields: note_fields("来週再訪"),
             },
         }],
+        database: None,
+        skip_to: None,
     };
     serde_json::to_string(&request).expect("JSON")
 }

@@ -19,6 +19,7 @@ fn pull(device: ClientId) -> PullRequest {
         client_id: device,
         cursor: 0,
         pending_since: None,
+        database: None,
     }
 }
 
@@ -102,6 +103,8 @@ async fn a_revoked_device_still_sends_its_notes_then_is_told_to_erase_itself() {
                 fields: note_fields("失くす前に書いた記録"),
             },
         }],
+        database: None,
+        skip_to: None,
     };
     let res = app.sync_as(&takahashi, "push", &push).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -327,6 +327,8 @@ async fn push_from(app: &TestApp, client: &Client, device: ClientId, ops: Vec<Op
                 op,
             })
             .collect(),
+        database: None,
+        skip_to: None,
     };
     let res = app.sync_as(client, "push", &request).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -466,6 +468,7 @@ fn pull_request(client_id: ClientId, cursor: u64) -> PullRequest {
         client_id,
         cursor,
         pending_since: None,
+        database: None,
     }
 }
 
@@ -695,6 +698,8 @@ impl Matrix {
                     },
                 },
             }],
+            database: None,
+            skip_to: None,
         };
         let logged = format!(
             "SELECT COUNT(*) FROM change_log WHERE case_id = '{}'",
