@@ -245,9 +245,18 @@ async fn in_use_or_holding(target: &Path, replace: bool) -> anyhow::Result<()> {
     let mut conn = sqlx::SqliteConnection::connect_with(&options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", target.display()))?;
-    let left_wal = sqlx::query("PRAGMA journal_mode = DELETE")
-        .fetch_one(&mut conn)
-        .await;
+    // A server just stopped may take a moment to let go: try for up to ten seconds.
+    let mut left_wal = Ok(());
+    for _ in 0..50 {
+        left_wal = sqlx::query("PRAGMA journal_mode = DELETE")
+            .fetch_one(&mut conn)
+            .await
+            .map(|_| ());
+        if left_wal.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     if let Err(e) = left_wal {
         let busy = e
             .as_database_error()
