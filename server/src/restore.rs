@@ -334,12 +334,15 @@ async fn postgres(url: &str, from: &Path, replace: bool, record: &str) -> anyhow
             e.to_string().replace('\n', " ")
         )
     })?;
-    // A server just stopped may take a moment to leave: wait up to ten seconds.
+    // A server just stopped may take a moment to leave: wait up to ten seconds. Only clients
+    // count: PostgreSQL's own autovacuum workers visit the database too, and give way to the
+    // restore's locks.
     let mut others: i64 = 0;
     for _ in 0..50 {
         others = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND backend_type = 'client backend'",
         )
         .fetch_one(&mut conn)
         .await
