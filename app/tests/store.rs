@@ -13,7 +13,8 @@ use app::client::store::{Store, SCHEMA};
 use app::client::DraftOf;
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
 use app::sync::{
-    Change, ClientId, DatabaseId, MutationOutcome, Op, PullResponse, PushResponse, Replica,
+    Change, ClientId, DatabaseId, MutationOutcome, Op, PullResponse, PushResponse, RejectReason,
+    Replica,
 };
 use chrono::Utc;
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -132,7 +133,7 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
             MutationOutcome::Applied { id: 1 },
             MutationOutcome::Rejected {
                 id: 2,
-                reason: "チーム外".into(),
+                reason: RejectReason::NotFound,
             },
         ],
         database: None,
@@ -147,7 +148,7 @@ async fn acknowledged_mutations_leave_and_refused_ones_stay() {
     let loaded = store.load().await.unwrap().unwrap();
     assert_eq!(next_steps(&loaded), ["三"]);
     assert_eq!(loaded.rejected.len(), 1);
-    assert_eq!(loaded.rejected[0].1, "チーム外");
+    assert_eq!(loaded.rejected[0].1, RejectReason::NotFound);
     assert_eq!(loaded.last_mutation_id, 2);
     store.close();
 }

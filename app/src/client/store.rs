@@ -6,7 +6,7 @@ use super::codec::{self, open, open_telling, seal, CodecError, Place};
 use super::crypto::CryptoError;
 use super::keys::Keyring;
 use super::DraftOf;
-use crate::sync::{Change, Mutation, Replica, Sent};
+use crate::sync::{Change, Mutation, RejectReason, Replica, Sent};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -227,7 +227,7 @@ impl Store {
     pub async fn pushed(
         &self,
         header: &Replica,
-        rejected: &[(Mutation, String)],
+        rejected: &[(Mutation, RejectReason)],
         sent: &[Sent],
     ) -> Result<()> {
         let sealed_header = seal(header, at(META, &device_key())).await?;

@@ -2,7 +2,7 @@
 //! Changes still in the outbox — a consultation registered offline, a visit planned, someone
 //! invited, an agency recorded, a review decided — show at once, as they will after sync.
 
-use super::protocol::{AgencyPhase, Change, Mutation, Op};
+use super::protocol::{AgencyPhase, Change, Mutation, Op, RejectReason};
 use super::replica::Replica;
 use super::view::{ids, text, time, ConflictView, Reference};
 use crate::domain::review::{ReviewDecision, ReviewState};
@@ -51,7 +51,7 @@ pub struct LocalCase {
     /// Open same-field conflicts.
     pub conflicts: Vec<ConflictView>,
     /// The case's mutations the server refused, with its reason.
-    pub rejected: Vec<(Mutation, String)>,
+    pub rejected: Vec<(Mutation, RejectReason)>,
     /// Registered on this device and not yet on the server.
     pub unsent: bool,
 }

@@ -14,8 +14,8 @@ pub use casebook::{CaseConflict, LocalCase, QueueItem, ReviewView};
 pub use merge::{merge_field, FieldDecision, Register, SetOp};
 pub use protocol::{
     AgencyPhase, CaseField, Change, ClientId, DatabaseId, FieldEdit, Mutation, MutationOutcome, Op,
-    PullRequest, PullResponse, PushRequest, PushResponse, SyncError, VisitField, KEEP_SENT_DAYS,
-    MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION,
+    PullRequest, PullResponse, PushRequest, PushResponse, RejectReason, SyncError, VisitField,
+    KEEP_SENT_DAYS, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
 pub use replica::{Replica, Sent};
 pub use view::{ConflictView, LocalVisit, Reference};

@@ -3,12 +3,15 @@
 
 use crate::domain::code::coded_enum;
 use crate::domain::review::ReviewDecision;
-use crate::domain::{AgencyId, CaseId, LifeGoal, NoteFields, NoteId, RiskLevel, StaffId, VisitId};
+use crate::domain::{
+    AgencyId, CaseId, FieldError, LifeGoal, NoteFields, NoteId, RiskLevel, StaffId, VisitId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The protocol this build speaks. A client sending an older one is told to update.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version 2: a refused mutation's reason is a [`RejectReason`], no longer English words.
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The most mutations one push may carry; a longer outbox is pushed in several batches.
 pub const MAX_PUSH_BATCH: usize = 500;
 /// The most changes one pull answers with; `more` tells the client to pull again.
@@ -323,9 +326,45 @@ pub enum MutationOutcome {
     Rejected {
         /// The mutation.
         id: u64,
-        /// Why, in words a user can act on.
-        reason: String,
+        /// Why; the device says it in its user's language.
+        reason: RejectReason,
     },
+}
+
+/// Why the server refused a mutation for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The record does not exist, or its author is not on its team (the two are not told
+    /// apart, so a refusal does not reveal that a case exists).
+    NotFound,
+    /// The author may read the record but not make this change.
+    Forbidden,
+    /// A field's value breaks a rule.
+    Invalid {
+        /// What is wrong, field by field.
+        errors: Vec<FieldError>,
+    },
+    /// The person is disabled, unknown or an administrator, so cannot join a case team.
+    CannotJoinTeam,
+    /// Only active field staff are assigned to a visit.
+    CannotVisit,
+    /// An agency named is not in the directory.
+    UnknownAgency,
+    /// The conflict was resolved by someone else first.
+    AlreadyResolved,
+    /// Only field staff register consultations.
+    NotFieldStaff,
+    /// Consultations are registered at a welfare desk or the public health center, and the
+    /// author acts for neither.
+    NotAnIntakeDesk,
+    /// Only a supervisor of the case's program reviews its notes.
+    NotReviewer,
+    /// The id the device chose for a new record is someone else's already.
+    IdTaken,
+    /// Words of a build before protocol version 2, still kept on a device.
+    #[serde(untagged)]
+    Said(String),
 }
 
 /// The answer to a push.
@@ -545,6 +584,31 @@ mod tests {
             database: None,
             skip_to: None,
         }
+    }
+
+    #[test]
+    fn a_refusal_travels_as_its_kind_and_an_older_devices_words_still_read() {
+        let reasons = [
+            RejectReason::NotFound,
+            RejectReason::Invalid {
+                errors: vec![FieldError::new("place", crate::domain::Problem::Required)],
+            },
+            RejectReason::IdTaken,
+        ];
+        for reason in reasons {
+            let json = serde_json::to_value(&reason).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+            assert_eq!(
+                serde_json::from_value::<RejectReason>(json).unwrap(),
+                reason
+            );
+        }
+        // A refusal a device stored before version 2 was English words.
+        let kept: RejectReason = serde_json::from_str("\"You may not make this change.\"").unwrap();
+        assert_eq!(
+            kept,
+            RejectReason::Said("You may not make this change.".into())
+        );
     }
 
     #[test]

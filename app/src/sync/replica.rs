@@ -3,7 +3,7 @@
 
 use super::protocol::{
     Change, ClientId, DatabaseId, Mutation, MutationOutcome, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, MAX_PUSH_BATCH, PROTOCOL_VERSION,
+    PushRequest, PushResponse, RejectReason, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ pub struct Replica {
     /// Mutations not yet acknowledged by the server, oldest first. Never dropped unacknowledged.
     pub outbox: Vec<Mutation>,
     /// Mutations the server refused for good, with its reason, kept for their author.
-    pub rejected: Vec<(Mutation, String)>,
+    pub rejected: Vec<(Mutation, RejectReason)>,
     /// The last change sequence pulled.
     pub cursor: u64,
     /// The highest mutation id the server has processed.
@@ -401,7 +401,7 @@ mod tests {
                 MutationOutcome::Applied { id: 1 },
                 MutationOutcome::Rejected {
                     id: 2,
-                    reason: "no".into(),
+                    reason: RejectReason::Forbidden,
                 },
             ],
             database: None,
@@ -441,7 +441,7 @@ mod tests {
             last_mutation_id: 2,
             outcomes: vec![MutationOutcome::Rejected {
                 id: 2,
-                reason: "no".into(),
+                reason: RejectReason::Forbidden,
             }],
             database: Some(DatabaseId(Uuid::from_u128(1))),
         });

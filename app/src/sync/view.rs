@@ -3,7 +3,7 @@
 //! change made offline is visible at once.
 
 use super::casebook::ReviewView;
-use super::protocol::{Change, Mutation, Op, VisitField};
+use super::protocol::{Change, Mutation, Op, RejectReason, VisitField};
 use super::replica::Replica;
 use crate::domain::visit::local_day;
 use crate::domain::{
@@ -90,7 +90,7 @@ pub struct LocalVisit {
     /// Open conflicts of the case.
     pub conflicts: Vec<ConflictView>,
     /// This visit's mutations the server refused, with its reason.
-    pub rejected: Vec<(Mutation, String)>,
+    pub rejected: Vec<(Mutation, RejectReason)>,
     /// Supervisors' decisions on the case's notes, oldest first.
     pub reviews: BTreeMap<NoteId, Vec<ReviewView>>,
 }
@@ -665,7 +665,7 @@ mod tests {
             last_mutation_id: 1,
             outcomes: vec![crate::sync::MutationOutcome::Rejected {
                 id: 1,
-                reason: "no".into(),
+                reason: RejectReason::Forbidden,
             }],
             database: None,
         });
@@ -673,6 +673,6 @@ mod tests {
             .local_visit(visit_id(), me(), &Reference::default())
             .unwrap();
         assert_eq!(shown.rejected.len(), 1);
-        assert_eq!(shown.rejected[0].1, "no");
+        assert_eq!(shown.rejected[0].1, RejectReason::Forbidden);
     }
 }

@@ -7,6 +7,7 @@ use crate::domain::{
     AgencyKind, CaseStatus, FieldError, IntakeChannel, Lang, NoteField, Problem, Program,
     RiskLevel, Role, VisitStatus,
 };
+use crate::sync::{Op, RejectReason};
 use leptos::prelude::*;
 
 macro_rules! texts {
@@ -272,6 +273,27 @@ texts! {
     Unauthenticated => "ログインしてください。", "Please sign in.";
     NotFound => "見つからないか、閲覧する権限がありません。", "Not found, or you may not see it.";
     Forbidden => "この操作は許可されていません。", "You may not do this.";
+    RejectNotFound => "記録が見つからないか、この対象者の支援チームに入っていません。", "The record does not exist, or you are not on its team.";
+    RejectForbidden => "この変更をする権限がありません。", "You may not make this change.";
+    RejectCannotJoinTeam => "この人は支援チームに入れません（利用停止中のアカウントか管理者です）。", "That person cannot join a case team (a disabled account or an administrator).";
+    RejectCannotVisit => "訪問を担当できるのは、利用中の現場職員だけです。", "Only active field staff can be assigned to a visit.";
+    RejectUnknownAgency => "その機関は機関一覧にありません。", "That agency is not in the directory.";
+    RejectAlreadyResolved => "この食い違いは、すでに別の人が解決しています。", "Someone else has already settled this conflict.";
+    RejectNotFieldStaff => "相談を登録できるのは現場の職員だけです。", "Only field staff register consultations.";
+    RejectNotAnIntakeDesk => "相談の登録は、福祉の窓口か保健センターの職員が行います。", "Consultations are registered by a welfare desk or the public health center.";
+    RejectNotReviewer => "記録を確認できるのは、このケースのプログラムの係長・コーディネーターだけです。", "Only a supervisor of the case's program reviews its notes.";
+    RejectIdTaken => "同じ番号の記録がすでにあります。もう一度作成してください。", "A record with the same id exists already; please create it again.";
+    OpNote => "記録", "A note";
+    OpEditVisit => "訪問の変更", "A change to a visit";
+    OpEditCase => "対象者情報の変更", "A change to a case";
+    OpJoinTeam => "支援チームへの参加", "Joining a case team";
+    OpLeaveTeam => "支援チームからの離脱", "Leaving a case team";
+    OpAddAgency => "関与機関の追加", "Adding an involved agency";
+    OpRemoveAgency => "関与機関の取り消し", "Taking back an involved agency";
+    OpResolveConflict => "食い違いの解決", "Settling a conflict";
+    OpOpenCase => "相談の登録", "Registering a consultation";
+    OpPlanVisit => "訪問の予定", "Planning a visit";
+    OpReviewNote => "記録の確認", "Reviewing a note";
     Internal => "サーバーでエラーが起きました。入力内容は消えていません。しばらくしてからもう一度お試しください。", "The server had a problem. Nothing you typed is lost; please try again shortly.";
     Network => "サーバーに接続できません。入力内容は消えていません。", "Cannot reach the server. Nothing you typed is lost.";
     ProgramNotes => "プログラムの最新の記録", "Recent notes of the program";
@@ -346,6 +368,53 @@ pub fn field_error_text(lang: Lang, error: &FieldError) -> String {
         .map(|f| note_field_label(lang, f))
         .unwrap_or(error.field.as_str());
     format!("{label}: {}", problem_text(lang, &error.problem))
+}
+
+/// Why the server refused a change, in the user's language.
+pub fn reject_text(lang: Lang, reason: &RejectReason) -> String {
+    let key = match reason {
+        RejectReason::Invalid { errors } => {
+            let fields: Vec<String> = errors.iter().map(|e| field_error_text(lang, e)).collect();
+            let sep = match lang {
+                Lang::Ja => "、",
+                Lang::En => "; ",
+            };
+            return format!("{} {}", t(lang, T::FixFields), fields.join(sep));
+        }
+        RejectReason::Said(words) => return words.clone(),
+        RejectReason::NotFound => T::RejectNotFound,
+        RejectReason::Forbidden => T::RejectForbidden,
+        RejectReason::CannotJoinTeam => T::RejectCannotJoinTeam,
+        RejectReason::CannotVisit => T::RejectCannotVisit,
+        RejectReason::UnknownAgency => T::RejectUnknownAgency,
+        RejectReason::AlreadyResolved => T::RejectAlreadyResolved,
+        RejectReason::NotFieldStaff => T::RejectNotFieldStaff,
+        RejectReason::NotAnIntakeDesk => T::RejectNotAnIntakeDesk,
+        RejectReason::NotReviewer => T::RejectNotReviewer,
+        RejectReason::IdTaken => T::RejectIdTaken,
+    };
+    t(lang, key).to_owned()
+}
+
+/// What a change other than a note was, in a few words (a note shows its own text).
+pub fn op_text(lang: Lang, op: &Op) -> String {
+    let (key, what) = match op {
+        Op::CreateNote { .. } | Op::AmendNote { .. } => (T::OpNote, None),
+        Op::EditVisit { .. } => (T::OpEditVisit, None),
+        Op::EditCase { .. } => (T::OpEditCase, None),
+        Op::JoinTeam { .. } => (T::OpJoinTeam, None),
+        Op::LeaveTeam { .. } => (T::OpLeaveTeam, None),
+        Op::AddAgency { .. } => (T::OpAddAgency, None),
+        Op::RemoveAgency { .. } => (T::OpRemoveAgency, None),
+        Op::ResolveConflict { value, .. } => (T::OpResolveConflict, Some(value.as_str())),
+        Op::OpenCase { pseudonym, .. } => (T::OpOpenCase, Some(pseudonym.as_str())),
+        Op::PlanVisit { place, .. } => (T::OpPlanVisit, Some(place.as_str())),
+        Op::ReviewNote { .. } => (T::OpReviewNote, None),
+    };
+    match what.filter(|w| !w.is_empty()) {
+        Some(what) => format!("{}: {what}", t(lang, key)),
+        None => t(lang, key).to_owned(),
+    }
 }
 
 /// An error as a sentence the user can act on.
@@ -443,5 +512,62 @@ pub fn pick(lang: Lang, pair: &(String, String)) -> String {
     match lang {
         Lang::Ja => pair.0.clone(),
         Lang::En => pair.1.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FieldError;
+
+    fn japanese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))
+    }
+
+    #[test]
+    fn a_refused_change_reads_in_the_devices_language() {
+        let reasons = [
+            RejectReason::NotFound,
+            RejectReason::Forbidden,
+            RejectReason::Invalid {
+                errors: vec![FieldError::new(
+                    "next_steps",
+                    Problem::TooLong { max: 4000 },
+                )],
+            },
+            RejectReason::CannotJoinTeam,
+            RejectReason::CannotVisit,
+            RejectReason::UnknownAgency,
+            RejectReason::AlreadyResolved,
+            RejectReason::NotFieldStaff,
+            RejectReason::NotAnIntakeDesk,
+            RejectReason::NotReviewer,
+            RejectReason::IdTaken,
+        ];
+        for reason in &reasons {
+            let (ja, en) = (reject_text(Lang::Ja, reason), reject_text(Lang::En, reason));
+            assert!(japanese(&ja), "{reason:?} in Japanese: {ja}");
+            assert!(
+                !japanese(&en) && !en.is_empty(),
+                "{reason:?} in English: {en}"
+            );
+        }
+        let invalid = reject_text(Lang::Ja, &reasons[2]);
+        assert!(
+            invalid.contains("次の対応") && invalid.contains("4000"),
+            "{invalid}"
+        );
+    }
+
+    #[test]
+    fn a_refused_change_other_than_a_note_is_named_not_dumped() {
+        let op = Op::OpenCase {
+            case_id: crate::domain::CaseId(uuid::Uuid::nil()),
+            pseudonym: "Aさん".into(),
+            risk: RiskLevel::High,
+            agencies: Vec::new(),
+        };
+        assert_eq!(op_text(Lang::Ja, &op), "相談の登録: Aさん");
+        assert_eq!(op_text(Lang::En, &op), "Registering a consultation: Aさん");
     }
 }

@@ -1,7 +1,10 @@
 //! One visit: the case summary (life goal with the medical and welfare views, team, risk),
 //! the earlier notes, and the form to record an outreach note.
 
-use super::i18n::{error_text, field_error_text, note_field_label, pick, tr, use_lang, Label, T};
+use super::i18n::{
+    error_text, field_error_text, note_field_label, op_text, pick, reject_text, tr, use_lang,
+    Label, T,
+};
 use super::use_session;
 use super::visits::visit_id_param;
 use crate::api::AppError;
@@ -12,7 +15,9 @@ use crate::domain::{
     CaseStatus, CaseSummary, FieldError, NoteField, NoteFields, NoteId, OutreachNote, RiskLevel,
     StaffRef, VisitId, VisitStatus,
 };
-use crate::sync::{ConflictView, FieldEdit, LocalVisit, Mutation, Op, ReviewView, VisitField};
+use crate::sync::{
+    ConflictView, FieldEdit, LocalVisit, Mutation, Op, RejectReason, ReviewView, VisitField,
+};
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use std::collections::{BTreeMap, BTreeSet};
@@ -277,8 +282,9 @@ fn StatusPicker(visit_id: VisitId, status: VisitStatus) -> impl IntoView {
 
 /// Mutations the server refused, with its reason and what to do next.
 #[component]
-pub(super) fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
+pub(super) fn RefusedView(rejected: Vec<(Mutation, RejectReason)>) -> impl IntoView {
     let draft = use_context::<Draft>().map(|d| d.0);
+    let lang = use_lang();
     if rejected.is_empty() {
         return ().into_any();
     }
@@ -294,14 +300,14 @@ pub(super) fn RefusedView(rejected: Vec<(Mutation, String)>) -> impl IntoView {
                             Op::CreateNote { fields, .. } | Op::AmendNote { fields, .. } => Some(fields.clone()),
                             _ => None,
                         };
-                        let summary = fields
+                        let note = fields
                             .as_ref()
-                            .map(|f| NoteField::ALL.iter().map(|k| f.get(*k)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / "))
-                            .unwrap_or_else(|| format!("{:?}", mutation.op));
+                            .map(|f| NoteField::ALL.iter().map(|k| f.get(*k)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / "));
+                        let summary = move || note.clone().unwrap_or_else(|| op_text(lang.get(), &mutation.op));
                         view! {
                             <li data-testid="refused-item">
                                 <p class="refused-content">{summary}</p>
-                                <p><strong>{tr(T::Reason)} ": "</strong> <span data-testid="refused-reason">{reason}</span></p>
+                                <p><strong>{tr(T::Reason)} ": "</strong> <span data-testid="refused-reason">{move || reject_text(lang.get(), &reason)}</span></p>
                                 {fields.zip(draft).map(|(fields, draft)| view! {
                                     <button type="button" class="secondary" data-testid="refused-restore"
                                         on:click=move |_| draft.set(fields.clone())>

@@ -2,10 +2,10 @@
 //! block, visibility on pull, merges and conflicts, and two devices converging.
 
 use crate::helpers::{spawn_app, TestApp};
-use app::domain::{CaseId, NoteFields, NoteId, VisitId};
+use app::domain::{CaseId, NoteFields, NoteId, Problem, VisitId};
 use app::sync::{
-    CaseField, ClientId, FieldEdit, MutationOutcome, Op, PullResponse, PushResponse, Replica,
-    SyncError,
+    CaseField, ClientId, FieldEdit, MutationOutcome, Op, PullResponse, PushResponse, RejectReason,
+    Replica, SyncError,
 };
 use chrono::Utc;
 use reqwest::{Client, StatusCode};
@@ -183,13 +183,21 @@ async fn a_rejected_mutation_is_kept_and_does_not_block_the_next() {
 
     let response = push(&app, &nurse, &mut replica).await;
 
+    // Told apart, so the nurse's device can say why in her language: a case not hers reads as
+    // one that does not exist; an empty note names the fields to fill in.
     assert!(matches!(
         response.outcomes[0],
-        MutationOutcome::Rejected { id: 1, .. }
+        MutationOutcome::Rejected {
+            id: 1,
+            reason: RejectReason::NotFound
+        }
     ));
     assert!(matches!(
-        response.outcomes[1],
-        MutationOutcome::Rejected { id: 2, .. }
+        &response.outcomes[1],
+        MutationOutcome::Rejected {
+            id: 2,
+            reason: RejectReason::Invalid { errors }
+        } if errors.iter().all(|e| e.problem == Problem::Required) && !errors.is_empty()
     ));
     assert!(matches!(
         response.outcomes[2],
@@ -574,7 +582,7 @@ async fn bad_requests_get_a_clear_refusal_and_write_nothing() {
             StatusCode::UPGRADE_REQUIRED,
         ),
         (
-            serde_json::json!({"protocol_version": 1, "client_id": client_id, "mutations": [{"id": 1, "recorded_at": Utc::now(), "op": {"kind": "drop_table"}}]}),
+            serde_json::json!({"protocol_version": app::sync::PROTOCOL_VERSION, "client_id": client_id, "mutations": [{"id": 1, "recorded_at": Utc::now(), "op": {"kind": "drop_table"}}]}),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (

@@ -17,14 +17,14 @@ use app::domain::{
 };
 use app::sync::{
     merge_field, AgencyPhase, CaseField, FieldDecision, Mutation, MutationOutcome, Op, Register,
-    VisitField,
+    RejectReason, VisitField,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Why a mutation did not apply.
 pub enum Failure {
     /// It never can: recorded as rejected, with this reason, and the queue goes on.
-    Rejected(String),
+    Rejected(RejectReason),
     /// Something failed on the server: roll back and let the device retry.
     Internal(anyhow::Error),
 }
@@ -32,11 +32,9 @@ pub enum Failure {
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound => {
-                Failure::Rejected("The record does not exist, or you are not on its team.".into())
-            }
-            AppError::Forbidden => Failure::Rejected("You may not make this change.".into()),
-            AppError::Invalid(errors) => Failure::Rejected(describe(&errors)),
+            AppError::NotFound => Failure::Rejected(RejectReason::NotFound),
+            AppError::Forbidden => Failure::Rejected(RejectReason::Forbidden),
+            AppError::Invalid(errors) => Failure::Rejected(RejectReason::Invalid { errors }),
             other => Failure::Internal(anyhow!("{other}")),
         }
     }
@@ -54,16 +52,8 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-fn describe(errors: &[FieldError]) -> String {
-    let parts: Vec<String> = errors
-        .iter()
-        .map(|e| format!("{}: {:?}", e.field, e.problem))
-        .collect();
-    format!("Invalid input ({})", parts.join(", "))
-}
-
-fn rejected<T>(reason: &str) -> Result<T, Failure> {
-    Err(Failure::Rejected(reason.to_owned()))
+pub(super) fn rejected<T>(reason: RejectReason) -> Result<T, Failure> {
+    Err(Failure::Rejected(reason))
 }
 
 /// Applies one mutation.
@@ -138,7 +128,7 @@ pub async fn apply(
         Op::EditVisit { visit_id, edit } => {
             let visit = visible(conn, viewer, *visit_id, Purpose::Write).await?;
             if !(visit.on_team && viewer.role.writes_notes() || viewer.role == Role::Supervisor) {
-                return rejected("You may not make this change.");
+                return rejected(RejectReason::Forbidden);
             }
             let value = check_visit_value(conn, *visit_id, edit.field, &edit.value).await?;
             let target = Target {
@@ -168,7 +158,7 @@ pub async fn apply(
                     .await?;
             match role {
                 Some((role, false)) if role != Role::Admin.code() => {}
-                _ => return rejected("That person cannot join a case team."),
+                _ => return rejected(RejectReason::CannotJoinTeam),
             }
             let changed = if matches!(mutation.op, Op::JoinTeam { .. }) {
                 join_team(conn, *case_id, *staff_id).await?
@@ -243,7 +233,7 @@ pub async fn apply(
                 .fetch_optional(&mut *conn)
                 .await?;
             if exists.is_none() {
-                return rejected("That agency is not in the directory.");
+                return rejected(RejectReason::UnknownAgency);
             }
             let sql = if matches!(mutation.op, Op::AddAgency { .. }) {
                 "INSERT INTO case_agencies (case_id, phase, agency_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
@@ -311,7 +301,7 @@ pub(super) async fn may_edit_case(
     if allowed {
         Ok(())
     } else {
-        rejected("The record does not exist, or you are not on its team.")
+        rejected(RejectReason::NotFound)
     }
 }
 
@@ -530,12 +520,12 @@ async fn resolve(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((case_id, entity, entity_id, field, resolved_at)) = found else {
-        return rejected("The record does not exist, or you are not on its team.");
+        return rejected(RejectReason::NotFound);
     };
     let case_id: CaseId = case_id.parse().context("a stored case id")?;
     may_edit_case(conn, viewer, case_id).await?;
     if resolved_at.is_some() {
-        return rejected("This conflict has already been resolved.");
+        return rejected(RejectReason::AlreadyResolved);
     }
     let (field, value, target) = match entity.as_str() {
         "case" => {

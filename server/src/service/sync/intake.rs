@@ -4,7 +4,7 @@
 
 use super::super::audit::{self, Action, Event};
 use super::super::Conn;
-use super::apply::{join_team, Failure};
+use super::apply::{join_team, rejected, Failure};
 use super::log;
 use crate::db::Stamp;
 use app::api::{AppError, Viewer};
@@ -17,14 +17,11 @@ use app::domain::{
     AgencyId, AgencyKind, CaseId, CaseStatus, FieldError, IntakeChannel, NoteId, Problem, Program,
     RiskLevel, Role, StaffId, TimeWindow, VisitId,
 };
+use app::sync::RejectReason;
 use chrono::Utc;
 
 /// The most agencies one intake or one visit may name.
 const LIST_MAX: usize = 50;
-
-fn refuse<T>(reason: &str) -> Result<T, Failure> {
-    Err(Failure::Rejected(reason.to_owned()))
-}
 
 fn invalid(field: &str, problem: Problem) -> Failure {
     AppError::Invalid(vec![FieldError::new(field, problem)]).into()
@@ -60,7 +57,7 @@ async fn agencies_exist(conn: &mut Conn, ids: &[AgencyId]) -> Result<(), Failure
             .fetch_optional(&mut *conn)
             .await?;
         if found.is_none() {
-            return refuse("That agency is not in the directory.");
+            return rejected(RejectReason::UnknownAgency);
         }
     }
     Ok(())
@@ -79,7 +76,7 @@ pub async fn open_case(
     let pseudonym = required_text("pseudonym", pseudonym, PSEUDONYM_MAX)
         .map_err(|e| Failure::from(AppError::Invalid(vec![e])))?;
     if !viewer.role.writes_notes() {
-        return refuse("Only field staff register consultations.");
+        return rejected(RejectReason::NotFieldStaff);
     }
     let (acting, kind): (String, String) = sqlx::query_as(
         "SELECT a.id, a.kind FROM staff s JOIN agencies a ON a.id = s.acts_for_agency_id WHERE s.id = $1",
@@ -91,16 +88,14 @@ pub async fn open_case(
         .ok()
         .and_then(IntakeChannel::registered_at);
     let Some(channel) = channel else {
-        return refuse(
-            "Consultations are registered at a welfare desk or at the public health center.",
-        );
+        return rejected(RejectReason::NotAnIntakeDesk);
     };
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
         .bind(case_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
     if taken.is_some() {
-        return refuse("That case id is already taken.");
+        return rejected(RejectReason::IdTaken);
     }
     agencies_exist(conn, agencies).await?;
     let case = case_id.to_string();
@@ -159,7 +154,7 @@ pub async fn plan_visit(
         .fetch_optional(&mut *conn)
         .await?;
     if taken.is_some() {
-        return refuse("That visit id is already taken.");
+        return rejected(RejectReason::IdTaken);
     }
     for member in members {
         let found: Option<(String, bool)> =
@@ -171,7 +166,7 @@ pub async fn plan_visit(
             !disabled && Role::parse(&role).is_ok_and(Role::writes_notes)
         });
         if !goes_on_visits {
-            return refuse("Only active field staff can be assigned to a visit.");
+            return rejected(RejectReason::CannotVisit);
         }
     }
     let (visit, case) = (visit_id.to_string(), case_id.to_string());
@@ -227,17 +222,17 @@ pub async fn review(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((case_id, program)) = found else {
-        return refuse("The record does not exist, or you are not on its team.");
+        return rejected(RejectReason::NotFound);
     };
     if Program::parse(&program).ok() != viewer.supervised_program() {
-        return refuse("Only a supervisor of the case's program reviews its notes.");
+        return rejected(RejectReason::NotReviewer);
     }
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM reviews WHERE id = $1")
         .bind(review_id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
     if taken.is_some() {
-        return refuse("That review id is already taken.");
+        return rejected(RejectReason::IdTaken);
     }
     sqlx::query(
         "INSERT INTO reviews (id, note_id, revision, reviewer_id, decision, comment, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -9,7 +9,9 @@ use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
 use app::domain::VisitId;
-use app::sync::{DatabaseId, Mutation, MutationOutcome, Op, PushRequest, PushResponse, SyncError};
+use app::sync::{
+    DatabaseId, Mutation, MutationOutcome, Op, PushRequest, PushResponse, RejectReason, SyncError,
+};
 
 /// How many mutations share one commit.
 const COMMIT_GROUP: usize = 50;
@@ -321,13 +323,13 @@ async fn reject(
     client: &str,
     viewer: &Viewer,
     mutation: &Mutation,
-    reason: &str,
+    reason: &RejectReason,
 ) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO rejected_mutations (client_id, mutation_id, staff_id, reason, body, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
         .bind(client)
         .bind(mutation.id as i64)
         .bind(viewer.id.to_string())
-        .bind(reason)
+        .bind(serde_json::to_string(reason)?)
         .bind(serde_json::to_string(mutation)?)
         .bind(Stamp::now())
         .execute(&mut *conn)

@@ -15,7 +15,7 @@ use app::domain::visit::local_day;
 use app::domain::{CaseId, NoteId, RiskLevel, StaffId, Visit, VisitId};
 use app::sync::{
     CaseField, ClientId, FieldEdit, Mutation, MutationOutcome, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, SyncError, PROTOCOL_VERSION,
+    PushRequest, PushResponse, RejectReason, SyncError, PROTOCOL_VERSION,
 };
 use chrono::{Duration, Utc};
 use reqwest::{Client, Response, StatusCode};
@@ -720,11 +720,11 @@ impl Matrix {
         };
         match &outcomes[..] {
             [MutationOutcome::Applied { .. }] if held == 1 && logged > 0 => Ok(Shown),
-            [MutationOutcome::Rejected { reason, .. }]
-                if !reason.trim().is_empty() && logged == 0 && held == 0 =>
-            {
-                Ok(Rejected)
-            }
+            // Refused as if the case did not exist, so a refusal does not reveal that it does.
+            [MutationOutcome::Rejected {
+                reason: RejectReason::NotFound,
+                ..
+            }] if logged == 0 && held == 0 => Ok(Rejected),
             _ => Err(format!(
                 "{outcomes:?}; the case holds the edit: {held}; change log entries: {logged}"
             )),
