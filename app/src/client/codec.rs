@@ -35,19 +35,24 @@ impl Place<'_> {
     }
 }
 
-/// What a read or write on a locked device fails with.
-pub const LOCKED: &str = "the device is locked";
-
 /// Why a stored value could not be written or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stored data: {0}")]
-pub struct CodecError(pub String);
-
-impl CodecError {
-    /// Whether the failure is only that the device is locked.
-    pub fn is_locked(&self) -> bool {
-        self.0 == LOCKED
-    }
+pub enum CodecError {
+    /// The device is locked: no data key to seal or open with.
+    #[error("the device is locked")]
+    Locked,
+    /// A plain value where a sealed one belongs (and the device is not migrating).
+    #[error("an unsealed value where a sealed one belongs")]
+    Unsealed,
+    /// Not bytes at all.
+    #[error("not a sealed value")]
+    NotSealed,
+    /// The browser's cryptography failed, or the bytes do not open in this place.
+    #[error("stored data: {0}")]
+    Crypto(String),
+    /// The value is not of the shape asked for.
+    #[error("stored data: {0}")]
+    Shape(String),
 }
 
 thread_local! {
@@ -78,17 +83,16 @@ pub fn unlocked() -> bool {
 }
 
 fn key() -> Result<CryptoKey, CodecError> {
-    KEY.with(|k| k.borrow().clone())
-        .ok_or_else(|| CodecError(LOCKED.into()))
+    KEY.with(|k| k.borrow().clone()).ok_or(CodecError::Locked)
 }
 
 /// Turns a value into what the store keeps at `place`: ciphertext bound to that place.
 pub async fn seal<T: Serialize>(value: &T, place: Place<'_>) -> Result<JsValue, CodecError> {
     let key = key()?;
-    let plain = serde_json::to_vec(value).map_err(|e| CodecError(e.to_string()))?;
+    let plain = serde_json::to_vec(value).map_err(|e| CodecError::Shape(e.to_string()))?;
     let sealed = encrypt(&key, &plain, &place.aad())
         .await
-        .map_err(|e| CodecError(e.to_string()))?;
+        .map_err(|e| CodecError::Crypto(e.to_string()))?;
     Ok(Uint8Array::from(sealed.as_slice()).into())
 }
 
@@ -104,23 +108,22 @@ pub async fn open_telling<T: DeserializeOwned>(
     stored: JsValue,
     place: Place<'_>,
 ) -> Result<(T, bool), CodecError> {
-    let parse = |bytes: &[u8]| serde_json::from_slice(bytes).map_err(|e| CodecError(e.to_string()));
+    let parse =
+        |bytes: &[u8]| serde_json::from_slice(bytes).map_err(|e| CodecError::Shape(e.to_string()));
     if let Some(text) = stored.as_string() {
         if !legacy() {
-            return Err(CodecError(
-                "an unsealed value where a sealed one belongs".into(),
-            ));
+            return Err(CodecError::Unsealed);
         }
         return Ok((parse(text.as_bytes())?, true));
     }
     let bytes = stored
         .dyn_into::<Uint8Array>()
-        .map_err(|_| CodecError("not a sealed value".into()))?
+        .map_err(|_| CodecError::NotSealed)?
         .to_vec();
     let key = key()?;
     let refused = match decrypt(&key, &bytes, &place.aad()).await {
         Ok(plain) => return Ok((parse(&plain)?, false)),
-        Err(e) => CodecError(e.to_string()),
+        Err(e) => CodecError::Crypto(e.to_string()),
     };
     if !legacy() {
         return Err(refused);

@@ -384,7 +384,7 @@ pub async fn record(device: Device, op: Op, from_draft: Option<DraftOf>) -> Resu
     match record_once(device, &store, op.clone(), from_draft).await {
         // Another window of the app queued changes first: take in what it wrote, then
         // queue this one after them.
-        Err(e) if e.is_out_of_turn() => {
+        Err(StoreError::OutOfTurn) => {
             load(device).await?;
             record_once(device, &store, op, from_draft).await
         }
@@ -407,7 +407,7 @@ async fn record_once(
         .replica
         .with_untracked(|r| r.as_ref().map(|r| r.prepare(op, Utc::now())));
     let Some((mutation, header)) = prepared else {
-        return Err(StoreError("the device store is not open yet".into()));
+        return Err(StoreError::NotOpen);
     };
     store.record(&header, &mutation, from_draft).await?;
     device.replica.update(|r| {

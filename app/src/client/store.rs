@@ -44,35 +44,33 @@ const SENT: &str = "sent";
 /// tab of the app takes ids under it, and no id is ever given twice on a device.
 const NEXT_MUTATION_ID: &str = "next_mutation_id";
 
-/// What [`Store::record`] fails with when the mutation's id is not the next one: another
-/// window of the app has queued changes since this one loaded.
-pub const OUT_OF_TURN: &str = "another window of the app queued changes first";
-
 /// The meta key of the replica's counters.
 const DEVICE: &str = "device";
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("device storage: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The browser's database failed (quota, a blocked upgrade, a closed connection, …).
+    #[error("device storage: {0}")]
+    Browser(String),
+    /// A value could not be sealed or opened.
+    #[error(transparent)]
+    Stored(#[from] CodecError),
+    /// [`Store::record`] was given an id that is not the next one: another window of the app
+    /// queued changes first. Load again and record anew.
+    #[error("another window of the app queued changes first")]
+    OutOfTurn,
+    /// The device's store has not been opened yet.
+    #[error("the device store is not open yet")]
+    NotOpen,
+    /// The browser aborted the write; nothing of it was kept.
+    #[error("the write was aborted")]
+    Aborted,
+}
 
 impl From<rexie::Error> for StoreError {
     fn from(e: rexie::Error) -> Self {
-        StoreError(e.to_string())
-    }
-}
-
-impl StoreError {
-    /// Whether the write failed only because another window queued changes first: load
-    /// again and record anew.
-    pub fn is_out_of_turn(&self) -> bool {
-        self.0 == OUT_OF_TURN
-    }
-}
-
-impl From<CodecError> for StoreError {
-    fn from(e: CodecError) -> Self {
-        StoreError(e.0)
+        StoreError::Browser(e.to_string())
     }
 }
 
@@ -183,7 +181,7 @@ impl Store {
 
     /// Commits a mutation about to be queued, with the counters (`header`) after it. Ids are
     /// committed in turn, each the one after the last: a mutation whose id is not the next
-    /// one (another window of the app queued changes first) fails with [`OUT_OF_TURN`] and
+    /// one (another window of the app queued changes first) fails with [`StoreError::OutOfTurn`] and
     /// writes nothing, so no two changes share an id and no id is skipped. A queued change is
     /// never overwritten. A change written from a draft takes the draft with it in the same
     /// commit, so the draft can never come back beside the change it became (nor go without it).
@@ -204,7 +202,7 @@ impl Store {
         // No counter yet: a device from before it, whose loaded counters are the truth.
         if next != 0 && mutation.id != next {
             tx.abort().await?;
-            return Err(StoreError(OUT_OF_TURN.into()));
+            return Err(StoreError::OutOfTurn);
         }
         tx.store(OUTBOX)?.add(&value, Some(&key)).await?;
         tx.store(COUNTERS)?
@@ -351,14 +349,15 @@ impl Store {
         found
             .and_then(|v| v.as_string())
             .map(|text| {
-                serde_json::from_slice(text.as_bytes()).map_err(|e| StoreError(e.to_string()))
+                serde_json::from_slice(text.as_bytes())
+                    .map_err(|e| CodecError::Shape(e.to_string()).into())
             })
             .transpose()
     }
 
     /// Keeps the keyring.
     pub async fn put_keyring(&self, keyring: &Keyring) -> Result<()> {
-        let text = serde_json::to_string(keyring).map_err(|e| StoreError(e.to_string()))?;
+        let text = serde_json::to_string(keyring).map_err(|e| CodecError::Shape(e.to_string()))?;
         let tx = self
             .db
             .transaction(&[KEYRING], TransactionMode::ReadWrite)?;
@@ -401,7 +400,7 @@ impl Store {
         let key = match ring.open(passphrase).await {
             Ok(key) => key,
             Err(CryptoError::CannotOpen) => return Ok(None),
-            Err(e) => return Err(StoreError(e.to_string())),
+            Err(e) => return Err(CodecError::Crypto(e.to_string()).into()),
         };
         codec::use_key(Some(key));
         codec::accept_legacy(true);
@@ -411,7 +410,7 @@ impl Store {
         let (renewed, _) = ring
             .renew(passphrase, ring.grant_ends)
             .await
-            .map_err(|e| StoreError(e.to_string()))?;
+            .map_err(|e| CodecError::Crypto(e.to_string()))?;
         self.put_keyring(&renewed).await?;
         Ok(Some(renewed))
     }
@@ -524,7 +523,7 @@ async fn acknowledged(
 ) -> Result<()> {
     let outbox = tx.store(OUTBOX)?;
     let range = KeyRange::upper_bound(&mutation_key(last), Some(false))
-        .map_err(|e| StoreError(e.to_string()))?;
+        .map_err(|e| StoreError::Browser(e.to_string()))?;
     for key in outbox.get_all_keys(Some(range), None).await? {
         outbox.delete(key).await?;
     }
@@ -538,7 +537,6 @@ async fn acknowledged(
     Ok(())
 }
 
-/// Waits until the transaction is durable; an aborted one is an error.
 /// Empties every store `tx` spans, and commits.
 async fn clear_all(tx: rexie::Transaction) -> Result<()> {
     for name in tx.store_names() {
@@ -547,9 +545,10 @@ async fn clear_all(tx: rexie::Transaction) -> Result<()> {
     committed(tx).await
 }
 
+/// Waits until the transaction is durable; an aborted one is an error.
 async fn committed(tx: rexie::Transaction) -> Result<()> {
     match tx.done().await? {
         rexie::TransactionResult::Committed => Ok(()),
-        rexie::TransactionResult::Aborted => Err(StoreError("the write was aborted".into())),
+        rexie::TransactionResult::Aborted => Err(StoreError::Aborted),
     }
 }
