@@ -274,7 +274,7 @@ pub async fn indicators(
 
 /// Server-side helpers shared by the server functions above.
 #[cfg(feature = "ssr")]
-pub(crate) mod ssr {
+pub mod ssr {
     use super::{AppError, SharedBackend, Viewer, SESSION_COOKIE};
     use http::header::{COOKIE, SET_COOKIE};
     use http::HeaderValue;
@@ -300,11 +300,10 @@ pub(crate) mod ssr {
         error
     }
 
-    /// Reads a cookie from the request being served.
-    pub fn cookie(name: &str) -> Option<String> {
-        let parts = use_context::<http::request::Parts>()?;
-        parts
-            .headers
+    /// Reads a cookie from request headers: the one parser of the server functions, the sync
+    /// endpoints and the exports.
+    pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+        headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -314,9 +313,19 @@ pub(crate) mod ssr {
             .map(|(_, v)| v.to_owned())
     }
 
+    /// The session token in request headers, if any.
+    pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+        cookie_in(headers, SESSION_COOKIE).filter(|t| !t.is_empty())
+    }
+
+    /// Reads a cookie from the request being served.
+    pub fn cookie(name: &str) -> Option<String> {
+        cookie_in(&use_context::<http::request::Parts>()?.headers, name)
+    }
+
     /// The session token the browser sent, if any.
     pub fn session_token() -> Option<String> {
-        cookie(SESSION_COOKIE).filter(|t| !t.is_empty())
+        session_token_in(&use_context::<http::request::Parts>()?.headers)
     }
 
     /// Adds a `Set-Cookie` header to the response.

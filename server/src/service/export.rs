@@ -3,7 +3,7 @@
 
 use super::audit::{self, Action, Event};
 use super::backend::{audit_trail, indicators, Service};
-use super::sync::{viewer, Refusal};
+use super::sync::SignedIn;
 use crate::db::Stamp;
 use app::api::{AppError, Viewer};
 use app::domain::csv;
@@ -11,13 +11,14 @@ use app::domain::indicators::{percent, Period};
 use app::domain::visit::local_day;
 use app::domain::Program;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 
-/// The export routes.
+/// The export routes. A request without a live session is refused as the sync endpoints
+/// refuse it.
 pub fn router<S: Clone + Send + Sync + 'static>(service: Service) -> Router<S> {
     Router::new()
         .route("/export/notes.csv", get(notes))
@@ -34,43 +35,64 @@ pub struct Asked {
     to: Option<String>,
 }
 
-fn refused(status: StatusCode, why: &str) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        why.to_owned(),
-    )
-        .into_response()
+/// Why an export was not given.
+enum Refused {
+    /// Only a program's supervisor exports.
+    SupervisorsOnly,
+    /// The period is not two days in order.
+    BadPeriod,
+    /// The database did not answer: try again.
+    Unavailable,
 }
 
-/// Who asks, for which program and period; or the answer that refuses.
-async fn checked(
-    service: &Service,
-    headers: &HeaderMap,
-    asked: &Asked,
-) -> Result<(Viewer, Program, Period), Response> {
-    let viewer = viewer(service, headers)
-        .await
-        .map_err(Refusal::into_response)?;
-    let Some(program) = viewer.supervised_program() else {
-        return Err(refused(StatusCode::FORBIDDEN, "supervisors only"));
-    };
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let (status, why) = match self {
+            Refused::SupervisorsOnly => (StatusCode::FORBIDDEN, "supervisors only"),
+            Refused::BadPeriod => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "from and to must be days (YYYY-MM-DD), from not after to",
+            ),
+            Refused::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "please retry"),
+        };
+        (status, [(header::CACHE_CONTROL, "no-store")], why).into_response()
+    }
+}
+
+impl From<sqlx::Error> for Refused {
+    fn from(_: sqlx::Error) -> Self {
+        Refused::Unavailable
+    }
+}
+
+impl From<AppError> for Refused {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Forbidden => Refused::SupervisorsOnly,
+            _ => Refused::Unavailable,
+        }
+    }
+}
+
+/// An export's answer.
+type Answer = Result<Response, Refused>;
+
+/// The supervisor who asks, their program, and the period.
+fn checked(viewer: Viewer, asked: &Asked) -> Result<(Viewer, Program, Period), Refused> {
+    let program = viewer
+        .supervised_program()
+        .ok_or(Refused::SupervisorsOnly)?;
     let recent = Period::recent(local_day(Utc::now()));
     let from = asked
         .from
         .clone()
         .unwrap_or_else(|| recent.from.to_string());
     let to = asked.to.clone().unwrap_or_else(|| recent.to.to_string());
-    match Period::parse(&from, &to) {
-        Ok(period) => Ok((viewer, program, period)),
-        Err(_) => Err(refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "from and to must be days (YYYY-MM-DD), from not after to",
-        )),
-    }
+    let period = Period::parse(&from, &to).map_err(|_| Refused::BadPeriod)?;
+    Ok((viewer, program, period))
 }
 
-async fn audited(service: &Service, viewer: &Viewer) -> Result<(), Response> {
+async fn audited(service: &Service, viewer: &Viewer) -> Result<(), Refused> {
     audit::alone(
         service.db(),
         Event {
@@ -81,7 +103,7 @@ async fn audited(service: &Service, viewer: &Viewer) -> Result<(), Response> {
         },
     )
     .await
-    .map_err(|_| refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"))
+    .map_err(|_| Refused::Unavailable)
 }
 
 fn attachment(name: &str, body: String) -> Response {
@@ -106,23 +128,14 @@ fn japan(at: Stamp) -> String {
         .to_string()
 }
 
-fn unavailable(_: sqlx::Error) -> Response {
-    refused(StatusCode::SERVICE_UNAVAILABLE, "please retry")
-}
-
 /// `/export/notes.csv`: each note's current revision received in the period.
 async fn notes(
     State(service): State<Service>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Query(asked): Query<Asked>,
-) -> Response {
-    let (viewer, program, period) = match checked(&service, &headers, &asked).await {
-        Ok(ok) => ok,
-        Err(answer) => return answer,
-    };
-    if let Err(answer) = audited(&service, &viewer).await {
-        return answer;
-    }
+) -> Answer {
+    let (viewer, program, period) = checked(viewer, &asked)?;
+    audited(&service, &viewer).await?;
     type Row = (
         String,
         Stamp,
@@ -154,10 +167,7 @@ async fn notes(
     .bind(program.code())
     .fetch_all(service.db())
     .await;
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(e) => return unavailable(e),
-    };
+    let rows = rows?;
     let header = [
         "対象者",
         "訪問日時",
@@ -207,7 +217,7 @@ async fn notes(
             review.to_owned(),
         ]);
     }
-    attachment("notes.csv", csv::file(lines))
+    Ok(attachment("notes.csv", csv::file(lines)))
 }
 
 /// A visit as exported: pseudonym, start, end, place, status, outcome, who went.
@@ -216,16 +226,11 @@ type VisitRow = (String, Stamp, Stamp, String, String, String, String);
 /// `/export/visits.csv`: visits starting in the period, with who went.
 async fn visits(
     State(service): State<Service>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Query(asked): Query<Asked>,
-) -> Response {
-    let (viewer, program, period) = match checked(&service, &headers, &asked).await {
-        Ok(ok) => ok,
-        Err(answer) => return answer,
-    };
-    if let Err(answer) = audited(&service, &viewer).await {
-        return answer;
-    }
+) -> Answer {
+    let (viewer, program, period) = checked(viewer, &asked)?;
+    audited(&service, &viewer).await?;
     let rows: Result<Vec<VisitRow>, _> = sqlx::query_as(
         "SELECT c.pseudonym, v.starts_at, v.ends_at, v.place, v.status, v.outcome, \
            COALESCE((SELECT string_agg(s.display_name || '（' || a.name_ja || '）', '、' ORDER BY s.display_name, s.id) FROM visit_members m \
@@ -235,10 +240,7 @@ async fn visits(
     .bind(program.code())
     .fetch_all(service.db())
     .await;
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(e) => return unavailable(e),
-    };
+    let rows = rows?;
     let mut lines = vec![["対象者", "開始", "終了", "場所", "状態", "結果", "訪問者"]
         .map(String::from)
         .to_vec()];
@@ -255,24 +257,17 @@ async fn visits(
             ]);
         }
     }
-    attachment("visits.csv", csv::file(lines))
+    Ok(attachment("visits.csv", csv::file(lines)))
 }
 
 /// `/export/indicators.csv`: the indicators page as rows of measure and value.
 async fn figures(
     State(service): State<Service>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Query(asked): Query<Asked>,
-) -> Response {
-    let (viewer, _, period) = match checked(&service, &headers, &asked).await {
-        Ok(ok) => ok,
-        Err(answer) => return answer,
-    };
-    let figures = match indicators::load(service.db(), &viewer, period).await {
-        Ok(f) => f,
-        Err(AppError::Forbidden) => return refused(StatusCode::FORBIDDEN, "supervisors only"),
-        Err(_) => return refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"),
-    };
+) -> Answer {
+    let (viewer, _, period) = checked(viewer, &asked)?;
+    let figures = indicators::load(service.db(), &viewer, period).await?;
     let row = |a: &str, b: String, c: String| vec![a.to_owned(), b, c];
     let mut lines = vec![row("指標", "項目".into(), "値".into())];
     lines.push(row("期間", period.from.to_string(), period.to.to_string()));
@@ -324,24 +319,18 @@ async fn figures(
             .map(|p| p.to_string())
             .unwrap_or_default(),
     ));
-    attachment("indicators.csv", csv::file(lines))
+    Ok(attachment("indicators.csv", csv::file(lines)))
 }
 
 /// `/export/audit.csv`: every audit event about the program's cases in the period, newest
 /// first, times in UTC as recorded. Reading it is audited as a read of the audit log.
 async fn audit_log(
     State(service): State<Service>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Query(asked): Query<Asked>,
-) -> Response {
-    let (viewer, _, period) = match checked(&service, &headers, &asked).await {
-        Ok(ok) => ok,
-        Err(answer) => return answer,
-    };
-    let entries = match audit_trail::entries(service.db(), &viewer, period, None).await {
-        Ok(entries) => entries,
-        Err(_) => return refused(StatusCode::SERVICE_UNAVAILABLE, "please retry"),
-    };
+) -> Answer {
+    let (viewer, _, period) = checked(viewer, &asked)?;
+    let entries = audit_trail::entries(service.db(), &viewer, period, None).await?;
     let header = [
         "日時(UTC)",
         "実行者",
@@ -371,5 +360,5 @@ async fn audit_log(
             e.reason.unwrap_or_default(),
         ]
     }));
-    attachment("audit.csv", csv::file(lines))
+    Ok(attachment("audit.csv", csv::file(lines)))
 }

@@ -8,9 +8,11 @@ mod pull;
 mod push;
 
 use super::backend::Service;
-use app::api::{Backend, Viewer, SESSION_COOKIE};
+use app::api::{Backend, Viewer};
 use app::sync::SyncError;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -58,26 +60,26 @@ pub(crate) fn internal(doing: &'static str) -> impl FnOnce(anyhow::Error) -> Ref
     }
 }
 
-/// The signed-in user of the request, from the session cookie.
-pub(crate) async fn viewer(service: &Service, headers: &HeaderMap) -> Result<Viewer, Refusal> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
-        .ok_or(Refusal(SyncError::Unauthenticated))?;
-    match service.viewer(&token).await {
-        // Until a required second factor is set up, or an issued passphrase changed, nothing
-        // syncs.
-        Ok(Some(viewer)) if viewer.settles_sign_in_first() => {
-            Err(Refusal(SyncError::Unauthenticated))
+/// The signed-in user of a request, from the session cookie. Push, pull and the exports take
+/// it as an extractor: a request without a live session is refused before the handler runs.
+pub(crate) struct SignedIn(pub Viewer);
+
+impl FromRequestParts<Service> for SignedIn {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, service: &Service) -> Result<Self, Refusal> {
+        let token = app::api::ssr::session_token_in(&parts.headers)
+            .ok_or(Refusal(SyncError::Unauthenticated))?;
+        match service.viewer(&token).await {
+            // Until a required second factor is set up, or an issued passphrase changed,
+            // nothing syncs.
+            Ok(Some(viewer)) if viewer.settles_sign_in_first() => {
+                Err(Refusal(SyncError::Unauthenticated))
+            }
+            Ok(Some(viewer)) => Ok(SignedIn(viewer)),
+            Ok(None) => Err(Refusal(SyncError::Unauthenticated)),
+            Err(_) => Err(Refusal(SyncError::Internal)),
         }
-        Ok(Some(viewer)) => Ok(viewer),
-        Ok(None) => Err(Refusal(SyncError::Unauthenticated)),
-        Err(_) => Err(Refusal(SyncError::Internal)),
     }
 }
 

@@ -2,14 +2,13 @@
 
 use super::super::backend::Service;
 use super::push::last_mutation_id;
-use super::{decode, internal, viewer, Refusal};
+use super::{decode, internal, Refusal, SignedIn};
 use anyhow::Context;
 use app::domain::Role;
 use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{HeaderName, HeaderValue};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -18,9 +17,13 @@ const VISIBLE_CASES: &str =
     "SELECT case_id FROM case_team WHERE staff_id = $1 AND left_at IS NULL \
      UNION SELECT id FROM cases WHERE $2 = 'supervisor' AND program = $3";
 
-pub async fn handle(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
-    match viewer(&service, &headers).await {
-        Ok(viewer) => match answer(&service, viewer, &body).await {
+pub async fn handle(
+    State(service): State<Service>,
+    signed_in: Result<SignedIn, Refusal>,
+    body: Bytes,
+) -> Response {
+    match signed_in {
+        Ok(SignedIn(viewer)) => match answer(&service, viewer, &body).await {
             Err(Refusal(SyncError::DeviceRevoked)) => erase(true),
             other => other.into_response(),
         },

@@ -4,7 +4,7 @@
 use super::super::backend::visits::KnownVisits;
 use super::super::backend::Service;
 use super::super::Conn;
-use super::{apply, decode, internal, viewer, Refusal};
+use super::{apply, decode, internal, Refusal, SignedIn};
 use crate::db::Stamp;
 use anyhow::Context;
 use app::api::Viewer;
@@ -17,15 +17,13 @@ use app::sync::{
 const COMMIT_GROUP: usize = 50;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 
 pub async fn handle(
     State(service): State<Service>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     body: Bytes,
 ) -> Result<Json<PushResponse>, Refusal> {
-    let viewer = viewer(&service, &headers).await?;
     let request: PushRequest = decode(&body)?;
     app::sync::protocol::check_version(request.protocol_version)?;
     let client = request.client_id.0.to_string();
