@@ -27,6 +27,17 @@ impl VisitStatus {
     pub fn is_open(self) -> bool {
         self == VisitStatus::Planned
     }
+
+    /// The status after a note is recorded on the visit: an open visit closes, as done when
+    /// the person was met and as not met otherwise; a closed one keeps its status. The server
+    /// writes it, and a device shows it while its note waits to be sent.
+    pub fn after_note(self, met: bool) -> VisitStatus {
+        match (self.is_open(), met) {
+            (false, _) => self,
+            (true, true) => VisitStatus::Done,
+            (true, false) => VisitStatus::NotMet,
+        }
+    }
 }
 
 /// The longest place of a visit, in characters.
@@ -122,6 +133,16 @@ impl Visit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_closes_an_open_visit_and_leaves_a_closed_one_as_it_was() {
+        assert_eq!(VisitStatus::Planned.after_note(true), VisitStatus::Done);
+        assert_eq!(VisitStatus::Planned.after_note(false), VisitStatus::NotMet);
+        for closed in VisitStatus::ALL.iter().copied().filter(|s| !s.is_open()) {
+            assert_eq!(closed.after_note(true), closed);
+            assert_eq!(closed.after_note(false), closed);
+        }
+    }
 
     #[test]
     fn a_japan_day_starts_at_fifteen_hundred_utc_the_day_before() {

@@ -143,13 +143,7 @@ impl Replica {
             match &m.op {
                 Op::CreateNote {
                     visit_id, fields, ..
-                } if *visit_id == id && status.is_open() => {
-                    status = if fields.met {
-                        VisitStatus::Done
-                    } else {
-                        VisitStatus::NotMet
-                    };
-                }
+                } if *visit_id == id => status = status.after_note(fields.met),
                 Op::EditVisit { visit_id, edit } if *visit_id == id => match edit.field {
                     VisitField::Status => {
                         status = VisitStatus::parse(&edit.value).unwrap_or(status)

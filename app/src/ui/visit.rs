@@ -665,7 +665,8 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
     let draft = expect_context::<Draft>().0;
     let amending = expect_context::<Amending>().0;
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let saved_as = RwSignal::new(None::<VisitStatus>);
+    // Whether the note just saved met the person, for the message that says so.
+    let saved_met = RwSignal::new(None::<bool>);
     let failed = RwSignal::new(false);
     let saving = RwSignal::new(false);
     // Bring back what was being typed before a reload or a crash.
@@ -698,7 +699,7 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved_as.set(None);
+        saved_met.set(None);
         failed.set(false);
         let fields = match draft.get_untracked().validate() {
             Ok(fields) => fields,
@@ -732,11 +733,7 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
                     };
                     // Its draft went with the commit.
                     draft.set(fresh);
-                    saved_as.set(Some(if met {
-                        VisitStatus::Done
-                    } else {
-                        VisitStatus::NotMet
-                    }));
+                    saved_met.set(Some(met));
                 }
                 Err(_) => failed.set(true),
             }
@@ -816,7 +813,7 @@ fn NoteForm(visit_id: VisitId) -> impl IntoView {
                     }}
                 </p>
                 <p class="saved" role="status" data-testid="note-saved">
-                    {move || saved_as.get().map(|s| if s == VisitStatus::Done { tr(T::NoteSaved)() } else { tr(T::NoteSavedNotMet)() })}
+                    {move || saved_met.get().map(|met| if met { tr(T::NoteSaved)() } else { tr(T::NoteSavedNotMet)() })}
                 </p>
                 <button type="submit" class="primary" data-testid="note-submit" disabled=move || saving.get()>
                     {move || if saving.get() { tr(T::Submitting)() } else { tr(T::SubmitNote)() }}

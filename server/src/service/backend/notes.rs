@@ -89,13 +89,8 @@ pub async fn create(
         case_id: visit.case_id,
     };
     write_revision(conn, &revision, viewer, fields, recorded_at).await?;
-    let mut visit_status = visit.status;
-    if visit.status.is_open() {
-        visit_status = if fields.met {
-            VisitStatus::Done
-        } else {
-            VisitStatus::NotMet
-        };
+    let visit_status = visit.status.after_note(fields.met);
+    if visit_status != visit.status {
         sqlx::query("UPDATE visits SET status = $1 WHERE id = $2")
             .bind(visit_status.code())
             .bind(visit_id.to_string())
