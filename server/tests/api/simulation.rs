@@ -6,7 +6,8 @@
 //! After everyone syncs: every device holds what the server holds; every note any device wrote
 //! is there with every revision, once; every edit was applied exactly once; and every edit that
 //! was replaced by a concurrent edit (one whose author had not seen it) is kept in a conflict
-//! record, with no conflict recorded otherwise.
+//! record, with no conflict recorded otherwise. Then the team leaves the case and every device
+//! purges it, so each case costs the same however many came before.
 //!
 //! `DEKAPAN_SIM_CASES` (default 1000) sets how many cases run; a failure prints the seed, and
 //! `DEKAPAN_SIM_SEED=<seed> DEKAPAN_SIM_CASES=1 cargo test -p server --test api simulation`
@@ -360,7 +361,55 @@ async fn run_case(
             pull_all(app, &mut lb, client, &mut dev.replica).await?;
         }
     }
-    check(app, devices, &chosen, &case_id, &visit_id, &notes, &edits).await
+    check(app, devices, &chosen, &case_id, &visit_id, &notes, &edits).await?;
+    close_case(app, &mut lb, clients, staff_ids, devices, &chosen, &case_id).await
+}
+
+/// The team moves on once a case is checked: one member takes everyone off its team (herself
+/// last), and the devices purge it at their next pull, as phones in the field do. So each case
+/// costs the same however many came before (no device or pull carries every past case).
+async fn close_case(
+    app: &TestApp,
+    lb: &mut Balancer,
+    clients: &[Client],
+    staff_ids: &[String],
+    devices: &mut [Device],
+    chosen: &[usize],
+    case_id: &str,
+) -> Result<(), String> {
+    let case: CaseId = case_id.parse().map_err(|_| "a case id")?;
+    let closer = chosen[0];
+    let own = devices[closer].staff;
+    let mut leaving: Vec<usize> = (0..staff_ids.len()).filter(|&s| s != own).collect();
+    leaving.push(own);
+    let dev = &mut devices[closer];
+    for s in leaving {
+        dev.replica.record(
+            Op::LeaveTeam {
+                case_id: case,
+                staff_id: staff_ids[s].parse().map_err(|_| "a staff id")?,
+            },
+            Utc::now(),
+        );
+    }
+    let client = &clients[dev.staff];
+    while let Some(request) = dev.replica.push_request() {
+        let response = send_push(app, lb, client, &request)
+            .await
+            .ok_or("leaving the team was refused")?;
+        dev.replica.on_push(&response);
+    }
+    if !dev.replica.rejected.is_empty() {
+        return Err(format!("leaving the team: {:?}", dev.replica.rejected));
+    }
+    for &d in chosen {
+        let dev = &mut devices[d];
+        pull_all(app, lb, &clients[dev.staff], &mut dev.replica).await?;
+        if dev.replica.records.values().any(|c| c.case_id == case) {
+            return Err(format!("device {d} still holds the case after leaving it"));
+        }
+    }
+    Ok(())
 }
 
 fn fields(seed: u64, counter: u64) -> NoteFields {
