@@ -53,6 +53,28 @@ test('two teammates edit the same visit offline and both edits survive', async (
     await expect(conflict.getByTestId('conflict-winner')).toHaveText('会えず');
     await expect(conflict.getByTestId('conflict-replaced')).toHaveText('中止');
   }
+
+  // Offline again, each settles the conflict her own way; the nurse's arrives first. The PSW's
+  // is refused, kept on her device, and the reason reads in Japanese.
+  await psw.setOffline(true);
+  await nurse.setOffline(true);
+  for (const [page, keep] of [
+    [nursePage, 'conflict-keep-replaced'],
+    [pswPage, 'conflict-keep-winner'],
+  ] as const) {
+    const conflict = page.locator(`[data-testid="conflict"][data-record="${visitId}"][data-field="status"]`);
+    await conflict.getByTestId(keep).click();
+    await expect(conflict).toHaveCount(0);
+  }
+  await nurse.setOffline(false);
+  await expect(nursePage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await psw.setOffline(false);
+  const refused = pswPage.getByTestId('refused-item');
+  await expect(refused.getByTestId('refused-reason')).toHaveText('この食い違いは、すでに別の人が解決しています。');
+  await expect(refused.locator('.refused-content')).toHaveText('食い違いの解決');
+  for (const page of [pswPage, nursePage]) {
+    await expect(page.getByTestId('visit-detail').getByTestId('visit-status')).toHaveText('中止');
+  }
   await psw.close();
   await nurse.close();
 });

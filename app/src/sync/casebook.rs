@@ -327,19 +327,7 @@ impl Replica {
             .filter(|c| c.case_id == id)
             .filter_map(|c| self.open_conflict(c, me, reference))
             .collect();
-        let visit_ids: BTreeSet<String> = visits.iter().map(|v| v.id.to_string()).collect();
-        let rejected = self
-            .rejected
-            .iter()
-            .filter(|(m, _)| match &m.op {
-                Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. } => {
-                    visit_ids.contains(&visit_id.to_string())
-                }
-                Op::AmendNote { note_id, .. } => notes.iter().any(|n| n.id == *note_id),
-                other => other.case_id() == Some(id),
-            })
-            .cloned()
-            .collect();
+        let rejected = self.refused_in(id, None);
         Some(LocalCase {
             intake_agency,
             agencies_intake: self.agencies_of(id, AgencyPhase::Intake, reference),

@@ -122,6 +122,48 @@ impl Replica {
         self.records.get(&(entity.to_owned(), id.to_owned()))
     }
 
+    /// The case a change is about, as far as the device knows: the case it names, or the case
+    /// of the visit, note or conflict it touches.
+    pub(super) fn case_of(&self, op: &Op) -> Option<CaseId> {
+        if let Some(case) = op.case_id() {
+            return Some(case);
+        }
+        match op {
+            Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. } => {
+                self.held("visit", &visit_id.to_string()).map(|c| c.case_id)
+            }
+            Op::AmendNote { note_id, .. } | Op::ReviewNote { note_id, .. } => {
+                let note = note_id.to_string();
+                self.held_of("note_revision")
+                    .find(|c| text(c, "note_id") == note)
+                    .map(|c| c.case_id)
+            }
+            Op::ResolveConflict { conflict_id, .. } => self
+                .held("conflict", &conflict_id.to_string())
+                .map(|c| c.case_id),
+            _ => None,
+        }
+    }
+
+    /// The refused changes a case's page shows (or, given a visit, that visit's page: the
+    /// case's changes, and the notes and edits of that visit only), each with its reason.
+    pub(super) fn refused_in(
+        &self,
+        case: CaseId,
+        visit: Option<VisitId>,
+    ) -> Vec<(Mutation, RejectReason)> {
+        self.rejected
+            .iter()
+            .filter(|(m, _)| match (&m.op, visit) {
+                (Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. }, Some(v)) => {
+                    *visit_id == v
+                }
+                (op, _) => self.case_of(op) == Some(case),
+            })
+            .cloned()
+            .collect()
+    }
+
     pub(super) fn held_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
         self.records
             .range((entity.to_owned(), String::new())..)
@@ -401,16 +443,7 @@ impl Replica {
             .filter_map(|c| self.open_conflict(c, me, reference))
             .collect();
         let reviews = self.reviews_of(case.id, me, reference);
-        let rejected = self
-            .rejected
-            .iter()
-            .filter(|(m, _)| match &m.op {
-                Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. } => *visit_id == id,
-                Op::AmendNote { note_id, .. } => notes.iter().any(|n| n.id == *note_id),
-                other => other.case_id() == Some(case.id),
-            })
-            .cloned()
-            .collect();
+        let rejected = self.refused_in(case.id, Some(id));
         Some(LocalVisit {
             visit,
             case,
@@ -668,5 +701,43 @@ mod tests {
             .unwrap();
         assert_eq!(shown.rejected.len(), 1);
         assert_eq!(shown.rejected[0].1, RejectReason::Forbidden);
+    }
+
+    #[test]
+    fn a_refused_conflict_settlement_shows_on_its_case_and_visit() {
+        let conflict = Uuid::from_u128(70);
+        let mut changes = case_and_visit("2026-11-24T01:00:00Z", &[ME]);
+        changes.push(change(
+            3,
+            "conflict",
+            conflict.to_string(),
+            json!({"entity": "visit", "entity_id": Uuid::from_u128(VISIT).to_string(),
+                   "field": "status", "winner_value": "not_met", "replaced_value": "cancelled",
+                   "resolved_at": null}),
+        ));
+        let mut device = device_with(changes);
+        device.record(
+            Op::ResolveConflict {
+                conflict_id: conflict,
+                value: "cancelled".into(),
+            },
+            Utc::now(),
+        );
+        device.on_push(&PushResponse {
+            last_mutation_id: 1,
+            outcomes: vec![crate::sync::MutationOutcome::Rejected {
+                id: 1,
+                reason: RejectReason::AlreadyResolved,
+            }],
+            database: None,
+        });
+        let reference = Reference::default();
+        let visit = device.local_visit(visit_id(), me(), &reference).unwrap();
+        assert_eq!(visit.rejected.len(), 1, "on the visit page");
+        assert_eq!(visit.rejected[0].1, RejectReason::AlreadyResolved);
+        let case = device
+            .local_case(CaseId(Uuid::from_u128(CASE)), me(), &reference)
+            .unwrap();
+        assert_eq!(case.rejected.len(), 1, "on the case page");
     }
 }

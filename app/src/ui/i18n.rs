@@ -406,7 +406,7 @@ pub fn op_text(lang: Lang, op: &Op) -> String {
         Op::LeaveTeam { .. } => (T::OpLeaveTeam, None),
         Op::AddAgency { .. } => (T::OpAddAgency, None),
         Op::RemoveAgency { .. } => (T::OpRemoveAgency, None),
-        Op::ResolveConflict { value, .. } => (T::OpResolveConflict, Some(value.as_str())),
+        Op::ResolveConflict { .. } => (T::OpResolveConflict, None),
         Op::OpenCase { pseudonym, .. } => (T::OpOpenCase, Some(pseudonym.as_str())),
         Op::PlanVisit { place, .. } => (T::OpPlanVisit, Some(place.as_str())),
         Op::ReviewNote { .. } => (T::OpReviewNote, None),
