@@ -90,6 +90,29 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Cuts every connection to a PostgreSQL test database, as a server process's exit does.
+    /// A server run inside the test process cannot exit, and its closed pool may still hold a
+    /// connection being opened as it closed.
+    pub async fn cut_connections(&self) {
+        let Some((admin, name)) = &self.postgres else {
+            return;
+        };
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("the test PostgreSQL server answers");
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut conn)
+        .await
+        .expect("cutting a test database's connections");
+        let _ = conn.close().await;
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin, name)) = self.postgres.take() else {
@@ -181,6 +204,7 @@ impl TestApp {
             db.close().await;
         }
         self.db.close().await;
+        self.database.cut_connections().await;
     }
 
     /// Starts the first server again over the database, after [`Self::stop`].
