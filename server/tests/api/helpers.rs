@@ -204,6 +204,11 @@ impl TestApp {
             db.close().await;
         }
         self.db.close().await;
+        self.cut_connections().await;
+    }
+
+    /// Cuts every connection to the test's database (PostgreSQL), as the servers' exit would.
+    pub async fn cut_connections(&self) {
         self.database.cut_connections().await;
     }
 

@@ -166,6 +166,22 @@ async fn send_push(
     }
 }
 
+/// Pushes until the outbox is empty; the server must take every batch.
+async fn push_all(
+    app: &TestApp,
+    lb: &mut Balancer,
+    client: &Client,
+    replica: &mut Replica,
+) -> Result<(), String> {
+    while let Some(request) = replica.push_request() {
+        let response = send_push(app, lb, client, &request)
+            .await
+            .ok_or("a full outbox was refused")?;
+        replica.on_push(&response);
+    }
+    Ok(())
+}
+
 async fn pull_all(
     app: &TestApp,
     lb: &mut Balancer,
@@ -352,12 +368,7 @@ async fn run_case(
         for &d in &chosen {
             let dev = &mut devices[d];
             let client = &clients[dev.staff];
-            while let Some(request) = dev.replica.push_request() {
-                let response = send_push(app, &mut lb, client, &request)
-                    .await
-                    .ok_or("a full outbox was refused")?;
-                dev.replica.on_push(&response);
-            }
+            push_all(app, &mut lb, client, &mut dev.replica).await?;
             pull_all(app, &mut lb, client, &mut dev.replica).await?;
         }
     }
@@ -392,13 +403,7 @@ async fn close_case(
             Utc::now(),
         );
     }
-    let client = &clients[dev.staff];
-    while let Some(request) = dev.replica.push_request() {
-        let response = send_push(app, lb, client, &request)
-            .await
-            .ok_or("leaving the team was refused")?;
-        dev.replica.on_push(&response);
-    }
+    push_all(app, lb, &clients[dev.staff], &mut dev.replica).await?;
     if !dev.replica.rejected.is_empty() {
         return Err(format!("leaving the team: {:?}", dev.replica.rejected));
     }

@@ -46,12 +46,11 @@ async fn health_answers_503_while_postgres_does_not_answer() {
         .await
         .unwrap();
     // The database refuses every connection, and those open are cut.
-    for sql in [
-        format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
-        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
-    ] {
-        sqlx::query(&sql).execute(&mut conn).await.unwrap();
-    }
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.cut_connections().await;
     let (status, body) = app.health().await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["database"], "postgres");
