@@ -11,7 +11,8 @@ use app::client::crypto::{self, CryptoError};
 use app::client::keys::{Keyring, KEYRING_FORMAT};
 use app::client::store::{Store, StoreError, SCHEMA};
 use app::client::DraftOf;
-use app::domain::{CaseId, NoteFields, NoteId, VisitId};
+use app::domain::{CaseId, NoteFields, NoteId, StaffId, VisitId};
+use app::sync::records::TeamRecord;
 use app::sync::{
     Change, ClientId, DatabaseId, MutationOutcome, Op, PullResponse, PushResponse, RejectReason,
     Replica,
@@ -174,9 +175,11 @@ async fn acknowledged_changes_are_kept_and_go_back_to_the_outbox_after_a_restore
         changes: vec![Change {
             seq: 7,
             case_id: CaseId(Uuid::from_u128(5)),
-            entity: "case".into(),
             entity_id: Uuid::from_u128(5).to_string(),
-            data: serde_json::json!({ "pseudonym": "A さん" }),
+            record: TeamRecord {
+                members: vec![StaffId(Uuid::from_u128(6))],
+            }
+            .into(),
         }],
         ..PullResponse::nothing(7, 3, first)
     };
@@ -237,9 +240,11 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
     let case = |n: u128, seq: u64| Change {
         seq,
         case_id: CaseId(Uuid::from_u128(n)),
-        entity: "case".into(),
         entity_id: Uuid::from_u128(n).to_string(),
-        data: serde_json::json!({ "pseudonym": format!("case {n}") }),
+        record: TeamRecord {
+            members: vec![StaffId(Uuid::from_u128(n + 100))],
+        }
+        .into(),
     };
     let pull = |changes: Vec<Change>, removed: Vec<u128>, cursor: u64| PullResponse {
         changes,

@@ -832,7 +832,7 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
                 .changes
                 .iter()
                 .filter(|c| {
-                    let key = (c.entity.clone(), c.entity_id.clone());
+                    let key = c.key();
                     purged.contains(&key) || r.records.get(&key).is_none_or(|held| held.seq < c.seq)
                 })
                 .cloned()

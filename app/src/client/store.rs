@@ -156,9 +156,7 @@ impl Store {
         }
         for (key, value) in records {
             let change: Change = open(value, at(RECORDS, &key)).await?;
-            replica
-                .records
-                .insert((change.entity.clone(), change.entity_id.clone()), change);
+            replica.records.insert(change.key(), change);
         }
         for (key, value) in sent {
             replica.sent.push(open(value, at(SENT, &key)).await?);
@@ -264,7 +262,7 @@ impl Store {
         let sealed_header = seal(header, at(META, &device_key())).await?;
         let mut writes = Vec::with_capacity(changed.len());
         for change in changed {
-            let key = record_key(&change.entity, &change.entity_id);
+            let key = record_key(change.entity(), &change.entity_id);
             let value = seal(change, at(RECORDS, &key)).await?;
             writes.push((key, value));
         }

@@ -1,19 +1,18 @@
 //! Cases, the review queue and open conflicts as a device shows them, from its replica alone.
 //! Changes still in the outbox — a consultation registered offline, a visit planned, someone
-//! invited, an agency recorded, a review decided — show at once, as they will after sync.
+//! invited, an agency recorded, a review decided — show at once, as they will after sync
+//! ([`super::pending`]).
 
-use super::protocol::{AgencyPhase, Change, Mutation, Op, RejectReason};
+use super::protocol::{AgencyPhase, Mutation, RejectReason};
+use super::records::{AgenciesRecord, CaseRecord, ConflictRecord, Reference};
 use super::replica::Replica;
-use super::view::{ids, text, time, ConflictView, Reference};
+use super::view::{open_conflict, ConflictView};
 use crate::domain::review::{ReviewDecision, ReviewState};
-use crate::domain::visit::local_day;
 use crate::domain::{
-    Agency, AgencyId, CaseId, CaseStatus, CaseSummary, IntakeChannel, NoteId, OutreachNote,
-    RiskLevel, StaffId, StaffRef, Visit,
+    Agency, CaseId, CaseStatus, CaseSummary, NoteId, OutreachNote, RiskLevel, StaffId, StaffRef,
+    Visit,
 };
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Value};
-use std::borrow::Cow;
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A supervisor's decision on one revision of a note, as a device shows it.
@@ -86,259 +85,50 @@ fn risk_rank(risk: RiskLevel) -> u8 {
     }
 }
 
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 impl Replica {
-    /// The replica with the outbox's new records and set changes applied to a copy, so that
-    /// the views built on it show them; the replica itself is only borrowed when there are
-    /// none.
-    pub(super) fn overlaid(&self, me: StaffId, reference: &Reference) -> Cow<'_, Replica> {
-        let structural = self.outbox.iter().chain(&self.settling).any(|m| {
-            matches!(
-                m.op,
-                Op::OpenCase { .. }
-                    | Op::PlanVisit { .. }
-                    | Op::JoinTeam { .. }
-                    | Op::LeaveTeam { .. }
-                    | Op::AddAgency { .. }
-                    | Op::RemoveAgency { .. }
-            )
-        });
-        if !structural && self.settling.is_empty() {
-            return Cow::Borrowed(self);
-        }
-        let mut copy = self.clone();
-        copy.outbox = self.settling.iter().chain(&self.outbox).cloned().collect();
-        copy.settling.clear();
-        for m in &copy.outbox.clone() {
-            copy.show_pending(m, me, reference);
-        }
-        Cow::Owned(copy)
-    }
-
-    fn put(&mut self, case_id: CaseId, entity: &str, id: String, data: Value) {
-        let change = Change {
-            seq: 0,
-            case_id,
-            entity: entity.to_owned(),
-            entity_id: id.clone(),
-            data,
-        };
-        self.records.insert((entity.to_owned(), id), change);
-    }
-
-    /// Changes one list of a record (a team's members, agencies of a phase), creating the
-    /// record if the device holds none yet.
-    fn edit_list(
-        &mut self,
-        case_id: CaseId,
-        entity: &str,
-        key: &str,
-        edit: impl FnOnce(&mut Vec<String>),
-    ) {
-        let id = case_id.to_string();
-        let mut data = self
-            .held(entity, &id)
-            .map(|c| c.data.clone())
-            .unwrap_or_else(|| json!({}));
-        let mut list: Vec<String> = ids(
-            Some(&Change {
-                seq: 0,
-                case_id,
-                entity: entity.to_owned(),
-                entity_id: id.clone(),
-                data: data.clone(),
-            }),
-            key,
-        );
-        edit(&mut list);
-        list.sort();
-        list.dedup();
-        data[key] = json!(list);
-        self.put(case_id, entity, id, data);
-    }
-
-    fn show_pending(&mut self, m: &Mutation, me: StaffId, reference: &Reference) {
-        match &m.op {
-            Op::OpenCase {
-                case_id,
-                pseudonym,
-                risk,
-                agencies,
-            } => {
-                let acting = reference.person(me).acting_agency;
-                let channel = acting
-                    .and_then(|a| reference.agencies.iter().find(|x| x.id == a))
-                    .and_then(|a| IntakeChannel::registered_at(a.kind))
-                    .unwrap_or(IntakeChannel::PublicHealthCenter);
-                let data = json!({
-                    "pseudonym": pseudonym, "intake_channel": channel.code(),
-                    "program": channel.responsible_program().code(),
-                    "intake_agency_id": acting.map(|a| a.to_string()),
-                    "risk": risk.code(), "status": CaseStatus::Intake.code(),
-                    "life_goal": "", "medical_view": "", "welfare_view": "",
-                    "opened_on": local_day(m.recorded_at).to_string(), "closed_on": null,
-                    "unsent": true,
-                });
-                self.put(*case_id, "case", case_id.to_string(), data);
-                self.edit_list(*case_id, "team", "members", |l| l.push(me.to_string()));
-                let agencies: Vec<String> = agencies.iter().map(|a| a.to_string()).collect();
-                self.edit_list(*case_id, "agencies", "intake", |l| l.extend(agencies));
-                self.edit_list(*case_id, "agencies", "close", |_| {});
-            }
-            Op::PlanVisit {
-                visit_id,
-                case_id,
-                starts_at,
-                ends_at,
-                place,
-                members,
-            } => {
-                let members: Vec<String> = members.iter().map(|s| s.to_string()).collect();
-                let data = json!({
-                    "case_id": case_id.to_string(), "starts_at": stamp(*starts_at),
-                    "ends_at": stamp(*ends_at), "place": place, "status": "planned",
-                    "outcome": "", "next_visit_on": "", "members": members,
-                });
-                self.put(*case_id, "visit", visit_id.to_string(), data);
-                self.edit_list(*case_id, "team", "members", |l| l.extend(members));
-            }
-            Op::JoinTeam { case_id, staff_id } => {
-                self.edit_list(*case_id, "team", "members", |l| {
-                    l.push(staff_id.to_string())
-                });
-            }
-            Op::LeaveTeam { case_id, staff_id } => {
-                let gone = staff_id.to_string();
-                self.edit_list(*case_id, "team", "members", |l| l.retain(|s| *s != gone));
-            }
-            Op::AddAgency {
-                case_id,
-                phase,
-                agency_id,
-            } => {
-                let id = agency_id.to_string();
-                self.edit_list(*case_id, "agencies", phase.code(), |l| l.push(id));
-            }
-            Op::RemoveAgency {
-                case_id,
-                phase,
-                agency_id,
-            } => {
-                let id = agency_id.to_string();
-                self.edit_list(*case_id, "agencies", phase.code(), |l| {
-                    l.retain(|a| *a != id)
-                });
-            }
-            _ => {}
-        }
-    }
-
-    /// Supervisors' decisions on a case's notes, oldest first; decisions still in the outbox
-    /// come last.
-    pub(super) fn reviews_of(
-        &self,
-        case_id: CaseId,
-        me: StaffId,
-        reference: &Reference,
-    ) -> BTreeMap<NoteId, Vec<ReviewView>> {
-        let mut held: Vec<(Option<DateTime<Utc>>, NoteId, ReviewView)> = self
-            .held_of("review")
-            .filter(|r| r.case_id == case_id)
-            .filter_map(|r| {
-                let decision =
-                    ReviewDecision::parse(text(r, "decision"), text(r, "comment")).ok()?;
-                let view = ReviewView {
-                    revision: r.data.get("revision").and_then(Value::as_u64)? as u32,
-                    reviewer: reference.person(text(r, "reviewer_id").parse().ok()?),
-                    decision,
-                    decided_at: time(r, "decided_at"),
-                };
-                Some((view.decided_at, text(r, "note_id").parse().ok()?, view))
-            })
-            .collect();
-        held.sort_by_key(|(at, _, _)| *at);
-        let mut by_note: BTreeMap<NoteId, Vec<ReviewView>> = BTreeMap::new();
-        for (_, note_id, view) in held {
-            by_note.entry(note_id).or_default().push(view);
-        }
-        let case_notes: BTreeSet<NoteId> = self
-            .held_of("note_revision")
-            .filter(|r| r.case_id == case_id)
-            .filter_map(|r| text(r, "note_id").parse().ok())
-            .collect();
-        for m in &self.outbox {
-            if let Op::ReviewNote {
-                note_id,
-                revision,
-                decision,
-                ..
-            } = &m.op
-            {
-                if case_notes.contains(note_id) {
-                    by_note.entry(*note_id).or_default().push(ReviewView {
-                        revision: *revision,
-                        reviewer: reference.person(me),
-                        decision: decision.clone(),
-                        decided_at: None,
-                    });
-                }
-            }
-        }
-        by_note
-    }
-
     fn agencies_of(
         &self,
         case_id: CaseId,
         phase: AgencyPhase,
         reference: &Reference,
     ) -> Vec<Agency> {
-        ids::<AgencyId>(self.held("agencies", &case_id.to_string()), phase.code())
-            .into_iter()
-            .filter_map(|id| reference.agencies.iter().find(|a| a.id == id).cloned())
+        self.held::<AgenciesRecord>(&case_id.to_string())
+            .map(|a| a.of(phase))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| reference.agency(*id).cloned())
             .collect()
     }
 
     /// Everything a case page shows, or `None` if the device does not hold the case.
     pub fn local_case(&self, id: CaseId, me: StaffId, reference: &Reference) -> Option<LocalCase> {
-        let this = self.overlaid(me, reference);
-        this.held_case(id, me, reference)
+        self.overlaid(me, reference).held_case(id, reference)
     }
 
-    fn held_case(&self, id: CaseId, me: StaffId, reference: &Reference) -> Option<LocalCase> {
+    fn held_case(&self, id: CaseId, reference: &Reference) -> Option<LocalCase> {
         let case = self.case(id, reference)?;
-        let record = self.held("case", &id.to_string())?;
-        let intake_agency = text(record, "intake_agency_id")
-            .parse::<AgencyId>()
-            .ok()
-            .and_then(|a| reference.agencies.iter().find(|x| x.id == a).cloned());
+        let change = self.held_change::<CaseRecord>(&id.to_string())?;
+        let intake_agency = change
+            .get::<CaseRecord>()?
+            .intake_agency_id
+            .and_then(|a| reference.agency(a).cloned());
         let mut visits: Vec<Visit> = self
-            .held_of("visit")
-            .filter(|v| v.case_id == id)
-            .filter_map(|v| self.visit(v.entity_id.parse().ok()?, reference))
+            .all_of::<super::records::VisitRecord>(id)
+            .filter_map(|(c, _)| self.visit(c.entity_id.parse().ok()?, reference))
             .collect();
         visits.sort_by_key(|v| (v.window.starts_at, v.id.to_string()));
-        let (notes, unsynced) = self.notes(id, &case.pseudonym, me, reference);
-        let conflicts = self
-            .held_of("conflict")
-            .filter(|c| c.case_id == id)
-            .filter_map(|c| self.open_conflict(c, me, reference))
-            .collect();
-        let rejected = self.refused_in(id, None);
+        let (notes, unsynced) = self.notes(id, &case.pseudonym, reference);
         Some(LocalCase {
             intake_agency,
             agencies_intake: self.agencies_of(id, AgencyPhase::Intake, reference),
             agencies_close: self.agencies_of(id, AgencyPhase::Close, reference),
             visits,
-            reviews: self.reviews_of(id, me, reference),
-            unsent: record.data.get("unsent").is_some_and(|u| u == &json!(true)),
+            reviews: self.reviews_of(id, reference),
+            unsent: change.seq == 0,
             notes,
             unsynced,
-            conflicts,
-            rejected,
+            conflicts: self.open_conflicts_of(id, reference),
+            rejected: self.refused_in(id, None),
             case,
         })
     }
@@ -347,8 +137,8 @@ impl Replica {
     pub fn my_cases(&self, me: StaffId, reference: &Reference) -> Vec<CaseSummary> {
         let this = self.overlaid(me, reference);
         let mut cases: Vec<CaseSummary> = this
-            .held_of("case")
-            .filter_map(|c| this.case(c.case_id, reference))
+            .all::<CaseRecord>()
+            .filter_map(|(c, _)| this.case(c.case_id, reference))
             .filter(|c| c.team.iter().any(|m| m.id == me))
             .collect();
         cases.sort_by_key(|c| {
@@ -373,17 +163,17 @@ impl Replica {
     /// Synced notes whose current revision no supervisor has decided on, the riskiest case
     /// first, then the newest.
     pub fn review_queue(&self, me: StaffId, reference: &Reference) -> Vec<QueueItem> {
-        self.overlaid(me, reference).held_queue(me, reference)
+        self.overlaid(me, reference).held_queue(reference)
     }
 
-    fn held_queue(&self, me: StaffId, reference: &Reference) -> Vec<QueueItem> {
+    fn held_queue(&self, reference: &Reference) -> Vec<QueueItem> {
         let mut queue = Vec::new();
-        for record in self.held_of("case") {
+        for (record, _) in self.all::<CaseRecord>() {
             let Some(case) = self.case(record.case_id, reference) else {
                 continue;
             };
-            let (notes, unsynced) = self.notes(case.id, &case.pseudonym, me, reference);
-            let mut reviews = self.reviews_of(case.id, me, reference);
+            let (notes, unsynced) = self.notes(case.id, &case.pseudonym, reference);
+            let mut reviews = self.reviews_of(case.id, reference);
             for note in notes {
                 let Some(current) = note.current() else {
                     continue;
@@ -414,18 +204,18 @@ impl Replica {
 
     /// Every open conflict the device holds, by case.
     pub fn open_conflicts(&self, me: StaffId, reference: &Reference) -> Vec<CaseConflict> {
-        self.overlaid(me, reference).held_conflicts(me, reference)
+        self.overlaid(me, reference).held_conflicts(reference)
     }
 
-    fn held_conflicts(&self, me: StaffId, reference: &Reference) -> Vec<CaseConflict> {
+    fn held_conflicts(&self, reference: &Reference) -> Vec<CaseConflict> {
         let mut list: Vec<CaseConflict> = self
-            .held_of("conflict")
-            .filter_map(|c| {
-                let conflict = self.open_conflict(c, me, reference)?;
-                let case = self.held("case", &c.case_id.to_string())?;
+            .all::<ConflictRecord>()
+            .filter_map(|(c, r)| {
+                let conflict = open_conflict(c, r, reference)?;
+                let case = self.held::<CaseRecord>(&c.case_id.to_string())?;
                 Some(CaseConflict {
                     case_id: c.case_id,
-                    pseudonym: text(case, "pseudonym").to_owned(),
+                    pseudonym: case.pseudonym.clone(),
                     conflict,
                 })
             })

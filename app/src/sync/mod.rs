@@ -5,8 +5,12 @@
 //! always agree on what an edit does.
 
 pub mod casebook;
+#[cfg(test)]
+mod fixtures;
 pub mod merge;
+pub mod pending;
 pub mod protocol;
+pub mod records;
 pub mod replica;
 pub mod view;
 
@@ -17,5 +21,6 @@ pub use protocol::{
     PullRequest, PullResponse, PushRequest, PushResponse, RejectReason, SyncError, VisitField,
     KEEP_SENT_DAYS, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
+pub use records::{Kind, Record, Reference};
 pub use replica::{Replica, Sent};
-pub use view::{ConflictView, LocalVisit, Reference};
+pub use view::{ConflictView, LocalVisit};

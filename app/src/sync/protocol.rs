@@ -1,6 +1,7 @@
 //! What travels between a device and the server: numbered mutations up (push), logged changes
 //! down (pull).
 
+use super::records::{Kind, Record};
 use crate::domain::code::coded_enum;
 use crate::domain::review::ReviewDecision;
 use crate::domain::{
@@ -409,16 +410,33 @@ impl PullRequest {
 /// One logged change: a record's whole current state, so applying it is idempotent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// The server's sequence number: the only order that counts.
+    /// The server's sequence number: the only order that counts (0 on a device for a record
+    /// its pending changes made, which the server has not logged yet).
     pub seq: u64,
     /// The case it belongs to.
     pub case_id: CaseId,
-    /// What kind of record (`case`, `visit`, `note_revision`, `team`, `agencies`, `conflict`).
-    pub entity: String,
     /// The record's id.
     pub entity_id: String,
-    /// The record as JSON.
-    pub data: serde_json::Value,
+    /// The record, with its kind (`entity` and `data` on the wire).
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+impl Change {
+    /// What kind of record it is.
+    pub fn entity(&self) -> &'static str {
+        self.record.entity()
+    }
+
+    /// Where a device keeps it: its kind and id.
+    pub fn key(&self) -> (String, String) {
+        (self.entity().to_owned(), self.entity_id.clone())
+    }
+
+    /// The record, if it is of kind `T`.
+    pub fn get<T: Kind>(&self) -> Option<&T> {
+        T::of(&self.record)
+    }
 }
 
 /// The answer to a pull.

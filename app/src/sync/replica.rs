@@ -5,6 +5,7 @@ use super::protocol::{
     Change, ClientId, DatabaseId, Mutation, MutationOutcome, Op, PullRequest, PullResponse,
     PushRequest, PushResponse, RejectReason, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
+use super::records::Record;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,7 +206,7 @@ impl Replica {
             self.records.retain(|_, c| c.case_id != *case);
         }
         for change in response.changes {
-            let key = (change.entity.clone(), change.entity_id.clone());
+            let key = change.key();
             match self.records.get(&key) {
                 Some(held) if held.seq >= change.seq => {}
                 _ => {
@@ -276,7 +277,12 @@ impl Replica {
     pub fn field_version(&self, entity: &str, id: &str, field: &str) -> u64 {
         self.records
             .get(&(entity.to_owned(), id.to_owned()))
-            .and_then(|c| c.data.get("versions")?.get(field)?.as_u64())
+            .and_then(|c| match &c.record {
+                Record::Case(r) => r.versions.get(field),
+                Record::Visit(r) => r.versions.get(field),
+                _ => None,
+            })
+            .copied()
             .unwrap_or(0)
     }
 }
@@ -482,9 +488,8 @@ mod tests {
             changes: vec![Change {
                 seq: 40,
                 case_id: CaseId(Uuid::from_u128(1)),
-                entity: "case".into(),
                 entity_id: "1".into(),
-                data: serde_json::json!({}),
+                record: crate::sync::records::TeamRecord::default().into(),
             }],
             ..PullResponse::nothing(40, 5, DatabaseId(Uuid::from_u128(1)))
         });

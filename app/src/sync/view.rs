@@ -1,57 +1,21 @@
-//! What a device shows, derived from its replica alone: the pulled records with the pending
-//! mutations of the outbox replayed on top, so the screens never wait on the network and a
-//! change made offline is visible at once.
+//! What a device shows of its visits, derived from its replica alone: the pulled records with
+//! the outbox's pending changes applied ([`super::pending`]), so the screens never wait on the
+//! network and a change made offline is visible at once.
 
 use super::casebook::ReviewView;
-use super::protocol::{Change, Mutation, Op, RejectReason, VisitField};
+use super::protocol::{Change, Mutation, Op, RejectReason};
+use super::records::{
+    CaseRecord, ConflictRecord, Kind, Reference, ReviewRecord, RevisionRecord, TeamRecord,
+    VisitRecord,
+};
 use super::replica::Replica;
 use crate::domain::visit::local_day;
 use crate::domain::{
-    Agency, AgencyId, CaseId, CaseStatus, CaseSummary, DirectoryEntry, IntakeChannel, LifeGoal,
-    NoteFields, NoteId, NoteRevision, OutreachNote, Program, RiskLevel, StaffId, StaffRef,
-    TimeWindow, Visit, VisitId, VisitStatus,
+    CaseId, CaseStatus, CaseSummary, NoteId, NoteRevision, OutreachNote, StaffId, TimeWindow,
+    Visit, VisitId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// People, agencies and the hubs' directory: what a device needs to name what records refer to.
-/// Not about any case, so every signed-in user may hold it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reference {
-    /// Every staff member.
-    pub staff: Vec<StaffRef>,
-    /// Every agency.
-    pub agencies: Vec<Agency>,
-    /// The hubs' cooperating businesses, crisis contacts included.
-    pub directory: Vec<DirectoryEntry>,
-}
-
-impl Reference {
-    /// A staff member by id; an unknown one is shown as such rather than dropped.
-    pub fn person(&self, id: StaffId) -> StaffRef {
-        self.staff
-            .iter()
-            .find(|s| s.id == id)
-            .cloned()
-            .unwrap_or_else(|| StaffRef {
-                id,
-                display_name: "?".into(),
-                role: crate::domain::Role::Nurse,
-                home_agency: ("?".into(), "?".into()),
-                acts_for: None,
-                acting_agency: None,
-            })
-    }
-
-    fn agency_names(&self, ids: &[AgencyId]) -> Vec<(String, String)> {
-        ids.iter()
-            .filter_map(|id| self.agencies.iter().find(|a| a.id == *id))
-            .map(|a| (a.name_ja.clone(), a.name_en.clone()))
-            .collect()
-    }
-}
 
 /// A same-field conflict as a device shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +29,11 @@ pub struct ConflictView {
     /// The value that is shown.
     pub winner: String,
     /// Who wrote it.
-    pub winner_author: StaffRef,
+    pub winner_author: crate::domain::StaffRef,
     /// The value that was replaced and is kept here.
     pub replaced: String,
     /// Who wrote it.
-    pub replaced_author: StaffRef,
+    pub replaced_author: crate::domain::StaffRef,
     /// When the shown value was written, by its author's device.
     pub winner_at: Option<DateTime<Utc>>,
     /// When the kept value was written, by its author's device.
@@ -95,31 +59,42 @@ pub struct LocalVisit {
     pub reviews: BTreeMap<NoteId, Vec<ReviewView>>,
 }
 
-pub(super) fn text<'a>(change: &'a Change, key: &str) -> &'a str {
-    change.data.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-pub(super) fn time(change: &Change, key: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text(change, key))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-pub(super) fn ids<T: std::str::FromStr>(change: Option<&Change>, key: &str) -> Vec<T> {
-    change
-        .and_then(|c| c.data.get(key))
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|v| v.as_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl Replica {
-    pub(super) fn held(&self, entity: &str, id: &str) -> Option<&Change> {
-        self.records.get(&(entity.to_owned(), id.to_owned()))
+    /// The held record of kind `T` with this id.
+    pub fn held<T: Kind>(&self, id: &str) -> Option<&T> {
+        self.held_change::<T>(id).and_then(Change::get)
+    }
+
+    /// The same, as logged (with its sequence and case).
+    pub(super) fn held_change<T: Kind>(&self, id: &str) -> Option<&Change> {
+        self.records.get(&(T::ENTITY.to_owned(), id.to_owned()))
+    }
+
+    /// Every held record of kind `T`, in id order.
+    pub(super) fn all<T: Kind>(&self) -> impl Iterator<Item = (&Change, &T)> + '_ {
+        self.held_after::<T>(String::new())
+    }
+
+    /// Every held record of kind `T` of one case.
+    pub(super) fn all_of<T: Kind>(&self, case: CaseId) -> impl Iterator<Item = (&Change, &T)> + '_ {
+        self.all::<T>().filter(move |(c, _)| c.case_id == case)
+    }
+
+    fn held_after<T: Kind>(&self, from: String) -> impl Iterator<Item = (&Change, &T)> + '_ {
+        self.records
+            .range((T::ENTITY.to_owned(), from)..)
+            .take_while(|((e, _), _)| e == T::ENTITY)
+            .filter_map(|(_, c)| Some((c, c.get::<T>()?)))
+    }
+
+    /// The held revisions of one note, in id order.
+    pub fn revisions_of(
+        &self,
+        note: NoteId,
+    ) -> impl Iterator<Item = (&Change, &RevisionRecord)> + '_ {
+        let prefix = format!("{note}/");
+        self.held_after::<RevisionRecord>(prefix.clone())
+            .take_while(move |(c, _)| c.entity_id.starts_with(&prefix))
     }
 
     /// The case a change is about, as far as the device knows: the case it names, or the case
@@ -129,17 +104,14 @@ impl Replica {
             return Some(case);
         }
         match op {
-            Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. } => {
-                self.held("visit", &visit_id.to_string()).map(|c| c.case_id)
-            }
+            Op::CreateNote { visit_id, .. } | Op::EditVisit { visit_id, .. } => self
+                .held::<VisitRecord>(&visit_id.to_string())
+                .map(|v| v.case_id),
             Op::AmendNote { note_id, .. } | Op::ReviewNote { note_id, .. } => {
-                let note = note_id.to_string();
-                self.held_of("note_revision")
-                    .find(|c| text(c, "note_id") == note)
-                    .map(|c| c.case_id)
+                self.revisions_of(*note_id).next().map(|(c, _)| c.case_id)
             }
             Op::ResolveConflict { conflict_id, .. } => self
-                .held("conflict", &conflict_id.to_string())
+                .held_change::<ConflictRecord>(&conflict_id.to_string())
                 .map(|c| c.case_id),
             _ => None,
         }
@@ -164,59 +136,26 @@ impl Replica {
             .collect()
     }
 
-    pub(super) fn held_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
-        self.records
-            .range((entity.to_owned(), String::new())..)
-            .take_while(move |((e, _), _)| e == entity)
-            .map(|(_, c)| c)
-    }
-
-    /// A visit with pending edits and notes applied: a note on an open visit marks it done or
-    /// not met, as the server will.
+    /// A visit as shown.
     pub(super) fn visit(&self, id: VisitId, reference: &Reference) -> Option<Visit> {
-        let record = self.held("visit", &id.to_string())?;
-        let case = self.held("case", text(record, "case_id"))?;
-        let mut status = VisitStatus::parse(text(record, "status")).ok()?;
-        let mut window = TimeWindow {
-            starts_at: time(record, "starts_at")?,
-            ends_at: time(record, "ends_at")?,
-        };
-        for m in &self.outbox {
-            match &m.op {
-                Op::CreateNote {
-                    visit_id, fields, ..
-                } if *visit_id == id => status = status.after_note(fields.met),
-                Op::EditVisit { visit_id, edit } if *visit_id == id => match edit.field {
-                    VisitField::Status => {
-                        status = VisitStatus::parse(&edit.value).unwrap_or(status)
-                    }
-                    VisitField::StartsAt | VisitField::EndsAt => {
-                        if let Ok(t) = DateTime::parse_from_rfc3339(&edit.value) {
-                            let t = t.with_timezone(&Utc);
-                            if edit.field == VisitField::StartsAt {
-                                window.starts_at = t;
-                            } else {
-                                window.ends_at = t;
-                            }
-                        }
-                    }
-                    VisitField::Outcome | VisitField::NextVisitOn => {}
-                },
-                _ => {}
-            }
-        }
+        let record = self.held::<VisitRecord>(&id.to_string())?;
+        let case = self.held::<CaseRecord>(&record.case_id.to_string())?;
         Some(Visit {
             id,
-            case_id: text(record, "case_id").parse().ok()?,
-            pseudonym: text(case, "pseudonym").to_owned(),
-            risk: RiskLevel::parse(text(case, "risk")).ok()?,
-            case_status: CaseStatus::parse(text(case, "status")).ok()?,
-            window,
-            place: text(record, "place").to_owned(),
-            status,
-            members: ids::<StaffId>(Some(record), "members")
-                .into_iter()
-                .map(|s| reference.person(s))
+            case_id: record.case_id,
+            pseudonym: case.pseudonym.clone(),
+            risk: case.risk,
+            case_status: case.status,
+            window: TimeWindow {
+                starts_at: record.starts_at,
+                ends_at: record.ends_at,
+            },
+            place: record.place.clone(),
+            status: record.status,
+            members: record
+                .members
+                .iter()
+                .map(|s| reference.person(*s))
                 .collect(),
         })
     }
@@ -229,156 +168,76 @@ impl Replica {
     }
 
     fn held_visits_of(&self, me: StaffId, today: NaiveDate, reference: &Reference) -> Vec<Visit> {
-        let me = me.to_string();
         let mut visits: Vec<Visit> = self
-            .held_of("visit")
-            .filter(|v| ids::<String>(Some(v), "members").contains(&me))
-            .filter_map(|v| self.visit(v.entity_id.parse().ok()?, reference))
+            .all::<VisitRecord>()
+            .filter(|(_, v)| v.members.contains(&me))
+            .filter_map(|(c, _)| self.visit(c.entity_id.parse().ok()?, reference))
             .filter(|v| local_day(v.window.starts_at) >= today)
             .collect();
         visits.sort_by_key(|v| (v.window.starts_at, v.id.to_string()));
         visits
     }
 
-    /// A case's summary, with pending edits of its fields applied.
+    /// A case's summary.
     pub(super) fn case(&self, id: CaseId, reference: &Reference) -> Option<CaseSummary> {
         let key = id.to_string();
-        let record = self.held("case", &key)?;
-        let mut life_goal = LifeGoal {
-            goal: text(record, "life_goal").to_owned(),
-            medical_view: text(record, "medical_view").to_owned(),
-            welfare_view: text(record, "welfare_view").to_owned(),
-        };
-        let mut risk = RiskLevel::parse(text(record, "risk")).ok()?;
-        let mut status = CaseStatus::parse(text(record, "status")).ok()?;
-        for m in &self.outbox {
-            if let Op::EditCase { case_id, edit } = &m.op {
-                if *case_id == id {
-                    use super::protocol::CaseField;
-                    match edit.field {
-                        CaseField::Risk => risk = RiskLevel::parse(&edit.value).unwrap_or(risk),
-                        CaseField::Status => {
-                            status = CaseStatus::parse(&edit.value).unwrap_or(status)
-                        }
-                        text_field => {
-                            if let Some(text) = text_field.goal_text_mut(&mut life_goal) {
-                                *text = edit.value.clone();
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let agencies = self.held("agencies", &key);
-        let team = ids::<StaffId>(self.held("team", &key), "members");
-        let at_close = ids::<AgencyId>(agencies, "close");
+        let record = self.held::<CaseRecord>(&key)?;
+        let team = self
+            .held::<TeamRecord>(&key)
+            .map(|t| t.members.as_slice())
+            .unwrap_or_default();
+        let agencies = self
+            .held::<super::records::AgenciesRecord>(&key)
+            .cloned()
+            .unwrap_or_default();
         Some(CaseSummary {
             id,
-            pseudonym: text(record, "pseudonym").to_owned(),
-            intake_channel: IntakeChannel::parse(text(record, "intake_channel")).ok()?,
-            program: Program::parse(text(record, "program")).ok()?,
-            risk,
-            status,
-            opened_on: text(record, "opened_on").parse().ok()?,
-            life_goal,
-            team: team.into_iter().map(|s| reference.person(s)).collect(),
-            agencies_at_intake: reference.agency_names(&ids(agencies, "intake")),
-            agencies_at_close: (status == CaseStatus::Closed)
-                .then(|| reference.agency_names(&at_close)),
+            pseudonym: record.pseudonym.clone(),
+            intake_channel: record.intake_channel,
+            program: record.program,
+            risk: record.risk,
+            status: record.status,
+            opened_on: record.opened_on,
+            life_goal: record.goal(),
+            team: team.iter().map(|s| reference.person(*s)).collect(),
+            agencies_at_intake: reference.agency_names(&agencies.intake),
+            agencies_at_close: (record.status == CaseStatus::Closed)
+                .then(|| reference.agency_names(&agencies.close)),
         })
     }
 
-    /// A case's notes, newest first, with revisions still in the outbox (numbered as the next
-    /// free ones; the server numbers them for good).
+    /// A case's notes, newest first, and those with a revision not yet on the server (held
+    /// with sequence 0; they come first).
     pub(super) fn notes(
         &self,
         case_id: CaseId,
         pseudonym: &str,
-        me: StaffId,
         reference: &Reference,
     ) -> (Vec<OutreachNote>, BTreeSet<NoteId>) {
         let mut notes: BTreeMap<NoteId, OutreachNote> = BTreeMap::new();
         let mut first_seen: BTreeMap<NoteId, DateTime<Utc>> = BTreeMap::new();
-        for r in self
-            .held_of("note_revision")
-            .filter(|c| c.case_id == case_id)
-        {
-            let Some(note_id) = text(r, "note_id").parse::<NoteId>().ok() else {
-                continue;
-            };
-            let Ok(fields) = serde_json::from_value::<NoteFields>(r.data.clone()) else {
-                continue;
-            };
-            let revision = NoteRevision {
-                revision: r.data.get("revision").and_then(Value::as_u64).unwrap_or(1) as u32,
-                amends: r
-                    .data
-                    .get("amends")
-                    .and_then(Value::as_u64)
-                    .map(|a| a as u32),
-                fields,
-                author: reference.person(text(r, "author_id").parse().unwrap_or(me)),
-                recorded_at: time(r, "recorded_at").unwrap_or_default(),
-                received_at: time(r, "received_at").unwrap_or_default(),
-            };
-            let received = revision.received_at;
-            let Ok(visit_id) = text(r, "visit_id").parse() else {
-                continue;
-            };
-            let note = notes.entry(note_id).or_insert_with(|| OutreachNote {
-                id: note_id,
-                visit_id,
-                case_id,
-                pseudonym: pseudonym.to_owned(),
-                revisions: Vec::new(),
-            });
-            note.revisions.push(revision);
-            let seen = first_seen.entry(note_id).or_insert(received);
-            *seen = (*seen).min(received);
-        }
         let mut unsynced = BTreeSet::new();
-        for m in &self.outbox {
-            let (note_id, visit_id, amends, fields) = match &m.op {
-                Op::CreateNote {
-                    note_id,
-                    visit_id,
-                    fields,
-                } => (*note_id, Some(*visit_id), None, fields),
-                Op::AmendNote {
-                    note_id,
-                    amends,
-                    fields,
-                } => (*note_id, None, Some(*amends), fields),
-                _ => continue,
-            };
-            let visit_id = match visit_id.or_else(|| notes.get(&note_id).map(|n| n.visit_id)) {
-                Some(v) => v,
-                None => continue,
-            };
-            let belongs = self
-                .held("visit", &visit_id.to_string())
-                .is_some_and(|v| text(v, "case_id") == case_id.to_string());
-            if !belongs {
-                continue;
-            }
-            let note = notes.entry(note_id).or_insert_with(|| OutreachNote {
-                id: note_id,
-                visit_id,
+        for (change, r) in self.all_of::<RevisionRecord>(case_id) {
+            let note = notes.entry(r.note_id).or_insert_with(|| OutreachNote {
+                id: r.note_id,
+                visit_id: r.visit_id,
                 case_id,
                 pseudonym: pseudonym.to_owned(),
                 revisions: Vec::new(),
             });
-            let revision = note.next_revision();
             note.revisions.push(NoteRevision {
-                revision,
-                amends,
-                fields: fields.clone(),
-                author: reference.person(me),
-                recorded_at: m.recorded_at,
-                received_at: m.recorded_at,
+                revision: r.revision,
+                amends: r.amends,
+                fields: r.fields.clone(),
+                author: reference.person(r.author_id),
+                recorded_at: r.recorded_at,
+                received_at: r.received_at,
             });
-            first_seen.entry(note_id).or_insert(m.recorded_at);
-            unsynced.insert(note_id);
+            let seen = first_seen.entry(r.note_id).or_insert(r.received_at);
+            *seen = (*seen).min(r.received_at);
+            if change.seq == 0 {
+                unsynced.insert(r.note_id);
+            }
         }
         let mut list: Vec<OutreachNote> = notes
             .into_values()
@@ -404,127 +263,93 @@ impl Replica {
         me: StaffId,
         reference: &Reference,
     ) -> Option<LocalVisit> {
-        self.overlaid(me, reference).held_visit(id, me, reference)
+        self.overlaid(me, reference).held_visit(id, reference)
     }
 
-    /// A conflict record as shown, or `None` once resolved (here or on this device).
-    pub(super) fn open_conflict(
+    /// A case's open conflicts (none once settled, here or on the server).
+    pub(super) fn open_conflicts_of(
         &self,
-        c: &Change,
-        me: StaffId,
+        case: CaseId,
         reference: &Reference,
-    ) -> Option<ConflictView> {
-        if !c.data.get("resolved_at").is_none_or(Value::is_null) {
-            return None;
-        }
-        let settled_here = self.outbox.iter().any(|m| {
-            matches!(&m.op, Op::ResolveConflict { conflict_id, .. } if conflict_id.to_string() == c.entity_id)
-        });
-        (!settled_here).then(|| ConflictView {
-            id: c.entity_id.clone(),
-            entity_id: text(c, "entity_id").to_owned(),
-            field: text(c, "field").to_owned(),
-            winner: text(c, "winner_value").to_owned(),
-            winner_author: reference.person(text(c, "winner_author_id").parse().unwrap_or(me)),
-            replaced: text(c, "replaced_value").to_owned(),
-            replaced_author: reference.person(text(c, "replaced_author_id").parse().unwrap_or(me)),
-            winner_at: time(c, "winner_recorded_at"),
-            replaced_at: time(c, "replaced_recorded_at"),
-        })
+    ) -> Vec<ConflictView> {
+        self.all_of::<ConflictRecord>(case)
+            .filter_map(|(c, r)| open_conflict(c, r, reference))
+            .collect()
     }
 
-    fn held_visit(&self, id: VisitId, me: StaffId, reference: &Reference) -> Option<LocalVisit> {
+    fn held_visit(&self, id: VisitId, reference: &Reference) -> Option<LocalVisit> {
         let visit = self.visit(id, reference)?;
         let case = self.case(visit.case_id, reference)?;
-        let (notes, unsynced) = self.notes(case.id, &case.pseudonym, me, reference);
-        let conflicts = self
-            .held_of("conflict")
-            .filter(|c| c.case_id == case.id)
-            .filter_map(|c| self.open_conflict(c, me, reference))
-            .collect();
-        let reviews = self.reviews_of(case.id, me, reference);
-        let rejected = self.refused_in(case.id, Some(id));
+        let (notes, unsynced) = self.notes(case.id, &case.pseudonym, reference);
         Some(LocalVisit {
+            conflicts: self.open_conflicts_of(case.id, reference),
+            reviews: self.reviews_of(case.id, reference),
+            rejected: self.refused_in(case.id, Some(id)),
             visit,
             case,
             notes,
             unsynced,
-            conflicts,
-            rejected,
-            reviews,
         })
     }
+
+    /// Supervisors' decisions on a case's notes, oldest first; decisions still pending on this
+    /// device come last, without a time.
+    pub(super) fn reviews_of(
+        &self,
+        case_id: CaseId,
+        reference: &Reference,
+    ) -> BTreeMap<NoteId, Vec<ReviewView>> {
+        let mut held: Vec<(bool, DateTime<Utc>, NoteId, ReviewView)> = self
+            .all_of::<ReviewRecord>(case_id)
+            .filter_map(|(c, r)| {
+                let pending = c.seq == 0;
+                let view = ReviewView {
+                    revision: r.revision,
+                    reviewer: reference.person(r.reviewer_id),
+                    decision: r.decision()?,
+                    decided_at: (!pending).then_some(r.decided_at),
+                };
+                Some((pending, r.decided_at, r.note_id, view))
+            })
+            .collect();
+        held.sort_by_key(|(pending, at, _, _)| (*pending, *at));
+        let mut by_note: BTreeMap<NoteId, Vec<ReviewView>> = BTreeMap::new();
+        for (_, _, note_id, view) in held {
+            by_note.entry(note_id).or_default().push(view);
+        }
+        by_note
+    }
+}
+
+/// A conflict record as shown, or `None` once settled.
+pub(super) fn open_conflict(
+    change: &Change,
+    c: &ConflictRecord,
+    reference: &Reference,
+) -> Option<ConflictView> {
+    c.resolved_at.is_none().then(|| ConflictView {
+        id: change.entity_id.clone(),
+        entity_id: c.entity_id.clone(),
+        field: c.field.clone(),
+        winner: c.winner_value.clone(),
+        winner_author: reference.person(c.winner_author_id),
+        replaced: c.replaced_value.clone(),
+        replaced_author: reference
+            .person(c.replaced_author_id.unwrap_or(StaffId(uuid::Uuid::nil()))),
+        winner_at: c.winner_recorded_at,
+        replaced_at: c.replaced_recorded_at,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::{ClientId, PullResponse, PushResponse};
+    use crate::domain::{NoteFields, VisitStatus};
+    use crate::sync::{PullResponse, PushResponse, VisitField};
     use serde_json::json;
     use uuid::Uuid;
 
-    const CASE: u128 = 1;
-    const VISIT: u128 = 2;
-    const ME: u128 = 3;
-    const OTHER: u128 = 4;
-
-    fn change(seq: u64, entity: &str, id: String, data: Value) -> Change {
-        Change {
-            seq,
-            case_id: CaseId(Uuid::from_u128(CASE)),
-            entity: entity.into(),
-            entity_id: id,
-            data,
-        }
-    }
-
-    fn case_and_visit(starts_at: &str, members: &[u128]) -> Vec<Change> {
-        let members: Vec<String> = members
-            .iter()
-            .map(|m| Uuid::from_u128(*m).to_string())
-            .collect();
-        vec![
-            change(
-                1,
-                "case",
-                Uuid::from_u128(CASE).to_string(),
-                json!({"pseudonym": "Aさん", "intake_channel": "welfare_desk", "program": "model_program",
-                       "risk": "moderate", "status": "active", "life_goal": "畑仕事に戻る",
-                       "medical_view": "", "welfare_view": "", "opened_on": "2026-11-01", "closed_on": null}),
-            ),
-            change(
-                2,
-                "visit",
-                Uuid::from_u128(VISIT).to_string(),
-                json!({"case_id": Uuid::from_u128(CASE).to_string(), "starts_at": starts_at,
-                       "ends_at": "2026-11-24T03:00:00Z", "place": "北区", "status": "planned",
-                       "outcome": "", "next_visit_on": "", "members": members}),
-            ),
-        ]
-    }
-
-    fn device_with(changes: Vec<Change>) -> Replica {
-        let mut replica = Replica::new(ClientId(Uuid::from_u128(99)));
-        let cursor = changes.iter().map(|c| c.seq).max().unwrap_or(0);
-        replica.on_pull(PullResponse {
-            changes,
-            removed_cases: vec![],
-            cursor,
-            more: false,
-            last_mutation_id: 0,
-            database: None,
-            keep_sent_days: crate::sync::KEEP_SENT_DAYS,
-        });
-        replica
-    }
-
-    fn me() -> StaffId {
-        StaffId(Uuid::from_u128(ME))
-    }
-
-    fn visit_id() -> VisitId {
-        VisitId(Uuid::from_u128(VISIT))
-    }
+    use crate::sync::fixtures::*;
 
     fn note(text: &str) -> NoteFields {
         NoteFields {
@@ -663,7 +488,9 @@ mod tests {
         // The pull brings the server's record; the settled edit is no longer needed.
         let mut record = case_and_visit("2026-11-24T01:00:00Z", &[ME]).remove(1);
         record.seq = 5;
-        record.data["status"] = json!("cancelled");
+        if let crate::sync::records::Record::Visit(visit) = &mut record.record {
+            visit.status = VisitStatus::Cancelled;
+        }
         device.on_pull(PullResponse {
             changes: vec![record],
             removed_cases: vec![],
@@ -713,7 +540,7 @@ mod tests {
             conflict.to_string(),
             json!({"entity": "visit", "entity_id": Uuid::from_u128(VISIT).to_string(),
                    "field": "status", "winner_value": "not_met", "replaced_value": "cancelled",
-                   "resolved_at": null}),
+                   "winner_author_id": Uuid::from_u128(OTHER).to_string(), "resolved_at": null}),
         ));
         let mut device = device_with(changes);
         device.record(

@@ -3,6 +3,7 @@
 
 use crate::helpers::{spawn_app_on, spawn_app_over, TestDatabase};
 use crate::sync::{new_note, pull_all, pull_once, push};
+use app::sync::records::RevisionRecord;
 use app::sync::{ClientId, MutationOutcome, PushResponse, Replica};
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -85,10 +86,10 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     let new_notes: Vec<_> = page
         .changes
         .iter()
-        .filter(|c| c.entity == "note_revision")
+        .filter_map(|c| c.get::<RevisionRecord>())
         .collect();
     assert_eq!(new_notes.len(), 1, "only the note written after the move");
-    assert_eq!(new_notes[0].data["next_steps"], "移行の後");
+    assert_eq!(new_notes[0].fields.next_steps, "移行の後");
 
     // And back to a new SQLite file, everything again.
     let sqlite = TestDatabase::of(Kind::Sqlite).await;

@@ -76,13 +76,13 @@ async fn a_pull_never_passes_a_change_still_being_written() {
             .find(|c| c.seq == a_seq)
             .expect("A's change reaches the device");
         assert_eq!(
-            (a_change.entity.as_str(), a_change.entity_id.as_str()),
+            (a_change.entity(), a_change.entity_id.as_str()),
             ("case", case.as_str())
         );
         let note = after
             .changes
             .iter()
-            .find(|c| c.entity == "note_revision")
+            .find(|c| c.entity() == "note_revision")
             .expect("B's note reaches the device");
         assert!(note.seq > a_seq, "B's note is ordered after A's change");
     });

@@ -15,6 +15,7 @@
 
 use crate::helpers::{spawn_app, TestApp};
 use app::domain::{CaseId, NoteFields, NoteId, VisitId};
+use app::sync::records::{Record, RevisionRecord};
 use app::sync::{
     CaseField, ClientId, FieldEdit, Op, PullResponse, PushRequest, PushResponse, Replica,
     VisitField,
@@ -254,13 +255,9 @@ async fn run_case(
                     .replica
                     .records
                     .values()
-                    .filter(|c| c.entity == "note_revision" && c.case_id.to_string() == case_id)
-                    .map(|c| {
-                        (
-                            c.data["note_id"].as_str().unwrap_or_default().to_owned(),
-                            c.data["revision"].as_u64().unwrap_or(1) as u32,
-                        )
-                    })
+                    .filter(|c| c.case_id.to_string() == case_id)
+                    .filter_map(|c| c.get::<RevisionRecord>())
+                    .map(|r| (r.note_id.to_string(), r.revision))
                     .collect();
                 if let Some((note_id, revision)) = known.choose(&mut rng).cloned() {
                     *notes.entry(note_id.clone()).or_insert(1) += 1;
@@ -437,11 +434,11 @@ async fn check(
     edits: &[Edit],
 ) -> Result<(), String> {
     // 1. Every device holds the same records of the case, and nothing was refused.
-    let of_case = |r: &Replica| -> BTreeMap<(String, String), serde_json::Value> {
+    let of_case = |r: &Replica| -> BTreeMap<(String, String), Record> {
         r.records
             .iter()
             .filter(|(_, c)| c.case_id.to_string() == case_id)
-            .map(|(k, c)| (k.clone(), c.data.clone()))
+            .map(|(k, c)| (k.clone(), c.record.clone()))
             .collect()
     };
     let first = of_case(&devices[chosen[0]].replica);
@@ -461,16 +458,10 @@ async fn check(
     .fetch_one(db)
     .await)
     .map_err(|e| e.to_string())?;
-    let case = &first[&("case".to_owned(), case_id.to_owned())];
-    if (
-        case["life_goal"].as_str(),
-        case["medical_view"].as_str(),
-        case["welfare_view"].as_str(),
-    ) != (
-        Some(row.0.as_str()),
-        Some(row.1.as_str()),
-        Some(row.2.as_str()),
-    ) {
+    let Some(Record::Case(case)) = first.get(&("case".to_owned(), case_id.to_owned())) else {
+        return Err("the devices hold no case".into());
+    };
+    if (&case.life_goal, &case.medical_view, &case.welfare_view) != (&row.0, &row.1, &row.2) {
         return Err("the devices' case differs from the server's".into());
     }
     let outcome: String = server::on_db!(app.db, |db| sqlx::query_scalar(
@@ -480,9 +471,10 @@ async fn check(
     .fetch_one(db)
     .await)
     .map_err(|e| e.to_string())?;
-    if first[&("visit".to_owned(), visit_id.to_owned())]["outcome"].as_str()
-        != Some(outcome.as_str())
-    {
+    let Some(Record::Visit(visit)) = first.get(&("visit".to_owned(), visit_id.to_owned())) else {
+        return Err("the devices hold no visit".into());
+    };
+    if visit.outcome != outcome {
         return Err("the devices' visit differs from the server's".into());
     }
     // 3. Every note with every revision, exactly once, on the server and on the devices.

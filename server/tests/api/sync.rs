@@ -2,7 +2,8 @@
 //! block, visibility on pull, merges and conflicts, and two devices converging.
 
 use crate::helpers::{spawn_app, TestApp};
-use app::domain::{CaseId, NoteFields, NoteId, Problem, VisitId};
+use app::domain::{CaseId, NoteFields, NoteId, Problem, RiskLevel, VisitId, VisitStatus};
+use app::sync::records::{CaseRecord, ConflictRecord, RevisionRecord, TeamRecord, VisitRecord};
 use app::sync::{
     CaseField, ClientId, FieldEdit, MutationOutcome, Op, PullResponse, PushResponse, RejectReason,
     Replica, SyncError,
@@ -290,26 +291,20 @@ async fn a_new_device_pulls_only_the_cases_its_user_may_see() {
     pull_all(&app, &nurse, &mut replica).await;
 
     let me = app.staff_id("nurse.sato").await;
-    let teams: Vec<_> = replica
-        .records
-        .values()
-        .filter(|c| c.entity == "team")
-        .collect();
+    let teams: Vec<&TeamRecord> = replica.records.values().filter_map(|c| c.get()).collect();
     assert!(!teams.is_empty());
-    assert!(teams.iter().all(|c| c.data["members"]
-        .as_array()
-        .unwrap()
+    assert!(teams
         .iter()
-        .any(|m| m == &me)));
+        .all(|t| t.members.iter().any(|m| m.to_string() == me)));
     assert!(replica
         .records
         .values()
         .all(|c| c.case_id.to_string() != foreign_case));
-    assert!(replica.records.values().any(|c| c.entity == "visit"));
+    assert!(replica.records.values().any(|c| c.entity() == "visit"));
     assert!(replica
         .records
         .values()
-        .any(|c| c.entity == "note_revision"));
+        .any(|c| c.entity() == "note_revision"));
 }
 
 #[tokio::test]
@@ -397,15 +392,12 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
     pull_all(&app, &sato, &mut a).await;
     pull_all(&app, &other, &mut b).await;
 
-    let case_key = ("case".to_owned(), case_id.clone());
-    assert_eq!(
-        a.records[&case_key].data, b.records[&case_key].data,
-        "both devices hold the same case"
-    );
-    let data = &a.records[&case_key].data;
-    assert_eq!(data["life_goal"], "一人で買い物に行く");
-    assert_eq!(data["medical_view"], "服薬は安定");
-    assert_eq!(data["risk"], "moderate", "the later arrival wins");
+    let case_of = |r: &Replica| r.held::<CaseRecord>(&case_id).cloned().unwrap();
+    assert_eq!(case_of(&a), case_of(&b), "both devices hold the same case");
+    let case = case_of(&a);
+    assert_eq!(case.life_goal, "一人で買い物に行く");
+    assert_eq!(case.medical_view, "服薬は安定");
+    assert_eq!(case.risk, RiskLevel::Moderate, "the later arrival wins");
     assert!(matches!(
         late.outcomes[1],
         MutationOutcome::Conflicted { .. }
@@ -424,7 +416,7 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
         "the losing value is kept"
     );
     assert!(
-        a.records.values().any(|c| c.entity == "conflict"),
+        a.records.values().any(|c| c.entity() == "conflict"),
         "the conflict reaches the devices"
     );
 
@@ -458,12 +450,9 @@ async fn edits_to_different_fields_merge_and_the_same_field_keeps_both_values() 
         settled.outcomes[1],
         MutationOutcome::Rejected { .. }
     ));
-    assert_eq!(b.records[&case_key].data["risk"], "high");
-    let conflict = &b.records[&("conflict".to_owned(), conflict_id.to_string())];
-    assert!(
-        conflict.data["resolved_at"].is_string(),
-        "the device sees it settled"
-    );
+    assert_eq!(case_of(&b).risk, RiskLevel::High);
+    let conflict = b.held::<ConflictRecord>(&conflict_id.to_string()).unwrap();
+    assert!(conflict.resolved_at.is_some(), "the device sees it settled");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL")
             .await,
@@ -641,8 +630,9 @@ async fn a_note_written_on_one_device_reaches_a_teammates_device() {
     let note = b
         .records
         .values()
-        .find(|c| c.entity == "note_revision" && c.data["next_steps"] == "同行訪問の調整");
+        .filter_map(|c| c.get::<RevisionRecord>())
+        .find(|r| r.fields.next_steps == "同行訪問の調整");
     assert!(note.is_some(), "the teammate's device has the note");
-    let visit_state = &b.records[&("visit".to_owned(), visit.clone())];
-    assert_eq!(visit_state.data["status"], "done");
+    let visit_state = b.held::<VisitRecord>(&visit).unwrap();
+    assert_eq!(visit_state.status, VisitStatus::Done);
 }

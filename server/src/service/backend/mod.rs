@@ -9,7 +9,7 @@ pub(crate) mod indicators;
 pub(crate) mod notes;
 mod passphrase;
 mod reference;
-mod rows;
+pub(super) mod rows;
 pub(crate) mod visits;
 
 use super::audit::{self, Action, Event};

@@ -14,6 +14,7 @@ use app::domain::{
     CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, Program,
     RiskLevel, VisitId, VisitStatus,
 };
+use app::sync::records::RevisionRecord;
 use sqlx::Row;
 use std::sync::LazyLock;
 
@@ -190,19 +191,16 @@ async fn write_revision(
     let visit_id = revision.visit_id.to_string();
     let case_id = revision.case_id.to_string();
     let author_id = author.id.to_string();
-    let entry = log::RevisionEntry {
-        note_id: &note_id,
+    let entry = RevisionRecord {
+        note_id: revision.note_id,
         revision: revision.number,
         amends: revision.amends,
-        visit_id: &visit_id,
-        author_id: &author_id,
-        fields,
-        recorded_at,
-        received_at,
+        visit_id: revision.visit_id,
+        author_id: author.id,
+        fields: fields.clone(),
+        recorded_at: recorded_at.time(),
+        received_at: received_at.time(),
     };
-    let data = serde_json::to_string(&entry)
-        .map_err(anyhow::Error::from)
-        .or_internal("encoding a note revision")?;
     let is_new = revision.number == 1;
     let mut query = if is_new {
         sqlx::query(CREATE_WRITES.as_str())
@@ -230,7 +228,9 @@ async fn write_revision(
         .bind(&fields.free_text)
         .bind(recorded_at)
         .bind(received_at);
-    query = log::bind_entry(query, &case_id, "note_revision", &entry.entity_id(), data);
+    let entity_id = entry.entity_id();
+    query = log::bind_entry(query, &case_id, &entity_id, &entry.into())
+        .or_internal("encoding a note revision")?;
     query = audit::bind(
         query,
         Event {

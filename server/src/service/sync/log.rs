@@ -1,11 +1,17 @@
 //! The change log: every write that devices must learn about appends the written record's
 //! whole current state, under the next sequence number.
 
+use super::super::backend::rows;
 use super::super::{Conn, Pool, Query};
 use crate::db::Stamp;
-use anyhow::Context;
-use app::domain::NoteFields;
-use serde_json::{json, Map, Value};
+use anyhow::{anyhow, Context};
+use app::domain::{CaseStatus, IntakeChannel, NoteFields, Program, RiskLevel, VisitStatus};
+use app::sync::records::{
+    AgenciesRecord, CaseRecord, ConflictRecord, Kind, Record, ReviewRecord, RevisionRecord,
+    TeamRecord, Versions, VisitRecord,
+};
+use app::sync::AgencyPhase;
+use chrono::NaiveDate;
 use sqlx::Row;
 
 /// The sequence the next change will get. Callers hold the write lock (their transaction has
@@ -18,7 +24,7 @@ pub async fn next_seq(conn: &mut Conn) -> anyhow::Result<u64> {
     Ok(max.unwrap_or(0) as u64 + 1)
 }
 
-/// The statement that appends one entry under the next sequence number (the caller holds the
+/// The statement that appends one record under the next sequence number (the caller holds the
 /// write lock); [`bind_entry`] fills in its parameters. Writers that batch several statements
 /// into one round trip append it to theirs.
 pub const APPEND: &str = "INSERT INTO change_log (seq, case_id, entity, entity_id, data) \
@@ -28,38 +34,34 @@ pub const APPEND: &str = "INSERT INTO change_log (seq, case_id, entity, entity_i
 pub fn bind_entry<'q>(
     query: Query<'q>,
     case_id: &str,
-    entity: &'static str,
     entity_id: &str,
-    data: String,
-) -> Query<'q> {
-    query
+    record: &Record,
+) -> anyhow::Result<Query<'q>> {
+    let data = record.data_json().context("encoding a record to log")?;
+    Ok(query
         .bind(case_id.to_owned())
-        .bind(entity)
+        .bind(record.entity())
         .bind(entity_id.to_owned())
-        .bind(data)
+        .bind(data))
 }
 
 async fn append(
     conn: &mut Conn,
     case_id: &str,
-    entity: &'static str,
     entity_id: &str,
-    data: Value,
+    record: impl Into<Record>,
 ) -> anyhow::Result<u64> {
     static APPEND_RETURNING: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| format!("{APPEND} RETURNING seq"));
-    let seq: i64 = sqlx::query_scalar(APPEND_RETURNING.as_str())
-        .bind(case_id.to_owned())
-        .bind(entity)
-        .bind(entity_id.to_owned())
-        .bind(data.to_string())
+    let query = sqlx::query(APPEND_RETURNING.as_str());
+    let row = bind_entry(query, case_id, entity_id, &record.into())?
         .fetch_one(conn)
         .await
         .context("appending to the change log")?;
-    Ok(seq as u64)
+    Ok(row.try_get::<i64, _>(0)? as u64)
 }
 
-async fn versions(conn: &mut Conn, entity: &str, id: &str) -> anyhow::Result<Value> {
+async fn versions(conn: &mut Conn, entity: &str, id: &str) -> anyhow::Result<Versions> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT field, version FROM field_versions WHERE entity = $1 AND entity_id = $2",
     )
@@ -68,11 +70,14 @@ async fn versions(conn: &mut Conn, entity: &str, id: &str) -> anyhow::Result<Val
     .fetch_all(conn)
     .await
     .context("reading field versions")?;
-    Ok(Value::Object(
-        rows.into_iter()
-            .map(|(f, v)| (f, json!(v)))
-            .collect::<Map<_, _>>(),
-    ))
+    Ok(rows.into_iter().map(|(f, v)| (f, v as u64)).collect())
+}
+
+/// A list of ids from rows of one text column.
+fn id_list<T: std::str::FromStr>(ids: Vec<String>) -> anyhow::Result<Vec<T>> {
+    ids.iter()
+        .map(|id| id.parse().map_err(|_| anyhow!("a malformed id {id:?}")))
+        .collect()
 }
 
 /// Logs a case's own fields.
@@ -85,27 +90,29 @@ pub async fn case(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     .fetch_one(&mut *conn)
     .await
     .context("loading a case to log")?;
-    let mut data = Map::new();
-    for col in [
-        "pseudonym",
-        "intake_channel",
-        "program",
-        "intake_agency_id",
-        "risk",
-        "status",
-        "life_goal",
-        "medical_view",
-        "welfare_view",
-        "opened_on",
-    ] {
-        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
-    }
-    data.insert(
-        "closed_on".into(),
-        json!(row.try_get::<Option<String>, _>("closed_on")?),
-    );
-    data.insert("versions".into(), versions(conn, "case", case_id).await?);
-    append(conn, case_id, "case", case_id, Value::Object(data)).await
+    let day = |col: &str| -> anyhow::Result<Option<NaiveDate>> {
+        row.try_get::<Option<String>, _>(col)?
+            .map(|d| {
+                d.parse()
+                    .with_context(|| format!("column {col} holds {d:?}"))
+            })
+            .transpose()
+    };
+    let record = CaseRecord {
+        pseudonym: rows::text(&row, "pseudonym")?,
+        intake_channel: rows::code(&row, "intake_channel", IntakeChannel::parse)?,
+        program: rows::code(&row, "program", Program::parse)?,
+        intake_agency_id: Some(rows::id(&row, "intake_agency_id")?),
+        risk: rows::code(&row, "risk", RiskLevel::parse)?,
+        status: rows::code(&row, "status", CaseStatus::parse)?,
+        life_goal: rows::text(&row, "life_goal")?,
+        medical_view: rows::text(&row, "medical_view")?,
+        welfare_view: rows::text(&row, "welfare_view")?,
+        opened_on: day("opened_on")?.context("a case without its day of opening")?,
+        closed_on: day("closed_on")?,
+        versions: versions(conn, CaseRecord::ENTITY, case_id).await?,
+    };
+    append(conn, case_id, case_id, record).await
 }
 
 /// Logs a visit with its members.
@@ -115,14 +122,7 @@ pub async fn visit(conn: &mut Conn, visit_id: &str) -> anyhow::Result<u64> {
         .fetch_one(&mut *conn)
         .await
         .context("loading a visit to log")?;
-    let case_id: String = row.try_get("case_id")?;
-    let mut data = Map::new();
-    for col in ["case_id", "place", "status", "outcome", "next_visit_on"] {
-        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
-    }
-    for col in ["starts_at", "ends_at"] {
-        data.insert(col.into(), json!(row.try_get::<Stamp, _>(col)?));
-    }
+    let case_id: String = rows::text(&row, "case_id")?;
     let members: Vec<String> = sqlx::query_scalar(
         "SELECT staff_id FROM visit_members WHERE visit_id = $1 ORDER BY staff_id",
     )
@@ -130,30 +130,18 @@ pub async fn visit(conn: &mut Conn, visit_id: &str) -> anyhow::Result<u64> {
     .fetch_all(&mut *conn)
     .await
     .context("loading visit members to log")?;
-    data.insert("members".into(), json!(members));
-    data.insert("versions".into(), versions(conn, "visit", visit_id).await?);
-    append(conn, &case_id, "visit", visit_id, Value::Object(data)).await
-}
-
-/// One revision of a note as devices receive it.
-#[derive(serde::Serialize)]
-pub struct RevisionEntry<'a> {
-    pub note_id: &'a str,
-    pub revision: u32,
-    pub amends: Option<u32>,
-    pub visit_id: &'a str,
-    pub author_id: &'a str,
-    #[serde(flatten)]
-    pub fields: &'a NoteFields,
-    pub recorded_at: Stamp,
-    pub received_at: Stamp,
-}
-
-impl RevisionEntry<'_> {
-    /// The entry's id in the log.
-    pub fn entity_id(&self) -> String {
-        format!("{}/{}", self.note_id, self.revision)
-    }
+    let record = VisitRecord {
+        case_id: rows::id(&row, "case_id")?,
+        starts_at: rows::time(&row, "starts_at")?,
+        ends_at: rows::time(&row, "ends_at")?,
+        place: rows::text(&row, "place")?,
+        status: rows::code(&row, "status", VisitStatus::parse)?,
+        outcome: rows::text(&row, "outcome")?,
+        next_visit_on: rows::text(&row, "next_visit_on")?,
+        members: id_list(members)?,
+        versions: versions(conn, VisitRecord::ENTITY, visit_id).await?,
+    };
+    append(conn, &case_id, visit_id, record).await
 }
 
 /// Logs a stored revision of a note, reading it back.
@@ -168,7 +156,7 @@ async fn stored_revision(conn: &mut Conn, note_id: &str, revision: u32) -> anyho
     .fetch_one(&mut *conn)
     .await
     .context("loading a note revision to log")?;
-    let text = |col: &str| row.try_get::<String, _>(col);
+    let text = |col: &str| rows::text(&row, col);
     let fields = NoteFields {
         met: row.try_get("met")?,
         met_with: text("met_with")?,
@@ -180,21 +168,19 @@ async fn stored_revision(conn: &mut Conn, note_id: &str, revision: u32) -> anyho
         next_steps: text("next_steps")?,
         free_text: text("free_text")?,
     };
-    let (case_id, visit_id, author_id) = (text("case_id")?, text("visit_id")?, text("author_id")?);
-    let (recorded_at, received_at) = (row.try_get("recorded_at")?, row.try_get("received_at")?);
     let amends: Option<i64> = row.try_get("amends")?;
-    let entry = RevisionEntry {
-        note_id,
+    let record = RevisionRecord {
+        note_id: note_id.parse().context("a logged note id")?,
         revision,
         amends: amends.map(|a| a as u32),
-        visit_id: &visit_id,
-        author_id: &author_id,
-        fields: &fields,
-        recorded_at,
-        received_at,
+        visit_id: rows::id(&row, "visit_id")?,
+        author_id: rows::id(&row, "author_id")?,
+        fields,
+        recorded_at: rows::time(&row, "recorded_at")?,
+        received_at: rows::time(&row, "received_at")?,
     };
-    let data = serde_json::to_value(&entry).context("encoding a note revision")?;
-    append(conn, &case_id, "note_revision", &entry.entity_id(), data).await
+    let case_id = text("case_id")?;
+    append(conn, &case_id, &record.entity_id(), record).await
 }
 
 /// Logs a case's current team.
@@ -206,14 +192,10 @@ pub async fn team(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     .fetch_all(&mut *conn)
     .await
     .context("loading a team to log")?;
-    append(
-        conn,
-        case_id,
-        "team",
-        case_id,
-        json!({ "members": members }),
-    )
-    .await
+    let record = TeamRecord {
+        members: id_list(members)?,
+    };
+    append(conn, case_id, case_id, record).await
 }
 
 /// Logs a case's agencies involved at intake and at close.
@@ -225,20 +207,15 @@ pub async fn agencies(conn: &mut Conn, case_id: &str) -> anyhow::Result<u64> {
     .fetch_all(&mut *conn)
     .await
     .context("loading agencies to log")?;
-    let of = |phase: &str| {
-        rows.iter()
-            .filter(|(p, _)| p == phase)
-            .map(|(_, a)| a.clone())
-            .collect::<Vec<_>>()
-    };
-    append(
-        conn,
-        case_id,
-        "agencies",
-        case_id,
-        json!({ "intake": of("intake"), "close": of("close") }),
-    )
-    .await
+    let mut record = AgenciesRecord::default();
+    for (phase, agency) in rows {
+        let phase = AgencyPhase::parse(&phase).map_err(|_| anyhow!("a stored phase {phase:?}"))?;
+        let agency = agency
+            .parse()
+            .map_err(|_| anyhow!("a malformed agency id"))?;
+        record.of_mut(phase).push(agency);
+    }
+    append(conn, case_id, case_id, record).await
 }
 
 /// Logs a conflict record.
@@ -251,26 +228,24 @@ pub async fn conflict(conn: &mut Conn, conflict_id: &str) -> anyhow::Result<u64>
     .fetch_one(&mut *conn)
     .await
     .context("loading a conflict to log")?;
-    let case_id: String = row.try_get("case_id")?;
-    let mut data = Map::new();
-    for col in [
-        "entity",
-        "entity_id",
-        "field",
-        "winner_value",
-        "winner_author_id",
-        "replaced_value",
-    ] {
-        data.insert(col.into(), json!(row.try_get::<String, _>(col)?));
-    }
-    data.insert(
-        "replaced_author_id".into(),
-        json!(row.try_get::<Option<String>, _>("replaced_author_id")?),
-    );
-    for col in ["winner_recorded_at", "replaced_recorded_at", "resolved_at"] {
-        data.insert(col.into(), json!(row.try_get::<Option<Stamp>, _>(col)?));
-    }
-    append(conn, &case_id, "conflict", conflict_id, Value::Object(data)).await
+    let case_id: String = rows::text(&row, "case_id")?;
+    let time = |col: &str| -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(row.try_get::<Option<Stamp>, _>(col)?.map(Stamp::time))
+    };
+    let replaced_author: Option<String> = row.try_get("replaced_author_id")?;
+    let record = ConflictRecord {
+        entity: rows::text(&row, "entity")?,
+        entity_id: rows::text(&row, "entity_id")?,
+        field: rows::text(&row, "field")?,
+        winner_value: rows::text(&row, "winner_value")?,
+        winner_author_id: rows::id(&row, "winner_author_id")?,
+        winner_recorded_at: time("winner_recorded_at")?,
+        replaced_value: rows::text(&row, "replaced_value")?,
+        replaced_author_id: replaced_author.and_then(|a| a.parse().ok()),
+        replaced_recorded_at: time("replaced_recorded_at")?,
+        resolved_at: time("resolved_at")?,
+    };
+    append(conn, &case_id, conflict_id, record).await
 }
 
 /// Logs a supervisor's review of a note revision.
@@ -283,16 +258,16 @@ pub async fn review(conn: &mut Conn, review_id: &str) -> anyhow::Result<u64> {
     .fetch_one(&mut *conn)
     .await
     .context("loading a review to log")?;
-    let case_id: String = row.try_get("case_id")?;
-    let data = json!({
-        "note_id": row.try_get::<String, _>("note_id")?,
-        "revision": row.try_get::<i64, _>("revision")?,
-        "reviewer_id": row.try_get::<String, _>("reviewer_id")?,
-        "decision": row.try_get::<String, _>("decision")?,
-        "comment": row.try_get::<String, _>("comment")?,
-        "decided_at": row.try_get::<Stamp, _>("decided_at")?,
-    });
-    append(conn, &case_id, "review", review_id, data).await
+    let case_id: String = rows::text(&row, "case_id")?;
+    let record = ReviewRecord {
+        note_id: rows::id(&row, "note_id")?,
+        revision: rows::number(&row, "revision")?,
+        reviewer_id: rows::id(&row, "reviewer_id")?,
+        decision: rows::text(&row, "decision")?,
+        comment: rows::text(&row, "comment")?,
+        decided_at: rows::time(&row, "decided_at")?,
+    };
+    append(conn, &case_id, review_id, record).await
 }
 
 /// Logs everything of one case again, under new sequence numbers: what a newcomer to its team

@@ -5,7 +5,7 @@ use super::push::last_mutation_id;
 use super::{decode, internal, Refusal, SignedIn};
 use anyhow::Context;
 use app::domain::Role;
-use app::sync::{Change, PullRequest, PullResponse, SyncError, MAX_PULL_PAGE};
+use app::sync::{Change, PullRequest, PullResponse, Record, SyncError, MAX_PULL_PAGE};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{HeaderName, HeaderValue};
@@ -104,9 +104,8 @@ async fn answer(
                 .parse()
                 .context("a logged case id")
                 .map_err(internal("pull"))?,
-            entity,
             entity_id,
-            data: serde_json::from_str(&data)
+            record: Record::from_log(&entity, &data)
                 .context("a logged record")
                 .map_err(internal("pull"))?,
         });
