@@ -3,10 +3,10 @@
 //! account disabled or enabled again, a lost second factor reset, a lost device revoked. Online only: these are the server's records, and
 //! nothing here is kept on the device.
 
+use super::components::{focus, ErrorNote};
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::indicators::{RevokeButton, SinceLabel};
 use super::new_account::{Issued, NewAccountForm};
-use super::visit::{focus, ErrorNote};
 use super::{use_session, RequireLogin};
 use crate::api::{AppError, IssuedPassphrase, StaffAccount};
 use crate::domain::access::may_change_account;

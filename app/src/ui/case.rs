@@ -3,8 +3,10 @@
 //! visits (and planning the next one), open conflicts and the notes. Every change goes into
 //! the outbox, so all of it works offline.
 
+use super::components::{
+    CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, TeamMember,
+};
 use super::i18n::{pick, tr, use_lang, Label, T};
-use super::visit::{CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, TeamMember};
 use super::{from_device, use_session, RequireLogin};
 use crate::api::AppError;
 use crate::client::{use_device, Device, DraftOf};

@@ -1,8 +1,8 @@
 //! The program's indicators for a chosen period, drawn as simple SVG charts with their figures
 //! beside them in text, for supervisors who would rather look than read.
 
+use super::components::ErrorNote;
 use super::i18n::{tr, use_lang, Label, T};
-use super::visit::ErrorNote;
 use super::RequireLogin;
 use crate::client::use_device;
 use crate::domain::indicators::{percent, Indicators, Period};

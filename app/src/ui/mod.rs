@@ -2,6 +2,7 @@
 
 mod admin;
 mod case;
+mod components;
 pub mod i18n;
 mod indicators;
 mod intake;

@@ -2,8 +2,8 @@
 //! supervisor. The server makes a first passphrase, shown here once for the administrator to
 //! hand over; its owner changes it in their sign-in settings.
 
+use super::components::focus;
 use super::i18n::{error_text, problem_text, tr, use_lang, Label, T};
-use super::visit::focus;
 use crate::api::{AppError, IssuedPassphrase};
 use crate::client::use_device;
 use crate::domain::{AgencyId, FieldError, NewAccount, Program, Role};

@@ -2,8 +2,8 @@
 //! checks the current one and ends the person's other sign-ins; this device then opens with
 //! the new one, and what it holds stays as it is.
 
+use super::components::focus;
 use super::i18n::{error_text, problem_text, tr, use_lang, T};
-use super::visit::focus;
 use crate::api::AppError;
 use crate::client::use_device;
 use crate::domain::{signin, FieldError};

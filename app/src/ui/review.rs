@@ -2,8 +2,8 @@
 //! riskiest case and the newest note first) and the open conflicts. Decisions go through the
 //! outbox like every other change, so a supervisor can review on a train.
 
+use super::components::{ConflictCard, NoteHistory};
 use super::i18n::{note_field_label, pick, tr, use_lang, Label, T};
-use super::visit::{ConflictCard, NoteHistory};
 use super::{from_device, RequireLogin};
 use crate::client::use_device;
 use crate::domain::review::{ReviewDecision, COMMENT_MAX};
