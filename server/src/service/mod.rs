@@ -28,17 +28,15 @@ pub type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
 /// A query being built.
 pub type Query<'q> = sqlx::query::Query<'q, Db, Args<'q>>;
 
-/// Gives a new (or restored) database its identity, loads the demo data when asked (saying
-/// whether it was missing) and seeds an empty change log, before the server takes requests.
+/// Gives a new (or restored) database its identity and loads the demo data when asked (saying
+/// whether it was missing), before the server takes requests.
 pub async fn prepare(
     pool: &Pool,
     demo_data: bool,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<bool> {
     identity::ensure(pool).await?;
-    let loaded = demo_data && demo::load(pool, today).await?;
-    sync::log::backfill(pool).await?;
-    Ok(loaded)
+    Ok(demo_data && demo::load(pool, today).await?)
 }
 
 /// The routes served outside the Leptos app: sync and exports.

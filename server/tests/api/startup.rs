@@ -1,5 +1,6 @@
-//! Starting the server: which database `/health` reports, and the one-line refusals an operator
-//! reads when the database cannot be used (exit code 1, nothing half migrated).
+//! Starting the server: which database `/health` reports, the demo logged for devices once,
+//! and the one-line refusals an operator reads when the database cannot be used (exit code 1,
+//! nothing half migrated).
 
 use crate::helpers::{on_postgres, spawn_app, TestDatabase};
 use reqwest::StatusCode;
@@ -31,6 +32,41 @@ async fn health_names_the_database_it_answers_for() {
     assert_eq!(
         body,
         serde_json::json!({ "status": "ok", "database": kind })
+    );
+}
+
+#[tokio::test]
+async fn the_demo_is_logged_once_as_it_is_written_and_a_restart_logs_nothing() {
+    let mut app = spawn_app().await;
+    let logged = |kind: &'static str| {
+        format!("SELECT COUNT(DISTINCT entity_id) FROM change_log WHERE entity = '{kind}'")
+    };
+    let cases = app.count("SELECT COUNT(*) FROM cases").await;
+    assert!(cases > 0, "the demo has cases");
+    assert_eq!(app.count(&logged("case")).await, cases, "every case");
+    assert_eq!(app.count(&logged("team")).await, cases, "every team");
+    assert_eq!(
+        app.count(&logged("visit")).await,
+        app.count("SELECT COUNT(*) FROM visits").await,
+        "every visit"
+    );
+    assert_eq!(
+        app.count(&logged("note_revision")).await,
+        app.count("SELECT COUNT(*) FROM note_revisions").await,
+        "every note revision"
+    );
+    let entries = app.count("SELECT COUNT(*) FROM change_log").await;
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT entity || entity_id) FROM change_log")
+            .await,
+        entries,
+        "each record once"
+    );
+    app.restart().await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM change_log").await,
+        entries,
+        "a restart finds the demo there and logs nothing"
     );
 }
 

@@ -4,7 +4,9 @@
 //! businesses, ten staff, thirty cases over both intake channels, two weeks of visits, some notes.
 //!
 //! Ids are fixed and every insert skips a row already there (`ON CONFLICT DO NOTHING`) inside one transaction, so loading twice
-//! changes nothing.
+//! changes nothing. Each case is then logged for devices by the function that logs a case for
+//! a newcomer to its team ([`super::sync::log::whole_case`]), in the same transaction: the
+//! change log holds the demo as it holds every written record.
 //!
 //! The tables are in `data`; here, the loader that inserts their rows.
 
@@ -283,6 +285,7 @@ async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
     let letters: Vec<char> = ('A'..='Z').chain('a'..='z').collect();
     let now = Stamp::now();
     let mut visit_no = 0;
+    let mut logged = Vec::with_capacity(CASES);
     for i in 0..CASES {
         let channel = if i % 3 == 2 {
             IntakeChannel::PublicHealthCenter
@@ -316,6 +319,7 @@ async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
         );
         let opened = today - Days::new(20 + (i as u64 * 7) % 90);
         let case_id = uid(7, i);
+        logged.push(case_id.clone());
         sqlx::query(
             "INSERT INTO cases (id, pseudonym, intake_channel, program, intake_agency_id, risk, status, \
                life_goal, medical_view, welfare_view, opened_on, closed_on, created_at) \
@@ -395,6 +399,9 @@ async fn cases(conn: &mut Conn, today: NaiveDate) -> anyhow::Result<()> {
             )
             .await?;
         }
+    }
+    for case_id in &logged {
+        super::sync::log::whole_case(conn, case_id).await?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! whole current state, under the next sequence number.
 
 use super::super::backend::rows;
-use super::super::{Conn, Pool, Query};
+use super::super::{Conn, Query};
 use crate::db::Stamp;
 use anyhow::{anyhow, Context};
 use app::domain::{CaseStatus, IntakeChannel, NoteFields, Program, RiskLevel, VisitStatus};
@@ -313,47 +313,4 @@ pub async fn whole_case(conn: &mut Conn, case_id: &str) -> anyhow::Result<()> {
         conflict(conn, conflict_id).await?;
     }
     Ok(())
-}
-
-/// Seeds an empty change log with the current state of every case, so that a device's first
-/// pull receives everything that existed before sync did.
-pub async fn backfill(pool: &Pool) -> anyhow::Result<()> {
-    let mut tx = super::super::writes::begin(pool)
-        .await
-        .context("starting the backfill")?;
-    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM change_log")
-        .fetch_one(&mut *tx)
-        .await?;
-    if logged > 0 {
-        return Ok(());
-    }
-    let cases: Vec<String> = sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
-        .fetch_all(&mut *tx)
-        .await?;
-    for case_id in &cases {
-        case(&mut tx, case_id).await?;
-        team(&mut tx, case_id).await?;
-        agencies(&mut tx, case_id).await?;
-    }
-    let visits: Vec<String> = sqlx::query_scalar("SELECT id FROM visits ORDER BY starts_at, id")
-        .fetch_all(&mut *tx)
-        .await?;
-    for visit_id in &visits {
-        visit(&mut tx, visit_id).await?;
-    }
-    let revisions: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT note_id, revision FROM note_revisions ORDER BY received_at, note_id, revision",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    for (note_id, revision) in &revisions {
-        stored_revision(&mut tx, note_id, *revision as u32).await?;
-    }
-    let reviews: Vec<String> = sqlx::query_scalar("SELECT id FROM reviews ORDER BY decided_at, id")
-        .fetch_all(&mut *tx)
-        .await?;
-    for review_id in &reviews {
-        review(&mut tx, review_id).await?;
-    }
-    tx.commit().await.context("committing the backfill")
 }
