@@ -98,11 +98,11 @@ async fn logging_out_ends_the_session_even_for_a_copied_cookie() {
 
     assert_eq!(out.status(), StatusCode::OK);
     assert_eq!(
-        app.call("my_visits", &[]).await.status(),
+        app.call("reference", &[]).await.status(),
         StatusCode::UNAUTHORIZED
     );
     let replay = new_client()
-        .post(format!("{}/api/my_visits", app.base))
+        .post(format!("{}/api/reference", app.base))
         .header("cookie", cookie)
         .send()
         .await
@@ -115,7 +115,7 @@ async fn logging_out_ends_the_session_even_for_a_copied_cookie() {
 async fn an_idle_session_expires() {
     let app = spawn_app().await;
     app.login("nurse.sato").await;
-    assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::OK);
+    assert_eq!(app.call("reference", &[]).await.status(), StatusCode::OK);
 
     server::on_db!(app.db, |db| sqlx::query(
         "UPDATE sessions SET idle_expires_at = '2000-01-01T00:00:00Z'"
@@ -125,7 +125,7 @@ async fn an_idle_session_expires() {
     .map(|done| done.rows_affected()))
     .unwrap();
 
-    let res = app.call("my_visits", &[]).await;
+    let res = app.call("reference", &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_of(res).await, AppError::Unauthenticated);
 }
@@ -144,7 +144,7 @@ async fn a_session_past_its_absolute_expiry_ends_even_while_in_use() {
     .unwrap();
 
     assert_eq!(
-        app.call("my_visits", &[]).await.status(),
+        app.call("reference", &[]).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -163,7 +163,7 @@ async fn a_disabled_account_loses_its_sessions_at_once() {
     .unwrap();
 
     assert_eq!(
-        app.call("my_visits", &[]).await.status(),
+        app.call("reference", &[]).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -277,7 +277,7 @@ async fn signing_in_again_ends_the_session_held_before() {
     let whoami: Option<Viewer> = app.call("whoami", &[]).await.json().await.unwrap();
     assert!(whoami.is_some());
     let replay = new_client()
-        .post(format!("{}/api/my_visits", app.base))
+        .post(format!("{}/api/reference", app.base))
         .header("Cookie", old_cookie)
         .header("Accept", "application/json")
         .send()

@@ -86,9 +86,10 @@ async fn the_offline_shell_allows_its_one_inline_script_by_hash() {
 async fn answers_with_personal_data_are_not_stored_and_run_nothing() {
     let app = spawn_app().await;
     app.login("nurse.sato").await;
-    let visits = app.call("my_visits", &[]).await;
-    assert_eq!(visits.status(), StatusCode::OK);
-    assert_eq!(header(visits.headers(), "cache-control"), "no-store");
+    // Everyone's names: personal data.
+    let people = app.call("reference", &[]).await;
+    assert_eq!(people.status(), StatusCode::OK);
+    assert_eq!(header(people.headers(), "cache-control"), "no-store");
     let pull = app
         .client
         .post(format!("{}/sync/pull", app.base))

@@ -391,30 +391,6 @@ pub async fn error_of(res: Response) -> AppError {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("an AppError body, got {text:?}: {e}"))
 }
 
-/// The form fields of a complete note about `visit_id`.
-pub fn complete_note(visit_id: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("visit_id", visit_id.to_owned()),
-        ("note[met]", "true".into()),
-        ("note[met_with]", "本人と母".into()),
-        (
-            "note[mental_state]",
-            "表情は穏やか。睡眠は取れている".into(),
-        ),
-        ("note[medication]", "服薬継続中".into()),
-        ("note[daily_living]", "買い物は母が同行".into()),
-        ("note[risks]", "特になし".into()),
-        ("note[agreed]", "来週の受診に同行する".into()),
-        ("note[next_steps]", "受診予約の確認".into()),
-        ("note[free_text]", "玄関先で20分話した".into()),
-    ]
-}
-
-/// Borrows a field list for [`TestApp::call`].
-pub fn fields<'a>(list: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    list.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 impl TestApp {
     /// Posts a JSON body to a sync endpoint from a given client.
     pub async fn sync_as<T: serde::Serialize>(
@@ -461,6 +437,21 @@ impl TestApp {
                 config.clone()
             )) as app::api::SharedBackend
         )
+    }
+
+    /// People, agencies and the directory, as `client`'s device holds them to name what its
+    /// records refer to.
+    pub async fn reference(&self, client: &Client) -> app::sync::Reference {
+        self.call_as(client, "reference", &[])
+            .await
+            .json()
+            .await
+            .expect("reference data")
+    }
+
+    /// A staff member's id by login, typed.
+    pub async fn staff(&self, login: &str) -> app::domain::StaffId {
+        self.staff_id(login).await.parse().expect("a staff id")
     }
 
     /// A staff member's id by login.

@@ -1,31 +1,59 @@
-//! Recording outreach notes and the supervisor's list.
+//! Recording outreach notes through sync, and the supervisor's devices receiving them.
 
-use crate::helpers::{complete_note, error_of, fields, spawn_app};
-use app::api::{AppError, NoteListItem, NoteSubmitted};
-use app::domain::{Problem, VisitStatus};
-use reqwest::StatusCode;
+use crate::helpers::{spawn_app, TestApp};
+use crate::sync::{device, note_fields, pull_all, pulled_device, push};
+use app::domain::{NoteFields, NoteId, Problem, VisitStatus};
+use app::sync::{MutationOutcome, Op, RejectReason};
+use chrono::Utc;
+use reqwest::Client;
+use uuid::Uuid;
+
+/// Writes a note about `visit` on a new device of `client`'s user and sends it: the note's id
+/// and how the server took it.
+async fn send_note(
+    app: &TestApp,
+    client: &Client,
+    visit: &str,
+    fields: NoteFields,
+) -> (NoteId, MutationOutcome) {
+    let note_id = NoteId(Uuid::new_v4());
+    let mut phone = device();
+    phone.record(
+        Op::CreateNote {
+            note_id,
+            visit_id: visit.parse().expect("a visit id"),
+            fields,
+        },
+        Utc::now(),
+    );
+    let response = push(app, client, &mut phone).await;
+    (note_id, response.outcomes[0].clone())
+}
+
+async fn visit_status(app: &TestApp, visit_id: &str) -> String {
+    server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT status FROM visits WHERE id = $1"
+    )
+    .bind(visit_id)
+    .fetch_one(db)
+    .await)
+    .unwrap()
+}
 
 #[tokio::test]
 async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervisor() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
     let visit_id = app.first_visit_of("nurse.sato").await;
-    let note = complete_note(&visit_id);
+    let note = note_fields("受診予約の確認");
 
-    let res = app.call("submit_note", &fields(&note)).await;
+    let (note_id, outcome) = send_note(&app, &nurse, &visit_id, note.clone()).await;
 
-    assert_eq!(res.status(), StatusCode::OK);
-    let submitted: NoteSubmitted = res.json().await.unwrap();
-    assert_eq!(submitted.visit_status, VisitStatus::Done);
-    let note_id = submitted.note_id;
-    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
-        "SELECT status FROM visits WHERE id = $1"
-    )
-    .bind(&visit_id)
-    .fetch_one(db)
-    .await)
-    .unwrap();
-    assert_eq!(status, "done");
+    assert!(
+        matches!(outcome, MutationOutcome::Applied { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(visit_status(&app, &visit_id).await, "done");
     let stored: String = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT mental_state FROM note_revisions WHERE note_id = $1 AND revision = 1",
     )
@@ -33,9 +61,10 @@ async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervis
     .fetch_one(db)
     .await)
     .unwrap();
-    assert_eq!(stored, "表情は穏やか。睡眠は取れている");
+    assert_eq!(stored, note.mental_state);
 
-    // The supervisor of the case's program sees it at the top of the recent notes.
+    // The supervisor of the case's program receives it: newest on the visit, and waiting in
+    // the review queue.
     let program: String = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT c.program FROM visits v JOIN cases c ON c.id = v.case_id WHERE v.id = $1",
     )
@@ -48,94 +77,90 @@ async fn a_complete_note_is_stored_marks_the_visit_done_and_reaches_the_supervis
     } else {
         "supervisor.kato"
     };
-    app.call("logout", &[]).await;
-    app.login(supervisor).await;
-    let list: Vec<NoteListItem> = app.call("program_notes", &[]).await.json().await.unwrap();
-    assert_eq!(list.first().map(|n| n.note_id), Some(note_id));
-    assert_eq!(list[0].next_steps, "受診予約の確認");
+    let (desk, me, refs) = pulled_device(&app, supervisor).await;
+    let page = desk
+        .local_visit(visit_id.parse().unwrap(), me, &refs)
+        .expect("the program's visit");
+    assert_eq!(page.visit.status, VisitStatus::Done);
+    assert_eq!(page.notes.first().map(|n| n.id), Some(note_id));
+    let current = page.notes[0].current().unwrap();
+    assert_eq!(current.fields.next_steps, "受診予約の確認");
+    assert!(desk
+        .review_queue(me, &refs)
+        .iter()
+        .any(|item| item.note.id == note_id));
 }
 
 #[tokio::test]
 async fn a_note_missing_required_fields_names_them_and_writes_nothing() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
     let visit_id = app.first_visit_of("nurse.sato").await;
     let notes_before = app.count("SELECT COUNT(*) FROM note_revisions").await;
-    let mut note = complete_note(&visit_id);
-    note.retain(|(k, _)| *k != "note[mental_state]");
-    for (k, v) in note.iter_mut() {
-        if *k == "note[next_steps]" {
-            *v = "   ".into();
-        }
-    }
+    let note = NoteFields {
+        mental_state: String::new(),
+        ..note_fields("   ")
+    };
 
-    let res = app.call("submit_note", &fields(&note)).await;
+    let (_, outcome) = send_note(&app, &nurse, &visit_id, note).await;
 
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error = error_of(res).await;
-    assert_eq!(
-        error.field("mental_state").map(|e| &e.problem),
-        Some(&Problem::Required)
-    );
-    assert_eq!(
-        error.field("next_steps").map(|e| &e.problem),
-        Some(&Problem::Required)
-    );
-    assert!(error.field("met_with").is_none());
+    let MutationOutcome::Rejected {
+        reason: RejectReason::Invalid { errors },
+        ..
+    } = outcome
+    else {
+        panic!("refused as invalid, got {outcome:?}");
+    };
+    let problem = |field: &str| errors.iter().find(|e| e.field == field).map(|e| &e.problem);
+    assert_eq!(problem("mental_state"), Some(&Problem::Required));
+    assert_eq!(problem("next_steps"), Some(&Problem::Required));
+    assert_eq!(problem("met_with"), None);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM note_revisions").await,
         notes_before
     );
-    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
-        "SELECT status FROM visits WHERE id = $1"
-    )
-    .bind(&visit_id)
-    .fetch_one(db)
-    .await)
-    .unwrap();
-    assert_eq!(status, "planned");
+    assert_eq!(visit_status(&app, &visit_id).await, "planned");
 }
 
 #[tokio::test]
 async fn a_visit_where_nobody_was_met_needs_only_next_steps_and_is_marked_not_met() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
     let visit_id = app.first_visit_of("nurse.sato").await;
+    let note = NoteFields {
+        met: false,
+        next_steps: "不在票を投函。明後日再訪".into(),
+        ..NoteFields::default()
+    };
 
-    let res = app
-        .call(
-            "submit_note",
-            &[
-                ("visit_id", &visit_id),
-                ("note[met]", "false"),
-                ("note[next_steps]", "不在票を投函。明後日再訪"),
-            ],
-        )
-        .await;
+    let (_, outcome) = send_note(&app, &nurse, &visit_id, note).await;
 
-    assert_eq!(res.status(), StatusCode::OK);
-    let status: String = server::on_db!(app.db, |db| sqlx::query_scalar(
-        "SELECT status FROM visits WHERE id = $1"
-    )
-    .bind(&visit_id)
-    .fetch_one(db)
-    .await)
-    .unwrap();
-    assert_eq!(status, "not_met");
+    assert!(
+        matches!(outcome, MutationOutcome::Applied { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(visit_status(&app, &visit_id).await, "not_met");
 }
 
 #[tokio::test]
 async fn a_note_on_another_teams_visit_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
     let foreign = app.visit_outside_team_of("nurse.sato").await;
     let before = app.count("SELECT COUNT(*) FROM notes").await;
 
-    let res = app
-        .call("submit_note", &fields(&complete_note(&foreign)))
-        .await;
+    let (_, outcome) = send_note(&app, &nurse, &foreign, note_fields("他チームの記録")).await;
 
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        matches!(
+            outcome,
+            MutationOutcome::Rejected {
+                reason: RejectReason::NotFound,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM notes").await, before);
 }
 
@@ -143,13 +168,13 @@ async fn a_note_on_another_teams_visit_is_refused_and_writes_nothing() {
 async fn supervisors_and_administrators_do_not_write_field_notes() {
     let app = spawn_app().await;
     let visit_id = app.first_visit_of("nurse.sato").await;
-    for login in ["supervisor.kobayashi", "admin.yoshida"] {
-        app.login(login).await;
-        let res = app
-            .call("submit_note", &fields(&complete_note(&visit_id)))
-            .await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login}");
-        app.call("logout", &[]).await;
+    for login in ["supervisor.kobayashi", "supervisor.kato", "admin.yoshida"] {
+        let client = app.signed_in_client(login).await;
+        let (_, outcome) = send_note(&app, &client, &visit_id, note_fields("確認")).await;
+        assert!(
+            matches!(outcome, MutationOutcome::Rejected { .. }),
+            "{login}: {outcome:?}"
+        );
     }
     let written: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT COUNT(*) FROM notes WHERE visit_id = $1"
@@ -162,35 +187,58 @@ async fn supervisors_and_administrators_do_not_write_field_notes() {
 }
 
 #[tokio::test]
-async fn a_malformed_form_is_refused_without_a_panic_or_a_write() {
+async fn a_malformed_note_is_refused_without_a_panic_or_a_write() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
     let before = app.count("SELECT COUNT(*) FROM notes").await;
+    let note = serde_json::json!({
+        "protocol_version": app::sync::PROTOCOL_VERSION,
+        "client_id": Uuid::new_v4(),
+        "mutations": [{"id": 1, "recorded_at": Utc::now(), "op": {
+            "kind": "create_note", "note_id": Uuid::new_v4(), "visit_id": "%ZZ",
+            "fields": {"met": "perhaps"}}}],
+    });
 
-    let res = app
-        .client
-        .post(format!("{}/api/submit_note", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("visit_id=%ZZ&note[met]=perhaps&&&=")
-        .send()
-        .await
-        .unwrap();
+    let res = app.sync_as(&nurse, "push", &note).await;
 
     assert!(res.status().is_client_error(), "got {}", res.status());
     assert_eq!(app.count("SELECT COUNT(*) FROM notes").await, before);
     // The server is still serving.
-    assert_eq!(app.call("my_visits", &[]).await.status(), StatusCode::OK);
+    pull_all(&app, &nurse, &mut device()).await;
 }
 
 #[tokio::test]
-async fn a_nurse_may_not_list_the_programs_notes() {
+async fn a_nurse_device_holds_no_notes_of_program_cases_outside_her_team() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
+    let foreign = app.visit_outside_team_of("nurse.sato").await;
+    let foreign_case = app.case_of_visit(&foreign).await;
+    let team_mate: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT s.login FROM case_team t JOIN staff s ON s.id = t.staff_id \
+         WHERE t.case_id = $1 AND t.left_at IS NULL \
+           AND s.role IN ('nurse', 'psychiatric_staff', 'social_worker') LIMIT 1",
+    )
+    .bind(&foreign_case)
+    .fetch_one(db)
+    .await)
+    .expect("the case has a team");
+    let writer = app.signed_in_client(&team_mate).await;
+    let (_, written) = send_note(&app, &writer, &foreign, note_fields("チームの記録")).await;
+    assert!(matches!(written, MutationOutcome::Applied { .. }));
 
-    let res = app.call("program_notes", &[]).await;
+    let (phone, me, refs) = pulled_device(&app, "nurse.sato").await;
 
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(error_of(res).await, AppError::Forbidden);
+    let case_id = foreign_case.parse().unwrap();
+    assert!(phone.local_case(case_id, me, &refs).is_none());
+    assert!(phone
+        .review_queue(me, &refs)
+        .iter()
+        .all(|i| i.note.case_id != case_id));
+    // The program's supervisor holds them.
+    let (desk, boss, refs) = pulled_device(&app, "supervisor.kobayashi").await;
+    let held = desk
+        .local_case(case_id, boss, &refs)
+        .expect("the program's case");
+    assert!(!held.notes.is_empty());
 }
 
 #[tokio::test]

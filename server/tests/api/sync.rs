@@ -2,11 +2,11 @@
 //! block, visibility on pull, merges and conflicts, and two devices converging.
 
 use crate::helpers::{spawn_app, TestApp};
-use app::domain::{CaseId, NoteFields, NoteId, Problem, RiskLevel, VisitId, VisitStatus};
+use app::domain::{CaseId, NoteFields, NoteId, Problem, RiskLevel, StaffId, VisitId, VisitStatus};
 use app::sync::records::{CaseRecord, ConflictRecord, RevisionRecord, TeamRecord, VisitRecord};
 use app::sync::{
-    CaseField, ClientId, FieldEdit, MutationOutcome, Op, PullResponse, PushResponse, RejectReason,
-    Replica, SyncError,
+    CaseField, ClientId, FieldEdit, MutationOutcome, Op, PullResponse, PushResponse, Reference,
+    RejectReason, Replica, SyncError,
 };
 use chrono::Utc;
 use reqwest::{Client, StatusCode};
@@ -72,6 +72,16 @@ pub(crate) async fn pull_all(app: &TestApp, client: &Client, replica: &mut Repli
             break;
         }
     }
+}
+
+/// A new device of `login`'s that has pulled all it may see, with its user's id and the
+/// reference data it names people with.
+pub(crate) async fn pulled_device(app: &TestApp, login: &str) -> (Replica, StaffId, Reference) {
+    let client = app.signed_in_client(login).await;
+    let mut replica = device();
+    pull_all(app, &client, &mut replica).await;
+    let refs = app.reference(&client).await;
+    (replica, app.staff(login).await, refs)
 }
 
 pub(crate) fn device() -> Replica {

@@ -6,22 +6,10 @@ use crate::helpers::{spawn_app, TestApp};
 use crate::sync::{device, note_fields, pull_all, push};
 use app::domain::review::{ReviewDecision, ReviewState};
 use app::domain::{AgencyId, CaseId, NoteId, Program, RiskLevel, StaffId, VisitId};
-use app::sync::{AgencyPhase, CaseField, FieldEdit, MutationOutcome, Op, Reference, Replica};
+use app::sync::{AgencyPhase, CaseField, FieldEdit, MutationOutcome, Op, Replica};
 use chrono::{Duration, Utc};
 use reqwest::Client;
 use uuid::Uuid;
-
-async fn reference(app: &TestApp, client: &Client) -> Reference {
-    app.call_as(client, "reference", &[])
-        .await
-        .json()
-        .await
-        .expect("reference data")
-}
-
-async fn staff(app: &TestApp, login: &str) -> StaffId {
-    app.staff_id(login).await.parse().unwrap()
-}
 
 /// Registers a consultation from a device and syncs it; returns the case id.
 async fn open_case(
@@ -99,8 +87,8 @@ async fn a_consultation_goes_to_the_program_the_routing_rule_names() {
     let kobayashi = app.signed_in_client("supervisor.kobayashi").await;
     let mut theirs = device();
     pull_all(&app, &kobayashi, &mut theirs).await;
-    let refs = reference(&app, &kobayashi).await;
-    let me = staff(&app, "supervisor.kobayashi").await;
+    let refs = app.reference(&kobayashi).await;
+    let me = app.staff("supervisor.kobayashi").await;
     let held = theirs
         .local_case(from_desk, me, &refs)
         .expect("the program's case");
@@ -113,7 +101,7 @@ async fn a_consultation_goes_to_the_program_the_routing_rule_names() {
     let mut other = device();
     pull_all(&app, &kato, &mut other).await;
     assert!(other
-        .local_case(from_desk, staff(&app, "supervisor.kato").await, &refs)
+        .local_case(from_desk, app.staff("supervisor.kato").await, &refs)
         .is_none());
 }
 
@@ -180,9 +168,9 @@ async fn a_joint_visit_brings_its_members_in_and_their_devices_receive_the_whole
     pull_all(&app, &suzuki, &mut suzuki_device).await;
 
     let csw = app.signed_in_client("csw.takahashi").await;
-    let refs = reference(&app, &csw).await;
+    let refs = app.reference(&csw).await;
     let desk_agency = refs
-        .person(staff(&app, "csw.takahashi").await)
+        .person(app.staff("csw.takahashi").await)
         .acting_agency
         .unwrap();
     let mut desk = device();
@@ -198,10 +186,7 @@ async fn a_joint_visit_brings_its_members_in_and_their_devices_receive_the_whole
         },
         Utc::now(),
     );
-    let (nurse, psw) = (
-        staff(&app, "nurse.sato").await,
-        staff(&app, "psw.suzuki").await,
-    );
+    let (nurse, psw) = (app.staff("nurse.sato").await, app.staff("psw.suzuki").await);
     let (visit_id, op) = plan(case_id, vec![nurse, psw]);
     desk.record(op, Utc::now());
     let response = push(&app, &csw, &mut desk).await;
@@ -237,13 +222,13 @@ async fn a_returned_note_reaches_its_author_who_amends_it_and_the_supervisor_app
     let csw = app.signed_in_client("csw.takahashi").await;
     let mut desk = device();
     let case_id = open_case(&app, &csw, &mut desk, "Fさん", vec![]).await;
-    let nurse = staff(&app, "nurse.sato").await;
+    let nurse = app.staff("nurse.sato").await;
     let (visit_id, op) = plan(case_id, vec![nurse]);
     desk.record(op, Utc::now());
     push(&app, &csw, &mut desk).await;
 
     let sato = app.signed_in_client("nurse.sato").await;
-    let refs = reference(&app, &sato).await;
+    let refs = app.reference(&sato).await;
     let mut author = device();
     pull_all(&app, &sato, &mut author).await;
     let note_id = NoteId(Uuid::new_v4());
@@ -259,7 +244,7 @@ async fn a_returned_note_reaches_its_author_who_amends_it_and_the_supervisor_app
 
     // The supervisor's queue has it; returning needs a comment.
     let kobayashi = app.signed_in_client("supervisor.kobayashi").await;
-    let boss = staff(&app, "supervisor.kobayashi").await;
+    let boss = app.staff("supervisor.kobayashi").await;
     let mut desk_of_boss = device();
     pull_all(&app, &kobayashi, &mut desk_of_boss).await;
     let queue = desk_of_boss.review_queue(boss, &refs);
@@ -405,7 +390,7 @@ async fn only_a_supervisor_of_the_case_program_reviews_its_notes() {
 async fn closing_a_case_keeps_the_day_and_the_agencies_at_close() {
     let app = spawn_app().await;
     let csw = app.signed_in_client("csw.takahashi").await;
-    let refs = reference(&app, &csw).await;
+    let refs = app.reference(&csw).await;
     let mut desk = device();
     let first = refs.agencies[0].id;
     let case_id = open_case(&app, &csw, &mut desk, "Gさん", vec![first]).await;
@@ -443,7 +428,7 @@ async fn closing_a_case_keeps_the_day_and_the_agencies_at_close() {
         Some(app::domain::visit::local_day(Utc::now()).to_string())
     );
     pull_all(&app, &csw, &mut desk).await;
-    let me = staff(&app, "csw.takahashi").await;
+    let me = app.staff("csw.takahashi").await;
     let case = desk.local_case(case_id, me, &refs).unwrap();
     assert_eq!(case.agencies_intake.len(), 1);
     assert_eq!(case.agencies_close.len(), 3);
@@ -471,13 +456,13 @@ async fn indicators_count_a_joint_visit_and_agencies_that_grew_from_intake_to_cl
     // A desk case, visited today by the social worker and a nurse together, then closed with
     // three agencies where there was one.
     let csw = app.signed_in_client("csw.takahashi").await;
-    let refs = reference(&app, &csw).await;
+    let refs = app.reference(&csw).await;
     let mut desk = device();
     let first = refs.agencies[0].id;
     let case_id = open_case(&app, &csw, &mut desk, "Iさん", vec![first]).await;
     let (me, nurse) = (
-        staff(&app, "csw.takahashi").await,
-        staff(&app, "nurse.sato").await,
+        app.staff("csw.takahashi").await,
+        app.staff("nurse.sato").await,
     );
     let visit_id = VisitId(Uuid::new_v4());
     // Begun a while ago, but today in Japan (shortly after midnight there, only since midnight):

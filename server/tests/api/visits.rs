@@ -1,19 +1,20 @@
-//! The visit list and the visit page, and who may see them.
+//! The visit list and the visit page as a device shows them from what it pulled, and who may
+//! see them.
 
-use crate::helpers::{error_of, spawn_app};
-use app::api::{AppError, VisitDetail};
+use crate::helpers::spawn_app;
+use crate::sync::{device, pulled_device};
 use app::domain::visit::local_day;
-use app::domain::{Visit, VisitStatus};
+use app::domain::VisitStatus;
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn a_nurse_sees_her_visits_from_today_with_co_visitors_from_other_agencies() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
-
-    let visits: Vec<Visit> = app.call("my_visits", &[]).await.json().await.unwrap();
+    let (phone, me, refs) = pulled_device(&app, "nurse.sato").await;
 
     let today = local_day(chrono::Utc::now());
+    let visits = phone.my_visits(me, today, &refs);
+
     assert!(!visits.is_empty());
     assert!(
         visits.iter().all(|v| v.day() >= today),
@@ -45,96 +46,76 @@ async fn a_nurse_sees_her_visits_from_today_with_co_visitors_from_other_agencies
 #[tokio::test]
 async fn a_visit_page_shows_the_case_summary_team_and_earlier_notes() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
     let visit_id = app.first_visit_of("nurse.sato").await;
+    let (phone, me, refs) = pulled_device(&app, "nurse.sato").await;
 
-    let res = app.call("load_visit", &[("visit_id", &visit_id)]).await;
+    let page = phone
+        .local_visit(visit_id.parse().unwrap(), me, &refs)
+        .expect("her visit");
 
-    assert_eq!(res.status(), StatusCode::OK);
-    let detail: VisitDetail = res.json().await.unwrap();
-    assert_eq!(detail.visit.id.to_string(), visit_id);
-    assert_eq!(detail.visit.status, VisitStatus::Planned);
-    assert!(detail
-        .case
-        .team
-        .iter()
-        .any(|m| m.display_name == "佐藤 美咲"));
-    assert!(detail.case.team.len() >= 2);
+    assert_eq!(page.visit.id.to_string(), visit_id);
+    assert_eq!(page.visit.status, VisitStatus::Planned);
+    assert!(page.case.team.iter().any(|m| m.display_name == "佐藤 美咲"));
+    assert!(page.case.team.len() >= 2);
     assert_eq!(
-        detail.case.program,
-        detail.case.intake_channel.responsible_program()
+        page.case.program,
+        page.case.intake_channel.responsible_program()
     );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'")
-            .await,
-        1
-    );
+    let notes = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM notes WHERE case_id = '{}'",
+            page.case.id
+        ))
+        .await;
+    assert_eq!(page.notes.len() as i64, notes, "the case's earlier notes");
 }
 
 #[tokio::test]
 async fn a_nurse_cannot_read_a_case_outside_her_team() {
     let app = spawn_app().await;
-    app.login("nurse.sato").await;
     let foreign = app.visit_outside_team_of("nurse.sato").await;
+    let (phone, me, refs) = pulled_device(&app, "nurse.sato").await;
 
-    let res = app.call("load_visit", &[("visit_id", &foreign)]).await;
-
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(error_of(res).await, AppError::NotFound);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'denied_visit'")
-            .await,
-        1
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read_visit'")
-            .await,
-        0
-    );
+    assert!(phone
+        .local_visit(foreign.parse().unwrap(), me, &refs)
+        .is_none());
+    let case = app.case_of_visit(&foreign).await.parse().unwrap();
+    assert!(phone.local_case(case, me, &refs).is_none());
 }
 
 #[tokio::test]
 async fn the_programs_supervisor_may_read_a_case_without_being_on_its_team() {
     let app = spawn_app().await;
-    app.login("supervisor.kobayashi").await;
     let visit = app.visit_outside_team_of("supervisor.kobayashi").await;
+    let (desk, me, refs) = pulled_device(&app, "supervisor.kobayashi").await;
 
-    let res = app.call("load_visit", &[("visit_id", &visit)]).await;
+    let page = desk.local_visit(visit.parse().unwrap(), me, &refs);
 
-    assert_eq!(res.status(), StatusCode::OK);
-}
-
-#[tokio::test]
-async fn unknown_and_malformed_visit_ids_get_the_same_not_found() {
-    let app = spawn_app().await;
-    app.login("nurse.sato").await;
-
-    for id in [
-        "00000000-0000-0000-0000-000000000000",
-        "not-an-id",
-        "'; DROP TABLE visits; --",
-    ] {
-        let res = app.call("load_visit", &[("visit_id", id)]).await;
-        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
-        assert_eq!(error_of(res).await, AppError::NotFound);
-    }
-    assert!(app.count("SELECT COUNT(*) FROM visits").await > 0);
+    assert!(page.is_some());
 }
 
 #[tokio::test]
 async fn nothing_is_readable_without_signing_in() {
     let app = spawn_app().await;
     let visit_id = app.first_visit_of("nurse.sato").await;
+    let reason = "夜間の緊急連絡で、担当外のケースを確認する必要がある";
 
     for (endpoint, form) in [
-        ("my_visits", vec![]),
-        ("load_visit", vec![("visit_id", visit_id.as_str())]),
-        ("program_notes", vec![]),
         ("reference", vec![]),
+        ("device_policy", vec![]),
+        ("sync_health", vec![]),
+        (
+            "break_glass",
+            vec![("visit_id", visit_id.as_str()), ("reason", reason)],
+        ),
     ] {
         let res = app.call(endpoint, &form).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{endpoint}");
     }
+    let res = app
+        .sync_as(&app.client, "pull", &device().pull_request())
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "pull");
 }
 
 #[tokio::test]

@@ -136,7 +136,7 @@ async fn a_disabled_account_is_signed_out_at_once_and_signs_in_again_once_enable
     );
     // Her open session has ended, her sessions are gone, and her password no longer opens one.
     assert_eq!(app.whoami(&csw).await, None);
-    let res = app.call_as(&csw, "my_visits", &[]).await;
+    let res = app.call_as(&csw, "reference", &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let sessions: i64 = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions WHERE staff_id = $1"
@@ -410,7 +410,8 @@ fn a_pull() -> PullRequest {
     }
 }
 
-async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
+/// The first agency of a kind (by its code).
+pub(super) async fn agency_of_kind(app: &TestApp, kind: &str) -> String {
     server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT id FROM agencies WHERE kind = $1 ORDER BY id LIMIT 1"
     )
@@ -571,7 +572,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(app.whoami(&owner).await.unwrap().must_change_passphrase);
-    let res = app.call_as(&owner, "my_visits", &[]).await;
+    let res = app.call_as(&owner, "reference", &[]).await;
     assert_eq!(error_of(res).await, AppError::PassphraseChangeNeeded);
     assert_eq!(
         app.sync_as(&owner, "pull", &a_pull()).await.status(),
@@ -590,7 +591,7 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(!app.whoami(&owner).await.unwrap().must_change_passphrase);
     assert_eq!(
-        app.call_as(&owner, "my_visits", &[]).await.status(),
+        app.call_as(&owner, "reference", &[]).await.status(),
         StatusCode::OK
     );
     let events: Vec<(String, String)> = server::on_db!(app.db, |db| sqlx::query_as(

@@ -1,14 +1,16 @@
-//! Break-glass: a supervisor reads a case outside the program only with a stated reason, for
-//! an hour, read-only, audited where the case's own supervisor reads the audit log.
+//! Break-glass: a supervisor reads a case outside the program only with a stated reason,
+//! read-only and through the server alone, audited where the case's own supervisor reads the
+//! audit log.
 
-use crate::helpers::{complete_note, error_of, fields, spawn_app, TestApp};
+use crate::helpers::{error_of, spawn_app, TestApp};
+use crate::sync::{device, new_note, pulled_device, push};
 use app::api::{AppError, AuditEntry, VisitDetail};
 use app::domain::error::Problem;
-use app::sync::{
-    ClientId, FieldEdit, Mutation, MutationOutcome, Op, PushRequest, PushResponse, VisitField,
-    PROTOCOL_VERSION,
-};
-use reqwest::StatusCode;
+use app::sync::{FieldEdit, MutationOutcome, Op, VisitField};
+use reqwest::{Client, Response, StatusCode};
+
+/// A reason that is one.
+const WHY: &str = "夜間に本人から自殺をほのめかす電話があり、主治医への連絡先を確認する";
 
 /// A visit of a model-program case, and its case.
 async fn model_visit(app: &TestApp) -> (String, String) {
@@ -21,42 +23,35 @@ async fn model_visit(app: &TestApp) -> (String, String) {
     .expect("the demo has model-program visits")
 }
 
+/// Asks, as `client`, to open the case of `visit` for `reason`.
+async fn open(app: &TestApp, client: &Client, visit: &str, reason: &str) -> Response {
+    app.call_as(
+        client,
+        "break_glass",
+        &[("visit_id", visit), ("reason", reason)],
+    )
+    .await
+}
+
+/// Whether a device of the health center's supervisor, pulling everything, holds `case`.
+async fn on_katos_device(app: &TestApp, case: &str) -> bool {
+    let (desk, me, refs) = pulled_device(app, "supervisor.kato").await;
+    desk.local_case(case.parse().unwrap(), me, &refs).is_some()
+}
+
 #[tokio::test]
 async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it_is_audited() {
     let app = spawn_app().await;
     let (visit, case) = model_visit(&app).await;
     let kato = app.signed_in_client("supervisor.kato").await;
-    let load = |client: reqwest::Client, visit: String| {
-        let app = &app;
-        async move {
-            app.call_as(&client, "load_visit", &[("visit_id", &visit)])
-                .await
-        }
-    };
-    assert_eq!(
-        load(kato.clone(), visit.clone()).await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert!(!on_katos_device(&app, &case).await);
     let opened = "SELECT COUNT(*) FROM break_glass";
 
     // Only supervisors, only with a real reason, only for a visit that exists.
     let nurse = app.signed_in_client("nurse.tanaka").await;
-    let why = "夜間に本人から自殺をほのめかす電話があり、主治医への連絡先を確認する";
-    let res = app
-        .call_as(
-            &nurse,
-            "break_glass",
-            &[("visit_id", &visit), ("reason", why)],
-        )
-        .await;
+    let res = open(&app, &nurse, &visit, WHY).await;
     assert_eq!(error_of(res).await, AppError::Forbidden);
-    let res = app
-        .call_as(
-            &kato,
-            "break_glass",
-            &[("visit_id", &visit), ("reason", "急ぎ")],
-        )
-        .await;
+    let res = open(&app, &kato, &visit, "急ぎ").await;
     match error_of(res).await {
         AppError::Invalid(errors) => {
             assert_eq!(errors[0].field, "reason");
@@ -65,65 +60,49 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
         other => panic!("{other:?}"),
     }
     let missing = uuid::Uuid::new_v4().to_string();
-    let res = app
-        .call_as(
-            &kato,
-            "break_glass",
-            &[("visit_id", &missing), ("reason", why)],
-        )
-        .await;
+    let res = open(&app, &kato, &missing, WHY).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count(opened).await, 0, "refusals open nothing");
 
-    // With the reason: the case, at once and for the hour.
-    let res = app
-        .call_as(
-            &kato,
-            "break_glass",
-            &[("visit_id", &visit), ("reason", why)],
-        )
-        .await;
+    // With the reason: the case, at once.
+    let res = open(&app, &kato, &visit, WHY).await;
     assert_eq!(res.status(), StatusCode::OK);
     let detail: VisitDetail = res.json().await.unwrap();
     assert_eq!(detail.case.id.to_string(), case);
-    assert_eq!(
-        load(kato.clone(), visit.clone()).await.status(),
-        StatusCode::OK
-    );
+    // Through the server only: nothing of it reaches his device.
+    assert!(!on_katos_device(&app, &case).await);
     // Read-only: no notes, no visit changes from outside the program.
-    let form = complete_note(&visit);
-    let res = app.call_as(&kato, "submit_note", &fields(&form)).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let status = format!("SELECT status FROM visits WHERE id = '{visit}'");
+    let notes = format!("SELECT COUNT(*) FROM notes WHERE visit_id = '{visit}'");
+    let notes_before = app.count(&notes).await;
     let before: String =
         server::on_db!(app.db, |db| sqlx::query_scalar(&status).fetch_one(db).await).unwrap();
-    let push = PushRequest {
-        protocol_version: PROTOCOL_VERSION,
-        client_id: ClientId(uuid::Uuid::new_v4()),
-        mutations: vec![Mutation {
-            id: 1,
-            recorded_at: chrono::Utc::now(),
-            op: Op::EditVisit {
-                visit_id: visit.parse().unwrap(),
-                edit: FieldEdit {
-                    field: VisitField::Status,
-                    value: "cancelled".into(),
-                    base_version: 0,
-                },
-            },
-        }],
-        database: None,
-        skip_to: None,
+    let edit = Op::EditVisit {
+        visit_id: visit.parse().unwrap(),
+        edit: FieldEdit {
+            field: VisitField::Status,
+            value: "cancelled".into(),
+            base_version: 0,
+        },
     };
-    let res = app.sync_as(&kato, "push", &push).await;
-    let outcomes = res.json::<PushResponse>().await.unwrap().outcomes;
+    let mut desk = device();
+    desk.record(new_note(&visit, "担当外からの記録"), chrono::Utc::now());
+    desk.record(edit, chrono::Utc::now());
+    let outcomes = push(&app, &kato, &mut desk).await.outcomes;
     assert!(
-        matches!(outcomes[..], [MutationOutcome::Rejected { .. }]),
+        matches!(
+            outcomes[..],
+            [
+                MutationOutcome::Rejected { .. },
+                MutationOutcome::Rejected { .. }
+            ]
+        ),
         "{outcomes:?}"
     );
     let after: String =
         server::on_db!(app.db, |db| sqlx::query_scalar(&status).fetch_one(db).await).unwrap();
     assert_eq!(after, before);
+    assert_eq!(app.count(&notes).await, notes_before);
 
     // The case's own supervisor sees who opened it and why.
     let today = app::domain::visit::local_day(chrono::Utc::now()).to_string();
@@ -140,7 +119,7 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
         .iter()
         .find(|e| e.action == "break_glass")
         .expect("the opening is in the case's program's audit");
-    assert_eq!(entry.reason.as_deref(), Some(why));
+    assert_eq!(entry.reason.as_deref(), Some(WHY));
     assert_eq!(entry.role.as_deref(), Some("supervisor"));
     assert!(entry.actor.is_some());
     assert!(trail
@@ -161,30 +140,22 @@ async fn a_supervisor_opens_a_case_outside_the_program_only_with_a_reason_and_it
             "{sql}"
         );
     }
+}
 
-    // An opening that has expired opens nothing.
-    let other_visit: String = server::on_db!(app.db, |db| sqlx::query_scalar(
-        "SELECT v.id FROM visits v JOIN cases c ON c.id = v.case_id \
-         WHERE c.program = 'model_program' AND v.case_id != $1 LIMIT 1",
-    )
-    .bind(&case)
-    .fetch_one(db)
-    .await)
-    .unwrap();
-    server::on_db!(app.db, |db| sqlx::query(
-        "INSERT INTO break_glass (id, staff_id, case_id, reason, opened_at, expires_at) \
-         SELECT $1, s.id, v.case_id, $2, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z' \
-         FROM staff s, visits v WHERE s.login = 'supervisor.kato' AND v.id = $3",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(why)
-    .bind(&other_visit)
-    .execute(db)
-    .await
-    .map(|done| done.rows_affected()))
-    .unwrap();
-    assert_eq!(
-        load(kato.clone(), other_visit).await.status(),
-        StatusCode::NOT_FOUND
-    );
+#[tokio::test]
+async fn unknown_and_malformed_visit_ids_get_the_same_not_found_and_open_nothing() {
+    let app = spawn_app().await;
+    let kato = app.signed_in_client("supervisor.kato").await;
+
+    for id in [
+        "00000000-0000-0000-0000-000000000000",
+        "not-an-id",
+        "'; DROP TABLE visits; --",
+    ] {
+        let res = open(&app, &kato, id, WHY).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(error_of(res).await, AppError::NotFound);
+    }
+    assert!(app.count("SELECT COUNT(*) FROM visits").await > 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM break_glass").await, 0);
 }

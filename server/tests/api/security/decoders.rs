@@ -3,7 +3,8 @@
 //! and a refused body writes nothing. Proptest shrinks a failing body to a small one and
 //! prints it.
 
-use crate::helpers::{complete_note, spawn_app, TestApp};
+use super::accounts::agency_of_kind;
+use crate::helpers::{spawn_app, TestApp};
 use crate::sync::note_fields;
 use app::domain::{NoteId, VisitId};
 use app::sync::{ClientId, Mutation, Op, PushRequest, PROTOCOL_VERSION};
@@ -22,6 +23,9 @@ struct Fixture {
     app: TestApp,
     nurse: Client,
     visit: String,
+    admin: Client,
+    /// A hospital, which a new account may belong to.
+    hospital: String,
 }
 
 fn fixture() -> &'static Fixture {
@@ -32,11 +36,13 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .expect("a runtime");
-        let (app, nurse, visit) = runtime.block_on(async {
+        let (app, nurse, visit, admin, hospital) = runtime.block_on(async {
             let app = spawn_app().await;
             let nurse = app.signed_in_client("nurse.sato").await;
             let visit = app.first_visit_of("nurse.sato").await;
-            (app, nurse, visit)
+            let admin = app.signed_in_client("admin.yoshida").await;
+            let hospital = agency_of_kind(&app, "psychiatric_hospital").await;
+            (app, nurse, visit, admin, hospital)
         });
         Fixture {
             runtime,
@@ -44,6 +50,8 @@ fn fixture() -> &'static Fixture {
             app,
             nurse,
             visit,
+            admin,
+            hospital,
         }
     })
 }
@@ -66,6 +74,18 @@ fn valid_push(visit: &str) -> String {
         skip_to: None,
     };
     serde_json::to_string(&request).expect("JSON")
+}
+
+/// The form fields of a new account that an administrator may open: the seed that spoiling
+/// starts from.
+fn account_form(hospital: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("account[login]", "psw.nakamura".into()),
+        ("account[display_name]", "中村 彩".into()),
+        ("account[role]", "psychiatric_staff".into()),
+        ("account[home_agency]", hospital.to_owned()),
+        ("account[supervises]", "model_program".into()),
+    ]
 }
 
 /// One way of spoiling a body.
@@ -177,10 +197,13 @@ impl Fixture {
     }
 }
 
-/// Posts `body` to `path` and checks the answer: 2xx or a 4xx with a body; when refused, the
-/// change log has not grown.
+/// What a body may write: the change log of case data, and the staff accounts.
+const WRITTEN: &str = "SELECT (SELECT COUNT(*) FROM change_log) + (SELECT COUNT(*) FROM staff)";
+
+/// Posts `body` to `path` and checks the answer: 2xx or a 4xx with a body; when refused,
+/// nothing was written.
 async fn check(app: &TestApp, client: &Client, path: &str, body: Vec<u8>, form: bool) {
-    let before = app.count("SELECT COUNT(*) FROM change_log").await;
+    let before = app.count(WRITTEN).await;
     let res = client
         .post(format!("{}{path}", app.base))
         .header(
@@ -204,7 +227,7 @@ async fn check(app: &TestApp, client: &Client, path: &str, body: Vec<u8>, form: 
     );
     if status.is_client_error() {
         assert!(!text.trim().is_empty(), "{path}: a refusal says why");
-        let after = app.count("SELECT COUNT(*) FROM change_log").await;
+        let after = app.count(WRITTEN).await;
         assert_eq!(after, before, "{path}: a refused body wrote nothing");
     }
 }
@@ -233,13 +256,13 @@ proptest! {
     }
 
     #[test]
-    fn a_mangled_note_form_is_answered_without_a_server_error(
-        drop in proptest::collection::vec(any::<bool>(), 10),
-        odd in proptest::sample::select(&["", "%", "%ZZ", "true", "\u{0}", "note[", "]]"][..]),
-        at in 0usize..10,
+    fn a_mangled_account_form_is_answered_without_a_server_error(
+        drop in proptest::collection::vec(any::<bool>(), 5),
+        odd in proptest::sample::select(&["", "%", "%ZZ", "true", "\u{0}", "account[", "]]"][..]),
+        at in 0usize..5,
     ) {
         let f = fixture();
-        let mut form: Vec<(String, String)> = complete_note(&f.visit)
+        let mut form: Vec<(String, String)> = account_form(&f.hospital)
             .into_iter()
             .zip(&drop)
             .filter(|(_, d)| !**d)
@@ -255,8 +278,8 @@ proptest! {
             .ok()
             .and_then(|r| r.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec))
             .expect("a form body");
-        // Some of these forms are complete and write a note; the rest must be refused alone.
-        f.check(None, "/api/submit_note", body, true);
+        // Some of these forms are complete and open an account; the rest must be refused alone.
+        f.check(Some(&f.admin), "/api/create_account", body, true);
     }
 
     #[test]
@@ -275,7 +298,7 @@ async fn an_oversized_body_is_refused_with_413_and_writes_nothing() {
     let nurse = app.signed_in_client("nurse.sato").await;
     let before = app.count("SELECT COUNT(*) FROM change_log").await;
     let huge = format!("{{\"padding\":\"{}\"}}", "あ".repeat(3 << 20));
-    for path in ["/sync/push", "/sync/pull", "/api/submit_note"] {
+    for path in ["/sync/push", "/sync/pull", "/api/create_account"] {
         let res = nurse
             .post(format!("{}{path}", app.base))
             .header("Content-Type", "application/json")

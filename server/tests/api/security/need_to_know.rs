@@ -4,18 +4,21 @@
 //! of the case's program; administrators manage accounts and never read case data; a visitor
 //! who is not signed in is refused with 401.
 //!
+//! Reading goes through sync, as in the app: the rows of the pull and of the visit list look at
+//! what a new device shows once it has pulled everything its user may see.
+//!
 //! The table is data and one loop checks every cell against one server, so a single run names
 //! every wrong cell.
 
-use crate::helpers::{complete_note, fields, new_client, spawn_app, TestApp};
-use crate::sync::note_fields;
-use app::api::{AppError, AuditEntry, DeviceHealth, NoteListItem, VisitDetail};
+use crate::helpers::{new_client, spawn_app, TestApp};
+use crate::sync::{note_fields, pull_all};
+use app::api::{AppError, AuditEntry, DeviceHealth, VisitDetail};
 use app::domain::indicators::Indicators;
 use app::domain::visit::local_day;
-use app::domain::{CaseId, NoteId, RiskLevel, StaffId, Visit, VisitId};
+use app::domain::{CaseId, NoteId, RiskLevel, StaffId, VisitId};
 use app::sync::{
     CaseField, ClientId, FieldEdit, Mutation, MutationOutcome, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, RejectReason, SyncError, PROTOCOL_VERSION,
+    PushRequest, PushResponse, Reference, RejectReason, Replica, SyncError, PROTOCOL_VERSION,
 };
 use chrono::{Duration, Utc};
 use reqwest::{Client, Response, StatusCode};
@@ -70,15 +73,16 @@ impl Role {
 /// What is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Endpoint {
-    LoadVisit,
-    SubmitNote,
-    MyVisits,
-    ProgramNotes,
+    /// A push of a new note on the case's visit.
+    WriteNote,
+    /// A pull from the start, then the device's list of its user's visits.
+    VisitList,
     Indicators,
     SyncHealth,
     /// A push of an edit of the case's life goal.
     Push,
-    /// A pull from the start.
+    /// A pull from the start, then the device's page of the case's visit: shown with the
+    /// case's note, or nothing of the case held.
     Pull,
     NotesCsv,
     VisitsCsv,
@@ -103,17 +107,19 @@ enum Outcome {
     Shown,
     /// Answered, with nothing of the case in it.
     Hidden,
-    /// A push answered with the mutation rejected with a reason, and nothing written.
+    /// A push answered with the mutation rejected as if the case did not exist, and nothing
+    /// written.
     Rejected,
+    /// A push answered with the mutation rejected as not the user's to make, on a case they may
+    /// read; nothing written.
+    ReadOnly,
     /// Refused as a whole with this status (and the error that goes with it); nothing written.
     Refused(StatusCode),
 }
 
-use Outcome::{Hidden, Rejected, Shown};
+use Outcome::{Hidden, ReadOnly, Rejected, Shown};
 const UNAUTHENTICATED: Outcome = Outcome::Refused(StatusCode::UNAUTHORIZED);
 const FORBIDDEN: Outcome = Outcome::Refused(StatusCode::FORBIDDEN);
-/// A record the user may not see answers as one that does not exist, so ids cannot be probed.
-const NOT_FOUND: Outcome = Outcome::Refused(StatusCode::NOT_FOUND);
 
 /// One role's expected answers: (role, own case, foreign case).
 type Cell = (Role, Outcome, Outcome);
@@ -121,41 +127,24 @@ type Cell = (Role, Outcome, Outcome);
 /// The expected answer per endpoint and role.
 #[rustfmt::skip]
 const MATRIX: &[(Endpoint, [Cell; 7])] = &[
-    (Endpoint::LoadVisit, [
-        (Role::Nurse,            Shown,           NOT_FOUND),
-        (Role::Psw,              Shown,           NOT_FOUND),
-        (Role::Csw,              Shown,           NOT_FOUND),
-        (Role::ModelSupervisor,  Shown,           NOT_FOUND),
-        (Role::CenterSupervisor, Shown,           NOT_FOUND),
-        (Role::Admin,            NOT_FOUND,       NOT_FOUND),
-        (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
-    ]),
-    (Endpoint::SubmitNote, [
-        (Role::Nurse,            Shown,           NOT_FOUND),
-        (Role::Psw,              Shown,           NOT_FOUND),
-        (Role::Csw,              Shown,           NOT_FOUND),
-        (Role::ModelSupervisor,  FORBIDDEN,       FORBIDDEN),
-        (Role::CenterSupervisor, FORBIDDEN,       FORBIDDEN),
-        (Role::Admin,            FORBIDDEN,       FORBIDDEN),
+    // Field staff write notes on their teams' visits; supervisors read them and write none.
+    (Endpoint::WriteNote, [
+        (Role::Nurse,            Shown,           Rejected),
+        (Role::Psw,              Shown,           Rejected),
+        (Role::Csw,              Shown,           Rejected),
+        (Role::ModelSupervisor,  ReadOnly,        Rejected),
+        (Role::CenterSupervisor, ReadOnly,        Rejected),
+        (Role::Admin,            Rejected,        Rejected),
         (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
     ]),
     // Only the visits one is assigned to: supervisors and administrators go on none.
-    (Endpoint::MyVisits, [
+    (Endpoint::VisitList, [
         (Role::Nurse,            Shown,           Hidden),
         (Role::Psw,              Shown,           Hidden),
         (Role::Csw,              Shown,           Hidden),
         (Role::ModelSupervisor,  Hidden,          Hidden),
         (Role::CenterSupervisor, Hidden,          Hidden),
         (Role::Admin,            Hidden,          Hidden),
-        (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
-    ]),
-    (Endpoint::ProgramNotes, [
-        (Role::Nurse,            FORBIDDEN,       FORBIDDEN),
-        (Role::Psw,              FORBIDDEN,       FORBIDDEN),
-        (Role::Csw,              FORBIDDEN,       FORBIDDEN),
-        (Role::ModelSupervisor,  Shown,           Hidden),
-        (Role::CenterSupervisor, Shown,           Hidden),
-        (Role::Admin,            FORBIDDEN,       FORBIDDEN),
         (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
     ]),
     (Endpoint::Indicators, [
@@ -185,6 +174,7 @@ const MATRIX: &[(Endpoint, [Cell; 7])] = &[
         (Role::Admin,            Rejected,        Rejected),
         (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
     ]),
+    // The team reads its cases and their notes, and a supervisor the program's.
     (Endpoint::Pull, [
         (Role::Nurse,            Shown,           Hidden),
         (Role::Psw,              Shown,           Hidden),
@@ -313,9 +303,9 @@ fn device() -> ClientId {
     ClientId(Uuid::new_v4())
 }
 
-/// Pushes `ops` from a new device and checks that each applied.
-async fn push_from(app: &TestApp, client: &Client, device: ClientId, ops: Vec<Op>) {
-    let request = PushRequest {
+/// The first push of `device`: `ops`, numbered from 1.
+fn push_request(device: ClientId, ops: Vec<Op>) -> PushRequest {
+    PushRequest {
         protocol_version: PROTOCOL_VERSION,
         client_id: device,
         mutations: ops
@@ -329,7 +319,12 @@ async fn push_from(app: &TestApp, client: &Client, device: ClientId, ops: Vec<Op
             .collect(),
         database: None,
         skip_to: None,
-    };
+    }
+}
+
+/// Pushes `ops` from a new device and checks that each applied.
+async fn push_from(app: &TestApp, client: &Client, device: ClientId, ops: Vec<Op>) {
+    let request = push_request(device, ops);
     let res = app.sync_as(client, "push", &request).await;
     assert_eq!(res.status(), StatusCode::OK);
     let response: PushResponse = res.json().await.expect("a push response");
@@ -340,10 +335,6 @@ async fn push_from(app: &TestApp, client: &Client, device: ClientId, ops: Vec<Op
             .all(|o| matches!(o, MutationOutcome::Applied { .. })),
         "{response:?}"
     );
-}
-
-async fn staff(app: &TestApp, login: &str) -> StaffId {
-    app.staff_id(login).await.parse().expect("a staff id")
 }
 
 /// Registers a consultation from `opener`'s new device, plans a visit now with `members`, has
@@ -399,17 +390,17 @@ async fn open_case(
 async fn cases(app: &TestApp, clients: &HashMap<Role, Client>) -> Cases {
     let takahashi = &clients[&Role::Csw];
     let team_members = vec![
-        staff(app, "csw.takahashi").await,
-        staff(app, "nurse.sato").await,
-        staff(app, "psw.suzuki").await,
+        app.staff("csw.takahashi").await,
+        app.staff("nurse.sato").await,
+        app.staff("psw.suzuki").await,
     ];
     let team = open_case(app, takahashi, "照合チームさん", team_members).await;
 
     let watanabe = app.signed_in_client("csw.watanabe").await;
-    let members = vec![staff(app, "csw.watanabe").await];
+    let members = vec![app.staff("csw.watanabe").await];
     let beside = open_case(app, &watanabe, "照合となりさん", members).await;
 
-    let ito = staff(app, "doctor.ito").await;
+    let ito = app.staff("doctor.ito").await;
     let model_cases: Vec<String> = server::on_db!(app.db, |db| sqlx::query_scalar(
         "SELECT t.case_id FROM case_team t JOIN cases c ON c.id = t.case_id \
          WHERE c.program = 'model_program' AND t.staff_id = $1 AND t.left_at IS NULL",
@@ -427,7 +418,7 @@ async fn cases(app: &TestApp, clients: &HashMap<Role, Client>) -> Cases {
         .collect();
     push_from(app, &clients[&Role::ModelSupervisor], device(), leaves).await;
     let tanaka = app.signed_in_client("nurse.tanaka").await;
-    let members = vec![staff(app, "nurse.tanaka").await, ito];
+    let members = vec![app.staff("nurse.tanaka").await, ito];
     let mut center = open_case(app, &tanaka, "照合保健所さん", members).await;
     let doctor = app.signed_in_client("doctor.ito").await;
     center.device = device();
@@ -522,10 +513,14 @@ fn shown(found: bool) -> Outcome {
     }
 }
 
-/// Everything the loop needs: one server, one signed-in client per role, the cases.
+/// Everything the loop needs: one server, one signed-in client per role and who they are
+/// (nobody's id for the signed-out visitor), the reference data devices name people with, the
+/// cases.
 struct Matrix {
     app: TestApp,
     clients: HashMap<Role, Client>,
+    people: HashMap<Role, StaffId>,
+    reference: Reference,
     cases: Cases,
 }
 
@@ -543,43 +538,15 @@ impl Matrix {
         let today = local_day(Utc::now()).to_string();
         let visit = case.visit.to_string();
         match endpoint {
-            Endpoint::LoadVisit => {
-                let res = app
-                    .call_as(client, "load_visit", &[("visit_id", &visit)])
-                    .await;
-                Ok(match server_fn::<VisitDetail>(res).await? {
-                    Ok(detail) if detail.case.id == case.id => Shown,
-                    Ok(detail) => return Err(format!("answered with case {}", detail.case.id)),
-                    Err(refused) => refused,
-                })
-            }
-            Endpoint::SubmitNote => {
-                let notes = format!("SELECT COUNT(*) FROM notes WHERE case_id = '{}'", case.id);
-                let before = app.count(&notes).await;
-                let form = complete_note(&visit);
-                let res = app.call_as(client, "submit_note", &fields(&form)).await;
-                let answer = server_fn::<app::api::NoteSubmitted>(res).await?;
-                let written = app.count(&notes).await - before;
-                match (answer, written) {
-                    (Ok(_), 1) => Ok(Shown),
-                    (Err(refused), 0) => Ok(refused),
-                    (answer, written) => Err(format!("{answer:?} with {written} notes written")),
+            Endpoint::WriteNote => self.write_note(client, case).await,
+            Endpoint::VisitList => Ok(match self.pulled(role).await? {
+                Ok(device) => {
+                    let today = local_day(Utc::now());
+                    let visits = device.my_visits(self.people[&role], today, &self.reference);
+                    shown(visits.iter().any(|v| v.case_id == case.id))
                 }
-            }
-            Endpoint::MyVisits => {
-                let res = app.call_as(client, "my_visits", &[]).await;
-                Ok(match server_fn::<Vec<Visit>>(res).await? {
-                    Ok(visits) => shown(visits.iter().any(|v| v.case_id == case.id)),
-                    Err(refused) => refused,
-                })
-            }
-            Endpoint::ProgramNotes => {
-                let res = app.call_as(client, "program_notes", &[]).await;
-                Ok(match server_fn::<Vec<NoteListItem>>(res).await? {
-                    Ok(notes) => shown(notes.iter().any(|n| n.visit_id == case.visit)),
-                    Err(refused) => refused,
-                })
-            }
+                Err(refused) => refused,
+            }),
             Endpoint::Indicators => {
                 let res = app
                     .call_as(client, "indicators", &[("from", &today), ("to", &today)])
@@ -599,25 +566,26 @@ impl Matrix {
                     Err(refused) => refused,
                 })
             }
-            Endpoint::Push => self.push(client, case, n).await,
-            Endpoint::Pull => {
-                let me = device();
-                let mut cursor = 0;
-                let mut found = false;
-                for _ in 0..100 {
-                    let res = app.sync_as(client, "pull", &pull_request(me, cursor)).await;
-                    let page = match sync_answer::<PullResponse>(res).await? {
-                        Ok(page) => page,
-                        Err(refused) => return Ok(refused),
-                    };
-                    found |= page.changes.iter().any(|c| c.case_id == case.id);
-                    if !page.more {
-                        return Ok(shown(found));
+            Endpoint::Push => self.edit_case(client, case, n).await,
+            Endpoint::Pull => Ok(match self.pulled(role).await? {
+                Ok(device) => {
+                    let held = device.records.values().any(|c| c.case_id == case.id);
+                    let me = self.people[&role];
+                    match device.local_visit(case.visit, me, &self.reference) {
+                        Some(page) if page.case.id == case.id && !page.notes.is_empty() => Shown,
+                        None if !held => Hidden,
+                        Some(page) => {
+                            return Err(format!(
+                                "a page of case {} with {} notes",
+                                page.case.id,
+                                page.notes.len()
+                            ))
+                        }
+                        None => return Err("the case's records without its visit's page".into()),
                     }
-                    cursor = page.cursor;
                 }
-                Err("the pull never ended".into())
-            }
+                Err(refused) => refused,
+            }),
             Endpoint::BreakGlass => {
                 let reason = "夜間の緊急連絡で、担当外のケースを確認する必要がある";
                 let res = app
@@ -672,10 +640,27 @@ impl Matrix {
         }
     }
 
+    /// A new device of `role`'s user that has pulled from the start, or the refusal.
+    async fn pulled(&self, role: Role) -> Result<Result<Replica, Outcome>, String> {
+        let (app, client) = (&self.app, &self.clients[&role]);
+        let mut replica = crate::sync::device();
+        let res = app.sync_as(client, "pull", &replica.pull_request()).await;
+        let page = match sync_answer::<PullResponse>(res).await? {
+            Ok(page) => page,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let more = page.more;
+        replica.on_pull(page);
+        if more {
+            pull_all(app, client, &mut replica).await;
+        }
+        Ok(Ok(replica))
+    }
+
     /// Pushes an edit of the case's life goal, made on the field's current version.
-    async fn push(&self, client: &Client, case: &Case, n: usize) -> Result<Outcome, String> {
-        let app = &self.app;
-        let version = app
+    async fn edit_case(&self, client: &Client, case: &Case, n: usize) -> Result<Outcome, String> {
+        let version = self
+            .app
             .count(&format!(
                 "SELECT COALESCE(MAX(version), 0) FROM field_versions \
                  WHERE entity = 'case' AND entity_id = '{}' AND field = 'life_goal'",
@@ -683,50 +668,71 @@ impl Matrix {
             ))
             .await;
         let value = format!("照合の行 {n}");
-        let request = PushRequest {
-            protocol_version: PROTOCOL_VERSION,
-            client_id: device(),
-            mutations: vec![Mutation {
-                id: 1,
-                recorded_at: Utc::now(),
-                op: Op::EditCase {
-                    case_id: case.id,
-                    edit: FieldEdit {
-                        field: CaseField::LifeGoal,
-                        value: value.clone(),
-                        base_version: version as u64,
-                    },
-                },
-            }],
-            database: None,
-            skip_to: None,
+        let edit = Op::EditCase {
+            case_id: case.id,
+            edit: FieldEdit {
+                field: CaseField::LifeGoal,
+                value: value.clone(),
+                base_version: version as u64,
+            },
         };
-        let logged = format!(
-            "SELECT COUNT(*) FROM change_log WHERE case_id = '{}'",
-            case.id
-        );
         let holds = format!(
             "SELECT COUNT(*) FROM cases WHERE id = '{}' AND life_goal = '{value}'",
+            case.id
+        );
+        self.push(client, case, edit, &holds).await
+    }
+
+    /// Pushes a new note on the case's visit.
+    async fn write_note(&self, client: &Client, case: &Case) -> Result<Outcome, String> {
+        let note_id = NoteId(Uuid::new_v4());
+        let note = Op::CreateNote {
+            note_id,
+            visit_id: case.visit,
+            fields: note_fields("照合の記録"),
+        };
+        let holds = format!("SELECT COUNT(*) FROM notes WHERE id = '{note_id}'");
+        self.push(client, case, note, &holds).await
+    }
+
+    /// Pushes `op` about `case` from a new device and says what came of it; `holds` counts 1
+    /// once the change is written.
+    async fn push(
+        &self,
+        client: &Client,
+        case: &Case,
+        op: Op,
+        holds: &str,
+    ) -> Result<Outcome, String> {
+        let app = &self.app;
+        let request = push_request(device(), vec![op]);
+        let logged = format!(
+            "SELECT COUNT(*) FROM change_log WHERE case_id = '{}'",
             case.id
         );
         let before = app.count(&logged).await;
         let res = app.sync_as(client, "push", &request).await;
         let answer = sync_answer::<PushResponse>(res).await?;
-        let (logged, held) = (app.count(&logged).await - before, app.count(&holds).await);
+        let (logged, held) = (app.count(&logged).await - before, app.count(holds).await);
         let outcomes = match answer {
             Ok(response) => response.outcomes,
             Err(refused) if logged == 0 && held == 0 => return Ok(refused),
-            Err(refused) => return Err(format!("{refused:?}, yet the edit was written")),
+            Err(refused) => return Err(format!("{refused:?}, yet the change was written")),
         };
+        let written = logged > 0 || held > 0;
         match &outcomes[..] {
             [MutationOutcome::Applied { .. }] if held == 1 && logged > 0 => Ok(Shown),
             // Refused as if the case did not exist, so a refusal does not reveal that it does.
             [MutationOutcome::Rejected {
                 reason: RejectReason::NotFound,
                 ..
-            }] if logged == 0 && held == 0 => Ok(Rejected),
+            }] if !written => Ok(Rejected),
+            [MutationOutcome::Rejected {
+                reason: RejectReason::Forbidden,
+                ..
+            }] if !written => Ok(ReadOnly),
             _ => Err(format!(
-                "{outcomes:?}; the case holds the edit: {held}; change log entries: {logged}"
+                "{outcomes:?}; the change is held: {held}; change log entries: {logged}"
             )),
         }
     }
@@ -753,10 +759,21 @@ async fn every_role_reaches_exactly_the_cases_it_needs_to_know() {
         };
         clients.insert(role, client);
     }
+    let mut people = HashMap::new();
+    for role in ROLES {
+        let id = match role.login() {
+            Some(login) => app.staff(login).await,
+            None => StaffId(Uuid::new_v4()),
+        };
+        people.insert(role, id);
+    }
+    let reference = app.reference(&clients[&Role::Nurse]).await;
     let cases = cases(&app, &clients).await;
     let matrix = Matrix {
         app,
         clients,
+        people,
+        reference,
         cases,
     };
 

@@ -120,8 +120,8 @@ async fn where_two_step_sign_in_is_required_nothing_works_until_it_is_set_up() {
     assert!(viewer.must_set_up_second_factor);
     assert_eq!(viewer.start_page(), "/security");
 
-    // Nothing of the cases: server functions, sync, exports.
-    let res = app.call_as(&nurse, "my_visits", &[]).await;
+    // Nothing else: server functions, sync, exports.
+    let res = app.call_as(&nurse, "reference", &[]).await;
     assert_eq!(error_of(res).await, AppError::SecondFactorSetupNeeded);
     let pull = serde_json::json!({
         "protocol_version": app::sync::PROTOCOL_VERSION,
@@ -142,7 +142,7 @@ async fn where_two_step_sign_in_is_required_nothing_works_until_it_is_set_up() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app.call_as(&nurse, "my_visits", &[]).await;
+    let res = app.call_as(&nurse, "reference", &[]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.sync_as(&nurse, "pull", &pull).await;
     assert_eq!(res.status(), StatusCode::OK);
