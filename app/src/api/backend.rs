@@ -1,8 +1,8 @@
 //! The seam between the server functions and the server crate, which owns the database,
 //! sessions and audit log. The server provides one [`SharedBackend`] as Leptos context.
 
-use super::{AppError, NoteListItem, NoteSubmitted, StaffAccount, Viewer, VisitDetail};
-use crate::domain::{NoteFields, Visit, VisitId};
+use super::{AppError, StaffAccount, Viewer, VisitDetail};
+use crate::domain::VisitId;
 use std::sync::Arc;
 
 /// What the server functions need from the server. Every method that takes a [`Viewer`]
@@ -50,21 +50,8 @@ pub trait Backend: Send + Sync + 'static {
     fn device_policy(&self) -> crate::domain::device::DevicePolicy;
     /// The `Set-Cookie` value that stores `token`, or clears the cookie when `None`.
     fn session_cookie(&self, token: Option<&str>) -> String;
-    /// The viewer's visits from today on.
-    async fn my_visits(&self, viewer: &Viewer) -> Result<Vec<Visit>, AppError>;
-    /// A visit, its case and the case's notes, if the viewer is on the case's team.
-    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId) -> Result<VisitDetail, AppError>;
-    /// Records a note about a visit the viewer is assigned to.
-    async fn submit_note(
-        &self,
-        viewer: &Viewer,
-        visit: VisitId,
-        note: NoteFields,
-    ) -> Result<NoteSubmitted, AppError>;
     /// People, agencies and the hubs' directory: for any signed-in user.
     async fn reference(&self) -> Result<crate::sync::Reference, AppError>;
-    /// Recent notes of the programs the viewer supervises.
-    async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError>;
     /// The devices of the people on the viewer's program's teams, the longest silent first:
     /// supervisors only.
     async fn sync_health(&self, viewer: &Viewer) -> Result<Vec<super::DeviceHealth>, AppError>;
@@ -77,7 +64,8 @@ pub trait Backend: Send + Sync + 'static {
         limit: Option<u32>,
     ) -> Result<Vec<super::AuditEntry>, AppError>;
     /// Opens a case outside the supervisor's program for [`crate::domain::access::BREAK_GLASS_MINUTES`]
-    /// with a stated reason (audited), and answers with the visit as [`Backend::visit_detail`].
+    /// with a stated reason (audited), and answers with the visit, its case and the case's notes
+    /// (that read audited too).
     async fn break_glass(
         &self,
         viewer: &Viewer,

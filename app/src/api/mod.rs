@@ -11,11 +11,10 @@ pub use backend::{Backend, SharedBackend};
 
 pub use error::AppError;
 pub use views::{
-    AuditEntry, DeviceHealth, Home, IssuedPassphrase, NoteListItem, NoteSubmitted,
-    SecondFactorSetup, StaffAccount, Viewer, VisitDetail,
+    AuditEntry, DeviceHealth, Home, IssuedPassphrase, SecondFactorSetup, StaffAccount, Viewer,
+    VisitDetail,
 };
 
-use crate::domain::{NoteFields, Visit};
 use leptos::prelude::*;
 
 /// The name of the session cookie.
@@ -115,48 +114,12 @@ pub async fn whoami() -> Result<Option<Viewer>, AppError> {
     }
 }
 
-/// The signed-in field worker's visits, from today on.
-#[server(prefix = "/api", endpoint = "my_visits")]
-pub async fn my_visits() -> Result<Vec<Visit>, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
-    backend.my_visits(&viewer).await.map_err(ssr::status)
-}
-
-/// One visit with its case summary and the case's earlier notes.
-#[server(prefix = "/api", endpoint = "load_visit")]
-pub async fn load_visit(visit_id: String) -> Result<VisitDetail, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = ssr::visit_id(&visit_id)?;
-    backend
-        .visit_detail(&viewer, visit_id)
-        .await
-        .map_err(ssr::status)
-}
-
-/// Records an outreach note about a visit and marks the visit done (or not met).
-#[server(prefix = "/api", endpoint = "submit_note")]
-pub async fn submit_note(visit_id: String, note: NoteFields) -> Result<NoteSubmitted, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
-    let visit_id = ssr::visit_id(&visit_id)?;
-    backend
-        .submit_note(&viewer, visit_id, note)
-        .await
-        .map_err(ssr::status)
-}
-
 /// People, agencies and the hubs' directory, for a device to hold and name what records
 /// refer to (nothing here is about a case).
 #[server(prefix = "/api", endpoint = "reference")]
 pub async fn reference() -> Result<crate::sync::Reference, AppError> {
     let (backend, _viewer) = ssr::signed_in().await?;
     backend.reference().await.map_err(ssr::status)
-}
-
-/// The most recent notes of the programs the signed-in supervisor oversees.
-#[server(prefix = "/api", endpoint = "program_notes")]
-pub async fn program_notes() -> Result<Vec<NoteListItem>, AppError> {
-    let (backend, viewer) = ssr::signed_in().await?;
-    backend.program_notes(&viewer).await.map_err(ssr::status)
 }
 
 /// The sync health of the devices on the signed-in supervisor's program.

@@ -1,10 +1,6 @@
 //! What the server functions send and receive: views shaped for one screen each.
 
-use crate::domain::{
-    CaseSummary, NoteId, OutreachNote, Program, RiskLevel, Role, StaffId, Visit, VisitId,
-    VisitStatus,
-};
-use chrono::{DateTime, Utc};
+use crate::domain::{CaseSummary, OutreachNote, Program, Role, StaffId, Visit};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user, as the interface needs to know them.
@@ -101,15 +97,6 @@ pub struct VisitDetail {
     pub notes: Vec<OutreachNote>,
 }
 
-/// What became of a submitted note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteSubmitted {
-    /// The new note.
-    pub note_id: NoteId,
-    /// The visit's status after the note (done, or not met).
-    pub visit_status: VisitStatus,
-}
-
 /// A device as its supervisor watches it sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceHealth {
@@ -195,29 +182,4 @@ pub struct AuditEntry {
     pub device_time: Option<chrono::DateTime<chrono::Utc>>,
     /// For a break-glass opening, the reason given.
     pub reason: Option<String>,
-}
-
-/// A note as a supervisor lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteListItem {
-    /// The note.
-    pub note_id: NoteId,
-    /// Its latest revision number.
-    pub revision: u32,
-    /// The visit it is about.
-    pub visit_id: VisitId,
-    /// The person's pseudonym.
-    pub pseudonym: String,
-    /// The case's program.
-    pub program: Program,
-    /// The case's risk.
-    pub risk: RiskLevel,
-    /// Author's name.
-    pub author: String,
-    /// Author's acting agency (ja, en).
-    pub author_agency: (String, String),
-    /// The next steps, as a one-line summary.
-    pub next_steps: String,
-    /// When the server received the latest revision.
-    pub received_at: DateTime<Utc>,
 }

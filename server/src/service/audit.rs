@@ -25,8 +25,6 @@ pub enum Action {
     EditCase,
     /// A synced mutation was refused.
     RejectedMutation,
-    /// Listed a program's notes.
-    ListProgramNotes,
     /// Registered a consultation as a new case.
     OpenCase,
     /// Scheduled a visit.
@@ -64,7 +62,9 @@ pub enum Action {
 }
 
 impl Action {
-    /// How the log stores it.
+    /// How the log stores it. The audit trail reads stored codes back as text and never parses
+    /// them into an `Action`, so rows of actions no longer recorded (`list_program_notes`) stay
+    /// readable as they were.
     pub fn code(self) -> &'static str {
         match self {
             Action::Login => "login",
@@ -75,7 +75,6 @@ impl Action {
             Action::AmendNote => "amend_note",
             Action::EditCase => "edit_case",
             Action::RejectedMutation => "rejected_mutation",
-            Action::ListProgramNotes => "list_program_notes",
             Action::OpenCase => "open_case",
             Action::PlanVisit => "plan_visit",
             Action::ReviewNote => "review_note",

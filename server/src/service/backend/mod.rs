@@ -16,12 +16,10 @@ use super::audit::{self, Action, Event};
 use super::auth;
 use super::second_factor;
 use crate::config::Config;
-use app::api::{
-    AppError, Backend, NoteListItem, NoteSubmitted, Viewer, VisitDetail, SESSION_COOKIE,
-};
+use app::api::{AppError, Backend, Viewer, VisitDetail, SESSION_COOKIE};
 use app::domain::signin;
 use app::domain::staff::MAX_LOGIN_CHARS;
-use app::domain::{FieldError, NoteFields, Problem, Program, Visit, VisitId};
+use app::domain::{FieldError, Problem, Program, VisitId};
 use rows::{staff_ref, STAFF_COLS, STAFF_JOIN};
 use std::sync::Arc;
 
@@ -361,27 +359,6 @@ impl Backend for Service {
                 format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
             }
         }
-    }
-
-    async fn my_visits(&self, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
-        visits::upcoming(&self.db, viewer).await
-    }
-
-    async fn visit_detail(&self, viewer: &Viewer, visit: VisitId) -> Result<VisitDetail, AppError> {
-        visits::detail(&self.db, viewer, visit).await
-    }
-
-    async fn submit_note(
-        &self,
-        viewer: &Viewer,
-        visit: VisitId,
-        note: NoteFields,
-    ) -> Result<NoteSubmitted, AppError> {
-        notes::submit(&self.db, viewer, visit, note).await
-    }
-
-    async fn program_notes(&self, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
-        notes::program_recent(&self.db, viewer).await
     }
 
     async fn reference(&self) -> Result<app::sync::Reference, AppError> {

@@ -1,69 +1,23 @@
-//! Outreach notes: recording them, reading a case's notes, the program's recent notes.
+//! Outreach notes: recording them and their revisions from synced mutations, reading a case's
+//! notes.
 
 use super::super::audit::{self, Action, Event};
 use super::super::sync::log;
 use super::super::writes::one_round_trip;
-use super::super::{Conn, DbRow, Pool};
-use super::rows::{code, id, number, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
+use super::super::{Conn, DbRow};
+use super::rows::{id, number, staff_ref, text, time, STAFF_COLS, STAFF_JOIN};
 use super::visits::{visible, visible_among, KnownVisits, Purpose};
 use super::OrInternal;
 use crate::db::Stamp;
-use app::api::{AppError, NoteListItem, NoteSubmitted, Viewer};
+use app::api::{AppError, Viewer};
 use app::domain::access::may_write_notes;
 use app::domain::{
-    CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, Program,
-    RiskLevel, VisitId, VisitStatus,
+    CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, VisitId,
+    VisitStatus,
 };
 use app::sync::records::RevisionRecord;
 use sqlx::Row;
 use std::sync::LazyLock;
-
-/// How many notes the supervisor's list shows.
-const PROGRAM_NOTES_LIMIT: i64 = 100;
-
-/// Records the first revision of a note about a visit, and marks a planned visit done (or not
-/// met). Validation happens before anything is written; the note, the visit's status and the
-/// audit event commit together or not at all.
-#[tracing::instrument(skip(db, viewer, fields), fields(staff = %viewer.id))]
-pub async fn submit(
-    db: &Pool,
-    viewer: &Viewer,
-    visit_id: VisitId,
-    fields: NoteFields,
-) -> Result<NoteSubmitted, AppError> {
-    if !viewer.role.writes_notes() {
-        return Err(AppError::Forbidden);
-    }
-    let fields = fields.validate().map_err(AppError::Invalid)?;
-    let note_id = NoteId(uuid::Uuid::new_v4());
-    let mut tx = super::super::writes::begin(db)
-        .await
-        .or_internal("starting a note")?;
-    let result = create(
-        &mut tx,
-        viewer,
-        note_id,
-        visit_id,
-        &fields,
-        Stamp::now(),
-        &mut KnownVisits::default(),
-    )
-    .await;
-    // A refusal is audited, so the transaction commits either way; a failed write rolls back
-    // with the error.
-    if matches!(
-        result,
-        Ok(_) | Err(AppError::NotFound | AppError::Forbidden)
-    ) {
-        tx.commit().await.or_internal("committing a note")?;
-    }
-    let visit_status = result?;
-    tracing::info!(note = %note_id, "note recorded");
-    Ok(NoteSubmitted {
-        note_id,
-        visit_status,
-    })
-}
 
 /// Writes a new note (revision 1) on the caller's transaction: checks the viewer may write on
 /// the visit's case, marks a planned visit done or not met, logs the changes for devices and
@@ -308,45 +262,4 @@ fn revision_from_row(row: &DbRow) -> anyhow::Result<NoteRevision> {
         recorded_at: time(row, "recorded_at")?,
         received_at: time(row, "received_at")?,
     })
-}
-
-/// The latest revision of the most recent notes in the program the viewer supervises.
-pub async fn program_recent(db: &Pool, viewer: &Viewer) -> Result<Vec<NoteListItem>, AppError> {
-    let program = viewer.supervised_program().ok_or(AppError::Forbidden)?;
-    let mut tx = super::audited_read(db, viewer, Action::ListProgramNotes).await?;
-    let rows = sqlx::query(
-        "SELECT n.id AS note_id, n.visit_id, c.pseudonym, c.program, c.risk, st.display_name, \
-           a.name_ja, a.name_en, r.revision, r.next_steps, r.received_at \
-         FROM notes n JOIN cases c ON c.id = n.case_id \
-         JOIN note_revisions r ON r.note_id = n.id \
-           AND r.revision = (SELECT MAX(revision) FROM note_revisions WHERE note_id = n.id) \
-         JOIN staff st ON st.id = r.author_id \
-         JOIN agencies a ON a.id = n.acting_agency_id \
-         WHERE c.program = $1 ORDER BY r.received_at DESC, n.id LIMIT $2",
-    )
-    .bind(program.code())
-    .bind(PROGRAM_NOTES_LIMIT)
-    .fetch_all(&mut *tx)
-    .await
-    .or_internal("listing program notes")?;
-    let items = rows
-        .iter()
-        .map(|row| {
-            Ok(NoteListItem {
-                note_id: id(row, "note_id")?,
-                revision: number(row, "revision")?,
-                visit_id: id(row, "visit_id")?,
-                pseudonym: text(row, "pseudonym")?,
-                program: code(row, "program", Program::parse)?,
-                risk: code(row, "risk", RiskLevel::parse)?,
-                author: text(row, "display_name")?,
-                author_agency: (text(row, "name_ja")?, text(row, "name_en")?),
-                next_steps: text(row, "next_steps")?,
-                received_at: time(row, "received_at")?,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .or_internal("reading program notes")?;
-    tx.commit().await.or_internal("committing a read")?;
-    Ok(items)
 }

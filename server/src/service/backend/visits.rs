@@ -9,69 +9,14 @@ use app::api::{AppError, Viewer, VisitDetail};
 use app::domain::access::{
     check_break_glass_reason, may_break_glass, may_read_case, BREAK_GLASS_MINUTES,
 };
-use app::domain::visit::{japan_time, local_day};
 use app::domain::{
     CaseId, CaseStatus, CaseSummary, IntakeChannel, LifeGoal, Program, RiskLevel, StaffRef,
     TimeWindow, Visit, VisitId, VisitStatus,
 };
-use chrono::{Days, TimeZone, Utc};
 use std::collections::HashMap;
-
-/// How far ahead the visit list reaches.
-const DAYS_AHEAD: u64 = 14;
 
 const VISIT_COLS: &str = "v.id AS visit_id, v.case_id, v.starts_at, v.ends_at, v.place, \
      v.status AS visit_status, c.pseudonym, c.risk, c.status AS case_status, c.program";
-
-/// The viewer's visits from the start of today (Japan time) to two weeks ahead, each with
-/// everyone assigned to it. Visits of cases the viewer has left are not listed.
-pub async fn upcoming(db: &Pool, viewer: &Viewer) -> Result<Vec<Visit>, AppError> {
-    let today = local_day(Utc::now());
-    let from = japan_time()
-        .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
-    let until = from + Days::new(DAYS_AHEAD + 1);
-    let me = viewer.id.to_string();
-    let mine = "FROM visits v \
-         JOIN visit_members me ON me.visit_id = v.id AND me.staff_id = $1 \
-         JOIN cases c ON c.id = v.case_id \
-         JOIN case_team t ON t.case_id = c.id AND t.staff_id = $1 AND t.left_at IS NULL \
-         WHERE v.ends_at >= $2 AND v.starts_at < $3";
-    let rows = sqlx::query(&format!("SELECT {VISIT_COLS} {mine} ORDER BY v.starts_at"))
-        .bind(&me)
-        .bind(Stamp::from(from))
-        .bind(Stamp::from(until))
-        .fetch_all(db)
-        .await
-        .or_internal("listing visits")?;
-    let member_rows = sqlx::query(&format!(
-        "SELECT vm.visit_id AS member_of, {STAFF_COLS} FROM visit_members vm \
-         JOIN staff st ON st.id = vm.staff_id {STAFF_JOIN} \
-         WHERE vm.visit_id IN (SELECT v.id {mine}) ORDER BY st.display_name"
-    ))
-    .bind(&me)
-    .bind(Stamp::from(from))
-    .bind(Stamp::from(until))
-    .fetch_all(db)
-    .await
-    .or_internal("listing visit members")?;
-    let mut members: HashMap<String, Vec<StaffRef>> = HashMap::new();
-    for row in &member_rows {
-        members
-            .entry(text(row, "member_of").or_internal("reading members")?)
-            .or_default()
-            .push(staff_ref(row).or_internal("reading members")?);
-    }
-    rows.iter()
-        .map(|row| {
-            let visit_id: String = text(row, "visit_id")?;
-            visit_from_row(row, members.remove(&visit_id).unwrap_or_default())
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .or_internal("reading visits")
-}
 
 fn visit_from_row(row: &DbRow, members: Vec<StaffRef>) -> anyhow::Result<Visit> {
     Ok(Visit {
@@ -232,11 +177,7 @@ pub async fn visible_among(
 }
 
 /// A visit with its case summary and notes, if the viewer may see the case. The read is audited.
-pub async fn detail(
-    db: &Pool,
-    viewer: &Viewer,
-    visit_id: VisitId,
-) -> Result<VisitDetail, AppError> {
+async fn detail(db: &Pool, viewer: &Viewer, visit_id: VisitId) -> Result<VisitDetail, AppError> {
     let mut tx = super::super::writes::begin(db)
         .await
         .or_internal("starting a read")?;
