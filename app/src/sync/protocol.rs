@@ -408,7 +408,7 @@ impl PullRequest {
 }
 
 /// One logged change: a record's whole current state, so applying it is idempotent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     /// The server's sequence number: the only order that counts (0 on a device for a record
     /// its pending changes made, which the server has not logged yet).
@@ -418,8 +418,43 @@ pub struct Change {
     /// The record's id.
     pub entity_id: String,
     /// The record, with its kind (`entity` and `data` on the wire).
-    #[serde(flatten)]
     pub record: Record,
+}
+
+/// A change as it travels and is stored: the record's kind beside its fields.
+#[derive(Serialize, Deserialize)]
+struct WireChange {
+    seq: u64,
+    case_id: CaseId,
+    entity: String,
+    entity_id: String,
+    data: serde_json::Value,
+}
+
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WireChange {
+            seq: self.seq,
+            case_id: self.case_id,
+            entity: self.entity().to_owned(),
+            entity_id: self.entity_id.clone(),
+            data: self.record.to_value().map_err(serde::ser::Error::custom)?,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Change {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = WireChange::deserialize(d)?;
+        Ok(Change {
+            seq: wire.seq,
+            case_id: wire.case_id,
+            record: Record::from_value(&wire.entity, wire.data)
+                .map_err(serde::de::Error::custom)?,
+            entity_id: wire.entity_id,
+        })
+    }
 }
 
 impl Change {

@@ -21,8 +21,11 @@ use std::collections::BTreeMap;
 pub type Versions = BTreeMap<String, u64>;
 
 /// One logged record's whole current state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+///
+/// Read and written through `serde_json::Value` only ([`Record::from_value`],
+/// [`Record::to_value`]): each kind's serde code is built once, for the one deserializer and
+/// serializer every path shares, which keeps the device's download small.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     /// A case's own fields.
     Case(CaseRecord),
@@ -54,24 +57,22 @@ impl Record {
         }
     }
 
-    /// The record's fields alone, as the log stores them.
-    pub fn data_json(&self) -> serde_json::Result<String> {
+    /// The record's fields alone.
+    pub fn to_value(&self) -> serde_json::Result<serde_json::Value> {
         match self {
-            Record::Case(r) => serde_json::to_string(r),
-            Record::Visit(r) => serde_json::to_string(r),
-            Record::NoteRevision(r) => serde_json::to_string(r),
-            Record::Team(r) => serde_json::to_string(r),
-            Record::Agencies(r) => serde_json::to_string(r),
-            Record::Conflict(r) => serde_json::to_string(r),
-            Record::Review(r) => serde_json::to_string(r),
+            Record::Case(r) => serde_json::to_value(r),
+            Record::Visit(r) => serde_json::to_value(r),
+            Record::NoteRevision(r) => serde_json::to_value(r),
+            Record::Team(r) => serde_json::to_value(r),
+            Record::Agencies(r) => serde_json::to_value(r),
+            Record::Conflict(r) => serde_json::to_value(r),
+            Record::Review(r) => serde_json::to_value(r),
         }
     }
 
-    /// A record from the kind and the fields the log stores.
-    pub fn from_log(entity: &str, data: &str) -> serde_json::Result<Record> {
-        fn read<T: serde::de::DeserializeOwned>(data: &str) -> serde_json::Result<T> {
-            serde_json::from_str(data)
-        }
+    /// A record from its kind and fields.
+    pub fn from_value(entity: &str, data: serde_json::Value) -> serde_json::Result<Record> {
+        use serde_json::from_value as read;
         Ok(match entity {
             CaseRecord::ENTITY => Record::Case(read(data)?),
             VisitRecord::ENTITY => Record::Visit(read(data)?),
@@ -86,6 +87,16 @@ impl Record {
                 )))
             }
         })
+    }
+
+    /// The record's fields alone, as the log stores them.
+    pub fn data_json(&self) -> serde_json::Result<String> {
+        self.to_value().map(|v| v.to_string())
+    }
+
+    /// A record from the kind and the fields the log stores.
+    pub fn from_log(entity: &str, data: &str) -> serde_json::Result<Record> {
+        Record::from_value(entity, serde_json::from_str(data)?)
     }
 }
 
