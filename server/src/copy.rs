@@ -155,6 +155,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("hub_id", Text),
             ("function", Text),
             ("phone", Text),
+            ("offers", Text),
+            ("hours", Text),
         ],
     ),
     (

@@ -23,7 +23,7 @@ pub use agency::{Agency, AgencyKind};
 pub use case::{
     AgenciesInvolved, CaseStatus, CaseSummary, IntakeChannel, LifeGoal, Program, RiskLevel,
 };
-pub use directory::{DirectoryEntry, HubFunction};
+pub use directory::{DirectoryEntry, DirectoryFilter, HubFunction, Listing};
 pub use error::{FieldError, Problem};
 pub use ids::{AgencyId, CaseId, NoteId, StaffId, VisitId};
 pub use lang::Lang;

@@ -4,8 +4,8 @@
 
 use crate::api::AppError;
 use crate::domain::{
-    AgencyKind, CaseStatus, FieldError, IntakeChannel, Lang, NoteField, Problem, Program,
-    RiskLevel, Role, VisitStatus,
+    AgencyKind, CaseStatus, FieldError, HubFunction, IntakeChannel, Lang, NoteField, Problem,
+    Program, RiskLevel, Role, VisitStatus,
 };
 use crate::sync::{Op, RejectReason};
 use leptos::prelude::*;
@@ -152,6 +152,15 @@ texts! {
     MyCases => "担当している対象者", "My cases";
     NoCases => "担当している対象者はいません。", "You are on no case team yet.";
     RiskFlags => "リスクが高い対象者", "Cases flagged high risk";
+    Directory => "拠点・協力事業所", "Hubs and businesses";
+    DirectoryWords => "名前・内容・拠点で探す", "Find by name, what is offered or hub";
+    DirectoryFunction => "機能", "Function";
+    DirectoryHub => "拠点", "Hub";
+    AllFunctions => "すべての機能", "Every function";
+    AllHubs => "すべての拠点", "Every hub";
+    DirectoryCount => "件", "businesses";
+    DirectoryEmpty => "条件に合う事業所はありません。", "No business matches.";
+    DirectoryHours => "受付", "Hours";
     CrisisContacts => "緊急時の連絡先（拠点の緊急時の受入れ・対応）", "Crisis contacts (the hubs' emergency function)";
     ReviewWaiting => "確認待ち", "Awaiting review";
     ReviewApproved => "承認済み", "Approved";
@@ -505,6 +514,14 @@ labels!(AgencyKind {
     VisitingNursingStation => "訪問看護ステーション", "Visiting nursing station";
     CommunityGeneralSupportCenter => "地域包括支援センター", "Community general support center";
     Other => "その他", "Other";
+});
+
+labels!(HubFunction {
+    Consultation => "相談", "Consultation";
+    Emergency => "緊急時の受入れ・対応", "Emergency acceptance and response";
+    Specialists => "専門的人材の確保・養成", "Training specialists";
+    Experience => "体験の機会・場", "Places to try living";
+    CommunityBuilding => "地域の体制づくり", "Building local support";
 });
 
 /// Picks the name in the current language from a (ja, en) pair.

@@ -3,6 +3,7 @@
 mod admin;
 mod case;
 mod components;
+mod directory;
 pub mod i18n;
 mod indicators;
 mod intake;
@@ -18,7 +19,7 @@ mod visit;
 mod visits;
 
 use crate::api::{Home, Login, Logout, Viewer, LANG_COOKIE};
-use crate::domain::Lang;
+use crate::domain::{Lang, Role};
 use i18n::{pick, tr, use_lang, Label, T};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -220,6 +221,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conflicts") view=review::ConflictsPage/>
                     <Route path=path!("/cases/:id") view=case::CasePage/>
                     <Route path=path!("/intake") view=intake::IntakePage/>
+                    <Route path=path!("/directory") view=directory::DirectoryPage/>
                     <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
                     <Route path=path!("/security") view=second_factor::SecondFactorPage/>
                     <Route path=path!("/admin") view=admin::AccountsPage/>
@@ -327,6 +329,7 @@ fn Header() -> impl IntoView {
                                     <A href="/indicators">{tr(T::Indicators)}</A>
                                 })}
                                 {viewer.role.writes_notes().then(|| view! { <A href="/intake">{tr(T::Intake)}</A> })}
+                                {(viewer.role != Role::Admin).then(|| view! { <A href="/directory">{tr(T::Directory)}</A> })}
                                 <A href="/security">{tr(T::SignInSettings)}</A>
                             </nav>
                             <span class="whoami" data-testid="whoami">

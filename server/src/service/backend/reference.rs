@@ -35,7 +35,7 @@ pub async fn load(db: &Pool) -> Result<Reference, AppError> {
         .collect::<anyhow::Result<Vec<_>>>()
         .or_internal("reading agencies")?;
     let directory = sqlx::query(
-        "SELECT d.business_id, a.name_ja, d.hub_id, d.function, d.phone \
+        "SELECT d.business_id, a.name_ja, d.hub_id, d.function, d.phone, d.offers, d.hours \
          FROM directory_entries d JOIN agencies a ON a.id = d.business_id ORDER BY d.function, a.name_ja",
     )
     .fetch_all(db)
@@ -49,6 +49,8 @@ pub async fn load(db: &Pool) -> Result<Reference, AppError> {
             hub: id(row, "hub_id")?,
             function: code(row, "function", HubFunction::parse)?,
             phone: text(row, "phone")?,
+            offers: text(row, "offers")?,
+            hours: text(row, "hours")?,
         })
     })
     .collect::<anyhow::Result<Vec<_>>>()

@@ -234,6 +234,27 @@ pub(super) const BUSINESSES: &[(&str, &str, usize, &[HubFunction])] = &[
     ),
 ];
 
+/// What a cooperating business offers under a function.
+pub(super) fn offer(function: HubFunction) -> &'static str {
+    match function {
+        HubFunction::Consultation => "電話・来所・訪問による相談（本人・家族・支援者）",
+        HubFunction::Emergency => "夜間・休日の緊急受入れと短期入所（空床は電話で確認）",
+        HubFunction::Specialists => "支援者向けの研修と事例検討会",
+        HubFunction::Experience => "一人暮らしや日中活動の体験利用",
+        HubFunction::CommunityBuilding => "地域の支援者会議とネットワークづくり",
+    }
+}
+
+/// When a business with these functions can be reached: around the clock if it takes
+/// emergencies.
+pub(super) fn hours(functions: &[HubFunction]) -> &'static str {
+    if functions.iter().any(|f| f.is_crisis()) {
+        "24時間・365日"
+    } else {
+        "平日 9:00〜17:00"
+    }
+}
+
 pub(super) const GOALS: [(&str, &str, &str); 5] = [
     (
         "近所のスーパーに一人で買い物に行けるようになりたい",

@@ -221,11 +221,13 @@ async fn agencies(conn: &mut Conn) -> anyhow::Result<()> {
         )
         .await?;
         for function in *functions {
-            sqlx::query("INSERT INTO directory_entries (business_id, hub_id, function, phone) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO directory_entries (business_id, hub_id, function, phone, offers, hours) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
                 .bind(&business)
                 .bind(Agencies::hub(*hub))
                 .bind(function.code())
                 .bind(format!("042-6{:02}-{:04}", 10 + i, 1200 + i * 37))
+                .bind(data::offer(*function))
+                .bind(data::hours(functions))
                 .execute(&mut *conn)
                 .await
                 .context("inserting a directory entry")?;
