@@ -183,6 +183,19 @@ pub async fn spawn_app_over(database: TestDatabase, settings: &[(&str, &str)]) -
     }
 }
 
+/// Closes a stopped server's pool until it holds no connection. A pool closed while it is
+/// opening its minimum connection can take that connection in afterwards (sqlx 0.8); left
+/// open, it keeps a SQLite database busy as a live process would, and a restore refuses it.
+async fn close_fully(db: &Pool) {
+    for _ in 0..50 {
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), db.close()).await;
+        if db.connections().0 == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 impl TestApp {
     /// Stops the server and starts a new one over the same database file, on a new port, as
     /// after a restart. Sessions and data survive; requests in flight are cut off.
@@ -192,7 +205,7 @@ impl TestApp {
         self.base = base;
         self.server = server;
         // The killed server's connections go at once, as a dead process's would.
-        std::mem::replace(&mut self.db, db).close().await;
+        close_fully(&std::mem::replace(&mut self.db, db)).await;
     }
 
     /// Stops every server over the database and closes their connections, as stopping the
@@ -201,9 +214,9 @@ impl TestApp {
         self.server.abort();
         for (_, server, db) in self.others.drain(..) {
             server.abort();
-            db.close().await;
+            close_fully(&db).await;
         }
-        self.db.close().await;
+        close_fully(&self.db).await;
         self.cut_connections().await;
     }
 
@@ -257,7 +270,7 @@ impl TestApp {
         self.others[n - 1].1.abort();
         let (base, db, server) = start_server(&self.database.url, &[]).await;
         let (_, _, old) = std::mem::replace(&mut self.others[n - 1], (base, server, db));
-        old.close().await;
+        close_fully(&old).await;
     }
 
     /// The address of server `n`.
