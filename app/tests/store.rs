@@ -535,6 +535,45 @@ async fn a_record_moved_copied_or_planted_in_storage_does_not_open() {
 }
 
 #[wasm_bindgen_test]
+async fn a_pulled_record_this_build_cannot_read_is_pulled_again_and_keeps_nothing_shut() {
+    unlock().await;
+    let name = name();
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let mut replica = new_device(&store).await;
+    record(&store, &mut replica, &["電波のない部屋で"]).await;
+    replica.cursor = 40;
+    store.create(&replica).await.unwrap();
+    store.close();
+
+    // A record sealed in its place by this device, of a kind this build does not know.
+    let db = raw(&name).await;
+    let key = JsValue::from_str("gossip/1");
+    let place = Place {
+        store: "records",
+        key: &key,
+    };
+    let unknown = serde_json::json!({"seq": 40, "case_id": Uuid::from_u128(5).to_string(),
+        "entity": "gossip", "entity_id": "1", "data": {}});
+    let sealed = codec::seal(&unknown, place).await.unwrap();
+    raw_put(&db, "records", &key, &sealed).await;
+    db.close();
+
+    let store = Store::open_named(&name, latest()).await.unwrap();
+    let loaded = store.load().await.unwrap().expect("the device opens");
+    assert_eq!(
+        next_steps(&loaded),
+        ["電波のない部屋で"],
+        "the outbox is whole"
+    );
+    assert!(
+        loaded.records.is_empty(),
+        "the unreadable record is dropped"
+    );
+    assert_eq!(loaded.cursor, 0, "everything is pulled again");
+    store.close();
+}
+
+#[wasm_bindgen_test]
 async fn a_device_from_before_records_were_bound_is_migrated_once() {
     codec::use_key(None);
     let grant_ends = Utc::now() + chrono::Duration::hours(72);
