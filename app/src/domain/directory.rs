@@ -79,8 +79,10 @@ pub struct DirectoryFilter {
     pub words: String,
 }
 
-/// The businesses `filter` asks for, those with an emergency function first, then by name.
-/// `hub_name` names a hub, so that words can find a business by where it is.
+/// The businesses `filter` asks for, those with an emergency function first, then by name:
+/// one listing a business and hub (a business registered with two hubs is listed under each).
+/// Where a business has an emergency function, its listing gives the emergency number and
+/// hours. `hub_name` names a hub, so that words can find a business by where it is.
 pub fn listings(
     entries: &[DirectoryEntry],
     filter: &DirectoryFilter,
@@ -90,7 +92,7 @@ pub fn listings(
     for entry in entries {
         let listing = match by_business
             .iter_mut()
-            .find(|l| l.business == entry.business)
+            .find(|l| l.business == entry.business && l.hub == entry.hub)
         {
             Some(listing) => listing,
             None => {
@@ -106,6 +108,10 @@ pub fn listings(
                 by_business.last_mut().expect("just pushed")
             }
         };
+        if entry.function.is_crisis() && !listing.functions.iter().any(|f| f.is_crisis()) {
+            listing.phone = entry.phone.clone();
+            listing.hours = entry.hours.clone();
+        }
         listing.functions.push(entry.function);
         if !entry.offers.is_empty() && !listing.offers.contains(&entry.offers) {
             listing.offers.push(entry.offers.clone());
@@ -221,6 +227,43 @@ mod tests {
             [HubFunction::Emergency, HubFunction::Experience]
         );
         assert_eq!(list[0].offers.len(), 2);
+    }
+
+    #[test]
+    fn an_emergency_number_is_the_one_given_and_each_hub_lists_its_own() {
+        let mut weekday = entry(4, "相談室 きずな", 10, HubFunction::Consultation, "相談");
+        weekday.phone = "042-600-1111".into();
+        let mut night = entry(
+            4,
+            "相談室 きずな",
+            10,
+            HubFunction::Emergency,
+            "夜間の受入れ",
+        );
+        (night.phone, night.hours) = ("042-600-9999".into(), "24時間".into());
+        let other_hub = entry(4, "相談室 きずな", 11, HubFunction::Consultation, "相談");
+        let all = [weekday, night, other_hub];
+        let list = listings(&all, &DirectoryFilter::default(), hub_name);
+        assert_eq!(list.len(), 2, "one listing a hub");
+        let north = &list[0];
+        assert_eq!(
+            north.hub,
+            AgencyId(Uuid::from_u128(10)),
+            "the emergency one first"
+        );
+        assert_eq!(
+            (north.phone.as_str(), north.hours.as_str()),
+            ("042-600-9999", "24時間")
+        );
+        let south = DirectoryFilter {
+            hub: Some(AgencyId(Uuid::from_u128(11))),
+            ..Default::default()
+        };
+        assert_eq!(
+            listings(&all, &south, hub_name).len(),
+            1,
+            "found under its other hub"
+        );
     }
 
     #[test]

@@ -132,7 +132,9 @@ fn Entry(
             <ul class="directory-offers">
                 {offers.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}
             </ul>
-            <p class="directory-hours">{tr(T::DirectoryHours)} ": " {hours}</p>
+            {(!hours.is_empty()).then(|| view! {
+                <p class="directory-hours">{tr(T::DirectoryHours)} ": " {hours}</p>
+            })}
             <a class="button call" href=format!("tel:{phone}") data-testid="directory-call">
                 <span aria-hidden="true">"☎ "</span>{phone.clone()}
             </a>
