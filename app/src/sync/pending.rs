@@ -207,14 +207,7 @@ impl Replica {
 
     /// Changes a case's team, creating the record if the device holds none yet.
     fn edit_team(&mut self, case_id: CaseId, edit: impl FnOnce(&mut Vec<StaffId>)) {
-        let mut team = self
-            .held::<TeamRecord>(&case_id.to_string())
-            .cloned()
-            .unwrap_or_default();
-        edit(&mut team.members);
-        team.members.sort();
-        team.members.dedup();
-        self.put(case_id, case_id.to_string(), team);
+        self.edit_set(case_id, |team: &mut TeamRecord| &mut team.members, edit);
     }
 
     /// Changes a case's agencies of one phase, creating the record if the device holds none.
@@ -224,15 +217,29 @@ impl Replica {
         phase: AgencyPhase,
         edit: impl FnOnce(&mut Vec<crate::domain::AgencyId>),
     ) {
-        let mut agencies = self
-            .held::<AgenciesRecord>(&case_id.to_string())
+        self.edit_set(case_id, |a: &mut AgenciesRecord| a.of_mut(phase), edit);
+    }
+
+    /// Changes one set of a case's record of kind `T` (kept by the case's id), creating the
+    /// record if the device holds none yet. The set stays sorted and without repeats, as the
+    /// server logs it.
+    fn edit_set<T, X: Ord>(
+        &mut self,
+        case_id: CaseId,
+        set: impl FnOnce(&mut T) -> &mut Vec<X>,
+        edit: impl FnOnce(&mut Vec<X>),
+    ) where
+        T: Kind + Default + Clone + Into<Record>,
+    {
+        let mut record = self
+            .held::<T>(&case_id.to_string())
             .cloned()
             .unwrap_or_default();
-        let list = agencies.of_mut(phase);
+        let list = set(&mut record);
         edit(list);
         list.sort();
         list.dedup();
-        self.put(case_id, case_id.to_string(), agencies);
+        self.put(case_id, case_id.to_string(), record);
     }
 
     /// A note's next revision, numbered after those held (the server numbers it for good).
