@@ -1,14 +1,14 @@
 // Dekapan's service worker: keeps the app shell (HTML shell, WebAssembly, JavaScript, CSS,
-// icons) for offline use. It never stores answers from /api/, /sync/ or /export/: people's data lives
-// only in IndexedDB. The server fills in BUILD, so every deployment is a new worker.
+// icons) for offline use: every file of the build, with the pieces of WebAssembly a screen loads
+// when first opened, so a screen never opened online opens offline. It never stores answers
+// from /api/, /sync/ or /export/: people's data lives only in IndexedDB. The server fills in
+// BUILD (a hash of every built file, so every deployment is a new worker) and PKG (their list).
 const BUILD = '__BUILD__';
 const CACHE = `dekapan-shell-${BUILD}`;
 const SHELL = '/shell';
 const STATIC = [
   SHELL,
-  '/pkg/dekapan.js',
-  '/pkg/dekapan.wasm',
-  '/pkg/dekapan.css',
+  ...'__PKG__',
   '/manifest.webmanifest',
   '/favicon.svg',
   '/icons/icon-192.png',

@@ -23,11 +23,58 @@ use crate::domain::{Lang, Role};
 use i18n::{pick, tr, use_lang, Label, T};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+#[cfg(feature = "split")]
+use leptos_router::lazy_route;
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes, A},
     hooks::use_navigate,
-    path,
+    path, Lazy, LazyRoute,
 };
+
+/// A page whose code is downloaded when it is first opened, not with the sign-in page. The
+/// split needs the release build's splitter (`split`); other builds, the browser tests of the
+/// device among them, link every page in.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        struct $route;
+
+        #[cfg(feature = "split")]
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    VisitsRoute => visits::VisitsPage,
+    VisitRoute => visit::VisitPage,
+    ReviewRoute => review::ReviewPage,
+    ConflictsRoute => review::ConflictsPage,
+    CaseRoute => case::CasePage,
+    IntakeRoute => intake::IntakePage,
+    DirectoryRoute => directory::DirectoryPage,
+    IndicatorsRoute => indicators::IndicatorsPage,
+    SecurityRoute => second_factor::SecondFactorPage,
+    AdminRoute => admin::AccountsPage,
+}
 
 /// What a page derives from the device for the signed-in user: `None` while the store opens
 /// or before the first sync has brought anything.
@@ -213,18 +260,18 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="empty">{tr(T::PageNotFound)}</p> }>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=login::LoginPage/>
-                    <ParentRoute path=path!("/visits") view=visits::VisitsPage>
-                        <Route path=path!(":id") view=visit::VisitPage/>
+                    <ParentRoute path=path!("/visits") view={Lazy::<VisitsRoute>::new()}>
+                        <Route path=path!(":id") view={Lazy::<VisitRoute>::new()}/>
                         <Route path=path!("") view=visits::NoVisitChosen/>
                     </ParentRoute>
-                    <Route path=path!("/review") view=review::ReviewPage/>
-                    <Route path=path!("/conflicts") view=review::ConflictsPage/>
-                    <Route path=path!("/cases/:id") view=case::CasePage/>
-                    <Route path=path!("/intake") view=intake::IntakePage/>
-                    <Route path=path!("/directory") view=directory::DirectoryPage/>
-                    <Route path=path!("/indicators") view=indicators::IndicatorsPage/>
-                    <Route path=path!("/security") view=second_factor::SecondFactorPage/>
-                    <Route path=path!("/admin") view=admin::AccountsPage/>
+                    <Route path=path!("/review") view={Lazy::<ReviewRoute>::new()}/>
+                    <Route path=path!("/conflicts") view={Lazy::<ConflictsRoute>::new()}/>
+                    <Route path=path!("/cases/:id") view={Lazy::<CaseRoute>::new()}/>
+                    <Route path=path!("/intake") view={Lazy::<IntakeRoute>::new()}/>
+                    <Route path=path!("/directory") view={Lazy::<DirectoryRoute>::new()}/>
+                    <Route path=path!("/indicators") view={Lazy::<IndicatorsRoute>::new()}/>
+                    <Route path=path!("/security") view={Lazy::<SecurityRoute>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()}/>
                 </Routes>
                 </unlock::DeviceGate>
             </main>
