@@ -159,7 +159,7 @@ impl Device {
     pub async fn unlock(&self, passphrase: String) -> Result<(), UnlockError> {
         #[cfg(feature = "hydrate")]
         {
-            engine::unlock(*self, &passphrase).await
+            engine::entry::unlock(*self, passphrase).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -180,7 +180,7 @@ impl Device {
     ) -> Result<(), UnlockError> {
         #[cfg(feature = "hydrate")]
         {
-            engine::set_up(*self, viewer, &passphrase, previous.as_deref(), policy).await
+            engine::entry::set_up(*self, viewer, passphrase, previous, policy).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -195,7 +195,7 @@ impl Device {
     pub async fn change_passphrase(&self, current: String, new: String) -> Result<(), UnlockError> {
         #[cfg(feature = "hydrate")]
         {
-            engine::change_passphrase(&current, &new).await
+            engine::entry::change_passphrase(current, new).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -209,7 +209,7 @@ impl Device {
     pub async fn discard_unopenable(&self) -> Result<bool, UnlockError> {
         #[cfg(feature = "hydrate")]
         {
-            engine::discard_unopenable(*self).await
+            engine::entry::discard_unopenable(*self).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -220,7 +220,7 @@ impl Device {
     /// Locks the device now: the key and the data leave memory.
     pub fn lock_now(&self) {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(engine::lock(*self));
+        leptos::task::spawn_local(engine::entry::lock(*self));
     }
 
     /// Whether the replica has been loaded (screens show a loading state until then).
@@ -237,13 +237,13 @@ impl Device {
     /// Starts a sync now, unless one is running.
     pub fn sync_now(&self) {
         #[cfg(feature = "hydrate")]
-        engine::sync_soon(*self);
+        leptos::task::spawn_local(engine::entry::sync_soon(*self));
     }
 
     /// Syncs now and waits for the end (before signing out).
     pub async fn flush(&self) {
         #[cfg(feature = "hydrate")]
-        engine::flush(*self).await;
+        engine::entry::flush(*self).await;
     }
 
     /// Queues a change: it is committed to IndexedDB when this returns `Ok`, then sent.
@@ -260,7 +260,7 @@ impl Device {
     async fn queue(&self, op: Op, from_draft: Option<DraftOf>) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            engine::record(*self, op, from_draft).await
+            engine::entry::record(*self, op, from_draft).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -273,7 +273,8 @@ impl Device {
     pub async fn draft<T: DeserializeOwned>(&self, of: DraftOf) -> Option<T> {
         #[cfg(feature = "hydrate")]
         {
-            engine::draft(of).await
+            let draft = engine::entry::draft(of).await?;
+            serde_json::from_value(draft).ok()
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -290,7 +291,12 @@ impl Device {
     ) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            engine::save_draft(of, draft).await
+            let draft = if draft == T::default() {
+                None
+            } else {
+                Some(serde_json::to_value(&draft).map_err(|e| e.to_string())?)
+            };
+            engine::entry::save_draft(of, draft).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -302,7 +308,7 @@ impl Device {
     /// Takes in the signed-in user (the device is set up for them at sign-in, [`Self::set_up`]).
     pub fn signed_in(&self, viewer: Viewer) {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(engine::signed_in(*self, viewer));
+        leptos::task::spawn_local(engine::entry::signed_in(*self, viewer));
         #[cfg(not(feature = "hydrate"))]
         let _ = viewer;
     }
@@ -312,7 +318,7 @@ impl Device {
     pub async fn signed_out(&self) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            engine::signed_out(*self).await
+            engine::entry::signed_out(*self).await
         }
         #[cfg(not(feature = "hydrate"))]
         Ok(())
@@ -360,7 +366,7 @@ pub async fn stored_owner(device: Device) -> Option<Viewer> {
     #[cfg(feature = "hydrate")]
     {
         // The store lives on the browser's one thread; resources want futures that could move.
-        send_wrapper::SendWrapper::new(engine::stored_owner(device)).await
+        send_wrapper::SendWrapper::new(engine::entry::stored_owner(device)).await
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -6,13 +6,13 @@
 //! The keyring's life cycle (unlock, lock, set up, passphrase change) is in `keyring`, the
 //! outbox and the drafts in `outbox`, pushing and pulling in `sync_loop`.
 
+pub mod entry;
 mod keyring;
 mod outbox;
 mod sync_loop;
 
-pub use keyring::{change_passphrase, discard_unopenable, lock, set_up, unlock};
-pub use outbox::{draft, record, save_draft};
-pub use sync_loop::{flush, sync_soon};
+use keyring::lock;
+use sync_loop::sync_soon;
 
 use super::codec;
 use super::store::Store;
@@ -29,7 +29,6 @@ use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
-use sync_loop::browser_online;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -59,21 +58,19 @@ async fn store() -> Result<Rc<Store>, String> {
 }
 
 /// Opens the store, finds whether the device is set up, and starts the loop and the idle lock.
+/// Only the engine's entry points are called from here, so that the engine's own code is
+/// downloaded after the first page works.
 pub fn start(device: Device) {
-    spawn_local(async move {
-        device.online.set(browser_online());
-        match opening().await {
-            Ok(lock) => locked_as(device, lock).await,
-            Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
-        }
-    });
+    device.online.set(sync_loop::browser_online());
+    spawn_local(entry::open(device));
+    let sync_soon = move || spawn_local(entry::sync_soon(device));
     let _ = window_event_listener(leptos::ev::online, move |_| {
         device.online.set(true);
-        sync_soon(device);
+        sync_soon();
     });
     let _ = window_event_listener(leptos::ev::offline, move |_| device.online.set(false));
-    let _ = window_event_listener(leptos::ev::focus, move |_| sync_soon(device));
-    let _ = set_interval_with_handle(move || sync_soon(device), EVERY);
+    let _ = window_event_listener(leptos::ev::focus, move |_| sync_soon());
+    let _ = set_interval_with_handle(sync_soon, EVERY);
     // Any touch or key press counts as use; a quiet device locks itself.
     let _ = window_event_listener(leptos::ev::pointerdown, |_| used());
     let _ = window_event_listener(leptos::ev::keydown, |_| used());
@@ -83,11 +80,19 @@ pub fn start(device: Device) {
                 idle_too_long(&device.policy.get_untracked(), last, Utc::now())
             });
             if idle && device.lock.get_untracked() == Lock::Unlocked {
-                spawn_local(lock(device));
+                spawn_local(entry::lock(device));
             }
         },
         IDLE_CHECK,
     );
+}
+
+/// Opens the store and finds whether the device is set up.
+async fn open(device: Device) {
+    match opening().await {
+        Ok(lock) => locked_as(device, lock).await,
+        Err(e) => device.problem.set(Some(SyncProblem::Storage(e))),
+    }
 }
 
 fn used() {

@@ -7,8 +7,6 @@ use crate::client::{Device, DraftOf};
 use crate::sync::Op;
 use chrono::Utc;
 use leptos::prelude::*;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -75,8 +73,8 @@ async fn record_once(
     Ok(())
 }
 
-/// A saved draft.
-pub async fn draft<T: DeserializeOwned>(of: DraftOf) -> Option<T> {
+/// A saved draft, as its JSON (the caller reads it as its own type).
+pub async fn draft(of: DraftOf) -> Option<serde_json::Value> {
     store().await.ok()?.draft(of).await.ok().flatten()
 }
 
@@ -94,12 +92,10 @@ fn latest_draft_write(of: DraftOf, n: u64) -> bool {
     DRAFT_WRITES.with(|w| w.borrow().get(&of.key()) == Some(&n))
 }
 
-/// Saves (or, when empty, forgets) a draft. Writes go one at a time, and one overtaken by a
-/// newer write of the same draft (or by the commit of its change) is skipped.
-pub async fn save_draft<T: Serialize + Default + PartialEq>(
-    of: DraftOf,
-    draft: T,
-) -> Result<(), String> {
+/// Saves a draft, or forgets it when there is none (`None`: nothing typed). Writes go one at
+/// a time, and one overtaken by a newer write of the same draft (or by the commit of its
+/// change) is skipped.
+pub async fn save_draft(of: DraftOf, draft: Option<serde_json::Value>) -> Result<(), String> {
     let n = next_draft_write(of);
     let turn = DRAFTING.with(Rc::clone);
     let _turn = turn.lock().await;
@@ -107,10 +103,9 @@ pub async fn save_draft<T: Serialize + Default + PartialEq>(
         return Ok(());
     }
     let store = store().await?;
-    let result = if draft == T::default() {
-        store.drop_draft(of).await
-    } else {
-        store.put_draft(of, &draft).await
+    let result = match draft {
+        None => store.drop_draft(of).await,
+        Some(draft) => store.put_draft(of, &draft).await,
     };
     result.map_err(|e| e.to_string())
 }
