@@ -169,3 +169,36 @@ test('the network back while a sync sent offline is still failing: the note goes
   await expect(page.getByTestId('net-state')).toHaveAttribute('data-online', 'true');
   await context.close();
 });
+
+test('screens never opened online open offline: their code came with the app', async ({ browser }, info) => {
+  // Online, a nurse only signs in and sees her visit list; then the network goes.
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await expect(page.getByTestId('visit-item').first()).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  await context.setOffline(true);
+
+  // The visit page, the case page and the intake form open for the first time, offline.
+  await page.getByTestId('visit-item').first().getByRole('link').click();
+  await expect(page.getByTestId('case-summary')).toBeVisible();
+  await page.getByTestId('case-link').click();
+  await expect(page.getByTestId('case-page')).toBeVisible();
+  await page.goto('/intake');
+  await ready(page);
+  await expect(page.getByTestId('intake-form')).toBeVisible();
+  await context.close();
+
+  // A supervisor signs in (the review queue is her start page); offline, the open conflicts
+  // and the directory open for the first time.
+  const [bossContext, boss] = await device(browser, info);
+  await login(boss, 'supervisor.kato', /\/review$/);
+  await boss.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  await bossContext.setOffline(true);
+  await boss.goto('/conflicts');
+  await ready(boss);
+  await expect(boss.getByTestId('conflicts-empty').or(boss.getByTestId('conflict-list'))).toBeVisible();
+  await boss.goto('/directory');
+  await ready(boss);
+  await expect(boss.getByTestId('directory-list')).toBeVisible();
+  await bossContext.close();
+});
