@@ -160,6 +160,19 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
         ],
     ),
     (
+        "case_suggestions",
+        &[
+            ("id", Text),
+            ("case_id", Text),
+            ("business_id", Text),
+            ("hub_id", Text),
+            ("suggested_by", Text),
+            ("suggested_at", Time),
+            ("withdrawn_at", Time),
+            ("withdrawn_by", Text),
+        ],
+    ),
+    (
         "audit_log",
         &[
             ("id", Int),

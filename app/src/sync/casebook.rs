@@ -4,9 +4,10 @@
 //! ([`super::pending`]).
 
 use super::protocol::{AgencyPhase, Mutation, RejectReason};
-use super::records::{AgenciesRecord, CaseRecord, ConflictRecord, Reference};
+use super::records::{AgenciesRecord, CaseRecord, ConflictRecord, Reference, SuggestionRecord};
 use super::replica::Replica;
 use super::view::{open_conflict, ConflictView};
+use crate::domain::directory::{listings, DirectoryFilter, Listing};
 use crate::domain::review::{ReviewDecision, ReviewState};
 use crate::domain::{
     Agency, CaseId, CaseStatus, CaseSummary, NoteId, OutreachNote, RiskLevel, StaffId, StaffRef,
@@ -49,9 +50,28 @@ pub struct LocalCase {
     pub reviews: BTreeMap<NoteId, Vec<ReviewView>>,
     /// Open same-field conflicts.
     pub conflicts: Vec<ConflictView>,
+    /// Directory listings suggested to the team and not taken back, oldest first.
+    pub suggestions: Vec<SuggestionView>,
     /// The case's mutations the server refused, with its reason.
     pub rejected: Vec<(Mutation, RejectReason)>,
     /// Registered on this device and not yet on the server.
+    pub unsent: bool,
+}
+
+/// A directory listing suggested to a case team, as a device shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestionView {
+    /// The suggestion.
+    pub id: uuid::Uuid,
+    /// The business's name (as registered, or as an agency once its listing is retired).
+    pub name: String,
+    /// The listing as the directory has it now; none once it was retired.
+    pub listing: Option<Listing>,
+    /// Who suggested it.
+    pub suggested_by: StaffRef,
+    /// When.
+    pub suggested_at: DateTime<Utc>,
+    /// Still in this device's outbox.
     pub unsent: bool,
 }
 
@@ -100,6 +120,44 @@ impl Replica {
             .collect()
     }
 
+    /// The listings suggested to a case's team and not taken back, oldest first: one line a
+    /// listing, however many suggested it.
+    fn suggestions_of(&self, case_id: CaseId, reference: &Reference) -> Vec<SuggestionView> {
+        let mut held: Vec<_> = self
+            .all_of::<SuggestionRecord>(case_id)
+            .filter(|(_, s)| s.withdrawn_at.is_none())
+            .collect();
+        held.sort_by_key(|(c, s)| (c.seq == 0, c.seq, s.suggested_at));
+        let directory = listings(&reference.directory, &DirectoryFilter::default(), |_| {
+            String::new()
+        });
+        let mut shown: Vec<SuggestionView> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (change, s) in held {
+            if !seen.insert((s.business, s.hub)) {
+                continue;
+            }
+            let listing = directory
+                .iter()
+                .find(|l| l.business == s.business && l.hub == s.hub)
+                .cloned();
+            let name = listing
+                .as_ref()
+                .map(|l| l.name.clone())
+                .or_else(|| reference.agency(s.business).map(|a| a.name_ja.clone()))
+                .unwrap_or_else(|| "?".into());
+            shown.push(SuggestionView {
+                id: change.entity_id.parse().unwrap_or_default(),
+                name,
+                listing,
+                suggested_by: reference.person(s.suggested_by),
+                suggested_at: s.suggested_at,
+                unsent: change.seq == 0,
+            });
+        }
+        shown
+    }
+
     /// Everything a case page shows, or `None` if the device does not hold the case.
     pub fn local_case(&self, id: CaseId, me: StaffId, reference: &Reference) -> Option<LocalCase> {
         self.overlaid(me, reference).held_case(id, reference)
@@ -128,6 +186,7 @@ impl Replica {
             notes,
             unsynced,
             conflicts: self.open_conflicts_of(id, reference),
+            suggestions: self.suggestions_of(id, reference),
             rejected: self.refused_in(id, None),
             case,
         })
@@ -224,5 +283,89 @@ impl Replica {
             (&a.pseudonym, a.conflict.winner_at).cmp(&(&b.pseudonym, b.conflict.winner_at))
         });
         list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Agency, AgencyId, AgencyKind, DirectoryEntry, HubFunction};
+    use crate::sync::fixtures::*;
+    use crate::sync::{Mutation, Op, Reference};
+    use chrono::Utc;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn agency(id: u128, name: &str, kind: AgencyKind) -> Agency {
+        Agency {
+            id: AgencyId(Uuid::from_u128(id)),
+            kind,
+            name_ja: name.into(),
+            name_en: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_case_page_lists_each_suggested_listing_once_and_names_a_retired_one() {
+        let (hub, listed, retired) = (10, 11, 12);
+        let reference = Reference {
+            agencies: vec![
+                agency(hub, "北部拠点", AgencyKind::LifeSupportHub),
+                agency(listed, "短期入所 あおば", AgencyKind::CooperatingBusiness),
+                agency(retired, "閉所した事業所", AgencyKind::CooperatingBusiness),
+            ],
+            directory: vec![DirectoryEntry {
+                business: AgencyId(Uuid::from_u128(listed)),
+                name: "短期入所 あおば".into(),
+                hub: AgencyId(Uuid::from_u128(hub)),
+                function: HubFunction::Emergency,
+                phone: "042-600-0000".into(),
+                offers: "緊急の短期入所".into(),
+                hours: "24時間".into(),
+            }],
+            ..Default::default()
+        };
+        let suggestion = |seq: u64, id: u128, business: u128| {
+            change(
+                seq,
+                "suggestion",
+                Uuid::from_u128(id).to_string(),
+                json!({"business": Uuid::from_u128(business).to_string(),
+                       "hub": Uuid::from_u128(hub).to_string(),
+                       "suggested_by": Uuid::from_u128(OTHER).to_string(),
+                       "suggested_at": "2026-11-20T01:00:00Z"}),
+            )
+        };
+        let mut changes = case_and_visit("2026-11-24T01:00:00Z", &[ME]);
+        changes.push(suggestion(3, 20, listed));
+        changes.push(suggestion(4, 21, retired));
+        let mut device = device_with(changes);
+        device.queued(Mutation {
+            id: 1,
+            recorded_at: Utc::now(),
+            op: Op::SuggestListing {
+                suggestion_id: Uuid::from_u128(22),
+                case_id: case_id(),
+                business: AgencyId(Uuid::from_u128(listed)),
+                hub: AgencyId(Uuid::from_u128(hub)),
+            },
+        });
+        let page = device.local_case(case_id(), me(), &reference).unwrap();
+        let names: Vec<(&str, bool, bool)> = page
+            .suggestions
+            .iter()
+            .map(|s| (s.name.as_str(), s.listing.is_some(), s.unsent))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("短期入所 あおば", true, false),
+                ("閉所した事業所", false, false)
+            ],
+            "the same listing again is one line; a retired one keeps its name"
+        );
+        assert_eq!(
+            page.suggestions[0].suggested_by.id.0,
+            Uuid::from_u128(OTHER)
+        );
     }
 }

@@ -8,7 +8,7 @@
 use super::protocol::{AgencyPhase, CaseField, Change, Mutation, Op, VisitField};
 use super::records::{
     AgenciesRecord, CaseRecord, ConflictRecord, Kind, Record, Reference, ReviewRecord,
-    RevisionRecord, TeamRecord, VisitRecord,
+    RevisionRecord, SuggestionRecord, TeamRecord, VisitRecord,
 };
 use super::replica::Replica;
 use crate::domain::visit::local_day;
@@ -31,7 +31,8 @@ impl Replica {
     /// Applies pending mutations, oldest first, to the held records, as the server will: a
     /// registered case with its team and agencies, a planned visit that brings its members into
     /// the team, team and agency changes, field edits, a note (which closes an open visit) or
-    /// its amendment as the next revision, a review, a settled conflict with the value chosen.
+    /// its amendment as the next revision, a review, a settled conflict with the value chosen,
+    /// a directory listing suggested to the team or taken back.
     /// A change about something the device does not hold changes nothing.
     pub fn apply_pending(&mut self, pending: &[Mutation], me: StaffId, reference: &Reference) {
         for m in pending {
@@ -156,6 +157,29 @@ impl Replica {
                 };
                 let review = ReviewRecord::new(*note_id, *revision, me, decision, m.recorded_at);
                 self.put(case_id, review_id.to_string(), review);
+            }
+            Op::SuggestListing {
+                suggestion_id,
+                case_id,
+                business,
+                hub,
+            } => {
+                if self.held::<CaseRecord>(&case_id.to_string()).is_none() {
+                    return;
+                }
+                let suggestion = SuggestionRecord {
+                    business: *business,
+                    hub: *hub,
+                    suggested_by: me,
+                    suggested_at: m.recorded_at,
+                    withdrawn_at: None,
+                };
+                self.put(*case_id, suggestion_id.to_string(), suggestion);
+            }
+            Op::WithdrawSuggestion { suggestion_id, .. } => {
+                if let Some(s) = self.held_mut::<SuggestionRecord>(&suggestion_id.to_string()) {
+                    s.withdrawn_at.get_or_insert(m.recorded_at);
+                }
             }
             Op::ResolveConflict { conflict_id, value } => {
                 let Some(conflict) = self.held_mut::<ConflictRecord>(&conflict_id.to_string())
@@ -541,5 +565,57 @@ mod tests {
             VisitStatus::Cancelled,
             "the value chosen"
         );
+    }
+
+    #[test]
+    fn a_suggested_listing_shows_unsent_and_taking_it_back_keeps_it_withdrawn() {
+        let (business, hub) = (AgencyId(Uuid::from_u128(30)), AgencyId(Uuid::from_u128(31)));
+        let suggest = |id: u128, case_id: CaseId| Op::SuggestListing {
+            suggestion_id: Uuid::from_u128(id),
+            case_id,
+            business,
+            hub,
+        };
+        let replica = applied(vec![
+            suggest(40, case_id()),
+            suggest(41, case_id()),
+            Op::WithdrawSuggestion {
+                suggestion_id: Uuid::from_u128(41),
+                case_id: case_id(),
+            },
+            suggest(42, CaseId(Uuid::from_u128(404))),
+            Op::WithdrawSuggestion {
+                suggestion_id: Uuid::from_u128(43),
+                case_id: case_id(),
+            },
+        ]);
+        let kept: &SuggestionRecord = replica.held(&Uuid::from_u128(40).to_string()).unwrap();
+        assert_eq!(
+            (
+                kept.business,
+                kept.hub,
+                kept.suggested_by,
+                kept.withdrawn_at
+            ),
+            (business, hub, me(), None)
+        );
+        assert_eq!(kept.suggested_at, at(200));
+        let change = replica
+            .held_change::<SuggestionRecord>(&Uuid::from_u128(40).to_string())
+            .unwrap();
+        assert_eq!(
+            (change.seq, change.case_id),
+            (0, case_id()),
+            "unsent, of the case"
+        );
+        let taken_back: &SuggestionRecord = replica.held(&Uuid::from_u128(41).to_string()).unwrap();
+        assert_eq!(taken_back.withdrawn_at, Some(at(202)));
+        assert!(
+            replica
+                .held::<SuggestionRecord>(&Uuid::from_u128(42).to_string())
+                .is_none(),
+            "a case the device does not hold"
+        );
+        assert_eq!(replica.all::<SuggestionRecord>().count(), 2);
     }
 }

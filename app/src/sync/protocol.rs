@@ -231,6 +231,25 @@ pub enum Op {
         /// The decision.
         decision: ReviewDecision,
     },
+    /// Suggests a business of the hubs' directory to the case team: attaches its listing (the
+    /// business under one hub) to the case.
+    SuggestListing {
+        /// Chosen on the device, so a retried push cannot suggest it twice.
+        suggestion_id: uuid::Uuid,
+        /// The case.
+        case_id: CaseId,
+        /// The business.
+        business: AgencyId,
+        /// The hub it is listed under.
+        hub: AgencyId,
+    },
+    /// Takes a suggestion back; recorded, never deleted.
+    WithdrawSuggestion {
+        /// The suggestion.
+        suggestion_id: uuid::Uuid,
+        /// Its case.
+        case_id: CaseId,
+    },
 }
 
 impl Op {
@@ -243,7 +262,9 @@ impl Op {
             | Op::AddAgency { case_id, .. }
             | Op::RemoveAgency { case_id, .. }
             | Op::OpenCase { case_id, .. }
-            | Op::PlanVisit { case_id, .. } => Some(*case_id),
+            | Op::PlanVisit { case_id, .. }
+            | Op::SuggestListing { case_id, .. }
+            | Op::WithdrawSuggestion { case_id, .. } => Some(*case_id),
             Op::CreateNote { .. }
             | Op::AmendNote { .. }
             | Op::EditVisit { .. }

@@ -41,6 +41,8 @@ pub enum Record {
     Conflict(ConflictRecord),
     /// A supervisor's decision on a note revision.
     Review(ReviewRecord),
+    /// A directory listing suggested to a case team.
+    Suggestion(SuggestionRecord),
 }
 
 impl Record {
@@ -54,6 +56,7 @@ impl Record {
             Record::Agencies(_) => AgenciesRecord::ENTITY,
             Record::Conflict(_) => ConflictRecord::ENTITY,
             Record::Review(_) => ReviewRecord::ENTITY,
+            Record::Suggestion(_) => SuggestionRecord::ENTITY,
         }
     }
 
@@ -67,6 +70,7 @@ impl Record {
             Record::Agencies(r) => serde_json::to_value(r),
             Record::Conflict(r) => serde_json::to_value(r),
             Record::Review(r) => serde_json::to_value(r),
+            Record::Suggestion(r) => serde_json::to_value(r),
         }
     }
 
@@ -81,6 +85,7 @@ impl Record {
             AgenciesRecord::ENTITY => Record::Agencies(read(data)?),
             ConflictRecord::ENTITY => Record::Conflict(read(data)?),
             ReviewRecord::ENTITY => Record::Review(read(data)?),
+            SuggestionRecord::ENTITY => Record::Suggestion(read(data)?),
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "unknown kind of record `{other}`"
@@ -143,6 +148,7 @@ kind!(TeamRecord, Team, "team");
 kind!(AgenciesRecord, Agencies, "agencies");
 kind!(ConflictRecord, Conflict, "conflict");
 kind!(ReviewRecord, Review, "review");
+kind!(SuggestionRecord, Suggestion, "suggestion");
 
 /// A case's own fields (its team, agencies, visits and notes are records of their own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -377,6 +383,23 @@ impl ReviewRecord {
     pub fn decision(&self) -> Option<ReviewDecision> {
         ReviewDecision::parse(&self.decision, &self.comment).ok()
     }
+}
+
+/// A business of the hubs' directory that a team member suggested to the case team: its
+/// listing (the business under one hub) attached to the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestionRecord {
+    /// The business.
+    pub business: AgencyId,
+    /// The hub it is listed under.
+    pub hub: AgencyId,
+    /// Who suggested it.
+    pub suggested_by: StaffId,
+    /// When its author's device recorded it.
+    pub suggested_at: DateTime<Utc>,
+    /// When it was taken back, if it was.
+    #[serde(default)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// People, agencies and the hubs' directory: what a device needs to name what records refer to.

@@ -4,7 +4,7 @@
 //! the outbox, so all of it works offline.
 
 use super::components::{
-    CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, TeamMember,
+    CaseSummaryView, ConflictsView, ErrorNote, NotesView, RefusedView, SuggestionsView, TeamMember,
 };
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::{from_device, use_session, RequireLogin};
@@ -160,6 +160,7 @@ fn CaseView(local: LocalCase) -> impl IntoView {
         unsynced,
         reviews,
         conflicts,
+        suggestions,
         rejected,
         unsent,
     } = local;
@@ -195,6 +196,7 @@ fn CaseView(local: LocalCase) -> impl IntoView {
             <CaseSummaryView case=case.clone()/>
             <TeamEditor team=case.team.clone() case_id editor said/>
             <AgenciesEditor case_id intake=agencies_intake close=agencies_close editor said/>
+            <SuggestionsView case_id suggestions editor said/>
             <VisitsOfCase visits/>
             {editor.then(|| view! { <PlanVisit case_id team=case.team.clone() said/> })}
             <NotesView notes unsynced reviews/>

@@ -161,6 +161,15 @@ texts! {
     DirectoryCount => "件", "businesses";
     DirectoryEmpty => "条件に合う事業所はありません。", "No business matches.";
     DirectoryHours => "受付", "Hours";
+    Suggestions => "チームへの提案（拠点・協力事業所）", "Suggested to the team (hubs and businesses)";
+    SuggestionsNone => "まだ提案はありません。", "Nothing suggested yet.";
+    SuggestListing => "事業所を選ぶ", "Choose a business";
+    Suggest => "チームに提案", "Suggest to the team";
+    SuggestedBy => "提案", "Suggested by";
+    WithdrawSuggestion => "提案を取り下げる", "Take back";
+    ListingRetired => "（登録終了）", "(no longer listed)";
+    OpSuggestListing => "事業所の提案", "Suggested a business";
+    OpWithdrawSuggestion => "提案の取り下げ", "Took back a suggestion";
     CrisisContacts => "緊急時の連絡先（拠点の緊急時の受入れ・対応）", "Crisis contacts (the hubs' emergency function)";
     ReviewWaiting => "確認待ち", "Awaiting review";
     ReviewApproved => "承認済み", "Approved";
@@ -419,6 +428,8 @@ pub fn op_text(lang: Lang, op: &Op) -> String {
         Op::OpenCase { pseudonym, .. } => (T::OpOpenCase, Some(pseudonym.as_str())),
         Op::PlanVisit { place, .. } => (T::OpPlanVisit, Some(place.as_str())),
         Op::ReviewNote { .. } => (T::OpReviewNote, None),
+        Op::SuggestListing { .. } => (T::OpSuggestListing, None),
+        Op::WithdrawSuggestion { .. } => (T::OpWithdrawSuggestion, None),
     };
     match what.filter(|w| !w.is_empty()) {
         Some(what) => format!("{}: {what}", t(lang, key)),

@@ -256,6 +256,8 @@ fn audit_action(lang: Lang, code: &str) -> String {
         "plan_visit" => ("訪問の予定", "visit planned"),
         "review_note" => ("記録の確認", "note reviewed"),
         "break_glass" => ("緊急時の閲覧", "emergency access"),
+        "suggest_listing" => ("事業所の提案", "business suggested"),
+        "withdraw_suggestion" => ("提案の取り下げ", "suggestion taken back"),
         other => (other, other),
     };
     match lang {

@@ -59,6 +59,10 @@ pub enum Action {
     /// Put a backup in place of the database (the record names the backup file and its
     /// SHA-256); written into the restored database by `server restore`.
     RestoreDatabase,
+    /// Suggested a directory listing to a case team (the record is the suggestion).
+    SuggestListing,
+    /// Took a suggestion back.
+    WithdrawSuggestion,
 }
 
 impl Action {
@@ -91,6 +95,8 @@ impl Action {
             Action::CreateAccount => "create_account",
             Action::ReissuePassphrase => "reissue_passphrase",
             Action::RestoreDatabase => "restore_database",
+            Action::SuggestListing => "suggest_listing",
+            Action::WithdrawSuggestion => "withdraw_suggestion",
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::helpers::{spawn_app_on, spawn_app_over, TestDatabase};
 use crate::sync::{new_note, pull_all, pull_once, push};
 use app::sync::records::RevisionRecord;
-use app::sync::{ClientId, MutationOutcome, PushResponse, Replica};
+use app::sync::{ClientId, MutationOutcome, Op, PushResponse, Replica};
 use chrono::Utc;
 use reqwest::StatusCode;
 use server::copy::{copy_database, known_columns, known_moments};
@@ -31,17 +31,29 @@ async fn counts(pool: &Pool) -> Vec<(&'static str, i64)> {
 
 #[tokio::test]
 async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
-    // A site on SQLite with a device that has sent a note and is up to date.
+    // A site on SQLite with a device that has sent a note, suggested a business of the
+    // directory to the team, and is up to date.
     let site = spawn_app_on(Kind::Sqlite).await;
     let nurse = site.signed_in_client("nurse.sato").await;
     let visit = site.first_visit_of("nurse.sato").await;
+    let listing = site.reference(&nurse).await.directory[0].clone();
     let mut phone = Replica::new(ClientId(Uuid::new_v4()));
     phone.record(new_note(&visit, "移行の前"), Utc::now());
+    phone.record(
+        Op::SuggestListing {
+            suggestion_id: Uuid::new_v4(),
+            case_id: site.case_of_visit(&visit).await.parse().unwrap(),
+            business: listing.business,
+            hub: listing.hub,
+        },
+        Utc::now(),
+    );
     let sent = phone.push_request().unwrap();
     push(&site, &nurse, &mut phone).await;
     pull_all(&site, &nurse, &mut phone).await;
     let cursor = phone.cursor;
     let before = counts(&site.db).await;
+    assert!(before.contains(&("case_suggestions", 1)), "{before:?}");
 
     // Copied into an empty PostgreSQL database: every table, row for row.
     let postgres = TestDatabase::of(Kind::Postgres).await;
@@ -77,7 +89,10 @@ async fn a_site_moves_to_postgres_and_back_and_devices_sync_on() {
     let retry: PushResponse = retry.json().await.unwrap();
     assert!(matches!(
         retry.outcomes.as_slice(),
-        [MutationOutcome::Duplicate { .. }]
+        [
+            MutationOutcome::Duplicate { .. },
+            MutationOutcome::Duplicate { .. }
+        ]
     ));
     phone.record(new_note(&visit, "移行の後"), Utc::now());
     push(&moved, &nurse, &mut phone).await;

@@ -15,6 +15,7 @@ mod restore;
 mod security;
 mod simulation;
 mod startup;
+mod suggestions;
 mod sync;
 mod team;
 mod visits;

@@ -111,6 +111,18 @@ async fn a_restore_to_last_nights_backup_loses_nothing_a_device_holds() {
     on_phone.push(write(&mut phone, &sato_visit, "朝の記録"));
     on_phone.push(write(&mut phone, &sato_visit, "昼の記録"));
     on_tablet.push(write(&mut tablet, &suzuki_visit, "朝の記録"));
+    // And a business of the directory suggested to the phone's case team.
+    let listing = app.reference(&sato).await.directory[0].clone();
+    let sato_case: app::domain::CaseId = app.case_of_visit(&sato_visit).await.parse().unwrap();
+    phone.record(
+        Op::SuggestListing {
+            suggestion_id: uuid::Uuid::new_v4(),
+            case_id: sato_case,
+            business: listing.business,
+            hub: listing.hub,
+        },
+        Utc::now(),
+    );
     let lost = write(&mut old_phone, &takahashi_visit, "朝の記録");
     sync(&app, &sato, &mut phone).await;
     sync(&app, &suzuki, &mut tablet).await;
@@ -158,6 +170,17 @@ async fn a_restore_to_last_nights_backup_loses_nothing_a_device_holds() {
         "the phone holds every note again"
     );
     assert!(on_tablet.iter().all(|n| pulled(&tablet, n)));
+    let suggested = "SELECT COUNT(*) FROM case_suggestions";
+    assert_eq!(app.count(suggested).await, 1, "the suggestion, sent again");
+    let page = phone
+        .local_case(
+            sato_case,
+            app.staff("nurse.sato").await,
+            &app.reference(&sato).await,
+        )
+        .unwrap();
+    assert_eq!(page.suggestions.len(), 1);
+    assert!(!page.suggestions[0].unsent);
     assert!(phone.outbox.is_empty() && tablet.outbox.is_empty() && old_phone.outbox.is_empty());
 
     // Synced again: nothing more is sent or written.

@@ -1,5 +1,5 @@
 //! Components the pages share: the case summary, notes and their history, conflicts, refused
-//! changes, and the note form whose draft the notes and refused changes read; here, the error
+//! changes, the directory listings suggested to a case team, and the note form whose draft the notes and refused changes read; here, the error
 //! note and the focus helper.
 
 mod case_summary;
@@ -7,12 +7,14 @@ mod conflicts;
 mod note_form;
 mod notes;
 mod refused;
+mod suggestions;
 
 pub(super) use case_summary::{CaseSummaryView, TeamMember};
 pub(super) use conflicts::{ConflictCard, ConflictsView};
 pub(super) use note_form::{Amending, Draft, NoteForm};
 pub(super) use notes::{NoteHistory, NotesView};
 pub(super) use refused::RefusedView;
+pub(super) use suggestions::SuggestionsView;
 
 use crate::api::AppError;
 use crate::ui::i18n::{error_text, use_lang};

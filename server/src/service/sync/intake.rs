@@ -27,7 +27,8 @@ fn invalid(field: &str, problem: Problem) -> Failure {
     AppError::Invalid(vec![FieldError::new(field, problem)]).into()
 }
 
-async fn audit(
+/// Audits one change to a case's record, by whoever made it.
+pub(super) async fn audit(
     conn: &mut Conn,
     viewer: &Viewer,
     action: Action,

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context};
 use app::domain::{CaseStatus, IntakeChannel, NoteFields, Program, RiskLevel, VisitStatus};
 use app::sync::records::{
     AgenciesRecord, CaseRecord, ConflictRecord, Kind, Record, ReviewRecord, RevisionRecord,
-    TeamRecord, Versions, VisitRecord,
+    SuggestionRecord, TeamRecord, Versions, VisitRecord,
 };
 use app::sync::AgencyPhase;
 use chrono::NaiveDate;
@@ -270,6 +270,29 @@ pub async fn review(conn: &mut Conn, review_id: &str) -> anyhow::Result<u64> {
     append(conn, &case_id, review_id, record).await
 }
 
+/// Logs a directory listing suggested to a case team.
+pub async fn suggestion(conn: &mut Conn, suggestion_id: &str) -> anyhow::Result<u64> {
+    let row = sqlx::query(
+        "SELECT case_id, business_id, hub_id, suggested_by, suggested_at, withdrawn_at \
+         FROM case_suggestions WHERE id = $1",
+    )
+    .bind(suggestion_id)
+    .fetch_one(&mut *conn)
+    .await
+    .context("loading a suggestion to log")?;
+    let case_id: String = rows::text(&row, "case_id")?;
+    let record = SuggestionRecord {
+        business: rows::id(&row, "business_id")?,
+        hub: rows::id(&row, "hub_id")?,
+        suggested_by: rows::id(&row, "suggested_by")?,
+        suggested_at: rows::time(&row, "suggested_at")?,
+        withdrawn_at: row
+            .try_get::<Option<Stamp>, _>("withdrawn_at")?
+            .map(Stamp::time),
+    };
+    append(conn, &case_id, suggestion_id, record).await
+}
+
 /// Logs everything of one case again, under new sequence numbers: what a newcomer to its team
 /// needs, since their devices' cursors are past the case's earlier changes. Each entry is a
 /// whole record, so the team's devices take the repeats in without effect.
@@ -311,6 +334,15 @@ pub async fn whole_case(conn: &mut Conn, case_id: &str) -> anyhow::Result<()> {
             .await?;
     for conflict_id in &conflicts {
         conflict(conn, conflict_id).await?;
+    }
+    let suggestions: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM case_suggestions WHERE case_id = $1 ORDER BY suggested_at, id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for suggestion_id in &suggestions {
+        suggestion(conn, suggestion_id).await?;
     }
     Ok(())
 }

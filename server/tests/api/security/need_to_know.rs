@@ -81,6 +81,8 @@ enum Endpoint {
     SyncHealth,
     /// A push of an edit of the case's life goal.
     Push,
+    /// A push suggesting a directory listing to the case team.
+    Suggest,
     /// A pull from the start, then the device's page of the case's visit: shown with the
     /// case's note, or nothing of the case held.
     Pull,
@@ -166,6 +168,17 @@ const MATRIX: &[(Endpoint, [Cell; 7])] = &[
         (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
     ]),
     (Endpoint::Push, [
+        (Role::Nurse,            Shown,           Rejected),
+        (Role::Psw,              Shown,           Rejected),
+        (Role::Csw,              Shown,           Rejected),
+        (Role::ModelSupervisor,  Shown,           Rejected),
+        (Role::CenterSupervisor, Shown,           Rejected),
+        (Role::Admin,            Rejected,        Rejected),
+        (Role::SignedOut,        UNAUTHENTICATED, UNAUTHENTICATED),
+    ]),
+    // Suggesting a business of the directory is a write like any other: the team's, and the
+    // program's supervisor's.
+    (Endpoint::Suggest, [
         (Role::Nurse,            Shown,           Rejected),
         (Role::Psw,              Shown,           Rejected),
         (Role::Csw,              Shown,           Rejected),
@@ -567,6 +580,7 @@ impl Matrix {
                 })
             }
             Endpoint::Push => self.edit_case(client, case, n).await,
+            Endpoint::Suggest => self.suggest(client, case).await,
             Endpoint::Pull => Ok(match self.pulled(role).await? {
                 Ok(device) => {
                     let held = device.records.values().any(|c| c.case_id == case.id);
@@ -681,6 +695,20 @@ impl Matrix {
             case.id
         );
         self.push(client, case, edit, &holds).await
+    }
+
+    /// Pushes a suggestion of the directory's first listing to the case team.
+    async fn suggest(&self, client: &Client, case: &Case) -> Result<Outcome, String> {
+        let entry = self.reference.directory.first().ok_or("no directory")?;
+        let suggestion_id = Uuid::new_v4();
+        let op = Op::SuggestListing {
+            suggestion_id,
+            case_id: case.id,
+            business: entry.business,
+            hub: entry.hub,
+        };
+        let holds = format!("SELECT COUNT(*) FROM case_suggestions WHERE id = '{suggestion_id}'");
+        self.push(client, case, op, &holds).await
     }
 
     /// Pushes a new note on the case's visit.

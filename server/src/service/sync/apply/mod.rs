@@ -3,11 +3,12 @@
 //!
 //! Here: the dispatch, and the rights check and audit the families share. Field edits of
 //! cases and visits are in `fields`, the team and the agencies in `team`, settling conflicts
-//! in `conflicts`; notes, reviews, new cases and planned visits go to `backend::notes` and
+//! in `conflicts`, directory listings suggested to the team in `suggestions`; notes, reviews, new cases and planned visits go to `backend::notes` and
 //! `intake`.
 
 mod conflicts;
 mod fields;
+mod suggestions;
 mod team;
 
 pub(super) use team::join_team;
@@ -161,6 +162,24 @@ pub async fn apply(
             phase,
             agency_id,
         } => team::add_or_remove_agency(conn, viewer, mutation, *case_id, *phase, *agency_id).await,
+        Op::SuggestListing {
+            suggestion_id,
+            case_id,
+            business,
+            hub,
+        } => {
+            let suggested = suggestions::Suggested {
+                id: *suggestion_id,
+                case_id: *case_id,
+                business: *business,
+                hub: *hub,
+            };
+            suggestions::suggest(conn, viewer, id, suggested, recorded_at).await
+        }
+        Op::WithdrawSuggestion {
+            suggestion_id,
+            case_id,
+        } => suggestions::withdraw(conn, viewer, id, *suggestion_id, *case_id, recorded_at).await,
     }
 }
 
