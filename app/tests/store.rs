@@ -257,6 +257,7 @@ async fn pulled_records_are_kept_and_purged_ones_go() {
         last_mutation_id: 0,
         database: None,
         keep_sent_days: app::sync::KEEP_SENT_DAYS,
+        reference_version: None,
     };
     for response in [
         pull(vec![case(1, 1), case(2, 2)], vec![], 2),

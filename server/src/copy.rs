@@ -157,6 +157,8 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("phone", Text),
             ("offers", Text),
             ("hours", Text),
+            ("retired_at", Time),
+            ("revision", Int),
         ],
     ),
     (

@@ -83,6 +83,20 @@ pub trait Backend: Send + Sync + 'static {
         viewer: &Viewer,
         account: crate::domain::NewAccount,
     ) -> Result<super::IssuedPassphrase, AppError>;
+    /// Adds or changes a listing of the hubs' directory (audited): administrators only; bad
+    /// input is refused on its field and nothing is written. Answers the business.
+    async fn save_listing(
+        &self,
+        viewer: &Viewer,
+        listing: crate::domain::ListingEdit,
+    ) -> Result<crate::domain::AgencyId, AppError>;
+    /// Retires a business's listing under a hub (audited): administrators only.
+    async fn retire_listing(
+        &self,
+        viewer: &Viewer,
+        business: crate::domain::AgencyId,
+        hub: crate::domain::AgencyId,
+    ) -> Result<(), AppError>;
     /// Issues a new passphrase for `staff` (audited): their sessions end, sign-in failures are
     /// forgotten, and they must change it first. Administrators only, not their own.
     async fn reissue_passphrase(

@@ -187,6 +187,32 @@ pub async fn create_account(
         .map_err(ssr::status)
 }
 
+/// Adds or changes a listing of the hubs' directory (audited): administrators only. Bad input
+/// is refused on its field. Answers the business.
+#[server(prefix = "/api", endpoint = "save_listing")]
+pub async fn save_listing(
+    listing: crate::domain::ListingEdit,
+) -> Result<crate::domain::AgencyId, AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .save_listing(&viewer, listing)
+        .await
+        .map_err(ssr::status)
+}
+
+/// Retires a business's listing under a hub (audited): administrators only.
+#[server(prefix = "/api", endpoint = "retire_listing")]
+pub async fn retire_listing(
+    business: crate::domain::AgencyId,
+    hub: crate::domain::AgencyId,
+) -> Result<(), AppError> {
+    let (backend, viewer) = ssr::signed_in().await?;
+    backend
+        .retire_listing(&viewer, business, hub)
+        .await
+        .map_err(ssr::status)
+}
+
 /// Issues a new passphrase for someone who forgot theirs (shown once; their sessions end, and
 /// they must change it before anything else): administrators only, never their own.
 #[server(prefix = "/api", endpoint = "reissue_passphrase")]

@@ -38,6 +38,8 @@ pub enum Problem {
     /// The text holds control characters (other than line breaks and tabs), which no database
     /// keeps faithfully and nobody types.
     ControlCharacter,
+    /// Not a telephone number that can be dialled (digits, with hyphens, spaces or parentheses).
+    PhoneFormat,
 }
 
 /// A problem with a named field of a form or a record.

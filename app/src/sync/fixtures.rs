@@ -61,6 +61,7 @@ pub fn device_with(changes: Vec<Change>) -> Replica {
         last_mutation_id: 0,
         database: None,
         keep_sent_days: super::KEEP_SENT_DAYS,
+        reference_version: None,
     });
     replica
 }

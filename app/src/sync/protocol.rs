@@ -515,6 +515,11 @@ pub struct PullResponse {
     /// server be restored from a backup that lacks them.
     #[serde(default = "keep_sent_days")]
     pub keep_sent_days: u32,
+    /// The version of the reference data (staff, agencies, the hubs' directory) on the server,
+    /// when the answer says it: a device holding another version fetches it again, so that an
+    /// administrator's change to the directory reaches it at its next pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_version: Option<u64>,
 }
 
 fn keep_sent_days() -> u32 {
@@ -532,6 +537,7 @@ impl PullResponse {
             last_mutation_id,
             database: Some(database),
             keep_sent_days: KEEP_SENT_DAYS,
+            reference_version: None,
         }
     }
 }

@@ -412,9 +412,20 @@ pub struct Reference {
     pub agencies: Vec<Agency>,
     /// The hubs' cooperating businesses, crisis contacts included.
     pub directory: Vec<DirectoryEntry>,
+    /// Which version of the reference data this is: a pull names the server's, and a device
+    /// holding another fetches it again (0: the directory as first loaded).
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl Reference {
+    /// Whether the device is to fetch the reference data again after a pull that named the
+    /// server's version `pulled`: when it holds none, or another version than the server's
+    /// (an administrator edited the directory since).
+    pub fn is_stale(&self, pulled: Option<u64>) -> bool {
+        self.staff.is_empty() || pulled.is_some_and(|v| v != self.version)
+    }
+
     /// A staff member by id; an unknown one is shown as such rather than dropped.
     pub fn person(&self, id: StaffId) -> StaffRef {
         self.staff
@@ -505,5 +516,19 @@ mod tests {
         assert_eq!(visit.starts_at, DateTime::UNIX_EPOCH);
         visit.set(VisitField::Status, "cancelled");
         assert_eq!(visit.status, VisitStatus::Cancelled);
+    }
+
+    #[test]
+    fn reference_data_is_fetched_again_when_missing_or_another_version() {
+        let held = Reference {
+            staff: vec![Reference::default().person(StaffId(Uuid::from_u128(1)))],
+            version: 3,
+            ..Default::default()
+        };
+        assert!(Reference::default().is_stale(None), "none held");
+        assert!(!held.is_stale(None), "the pull did not say");
+        assert!(!held.is_stale(Some(3)));
+        assert!(held.is_stale(Some(4)), "edited since");
+        assert!(held.is_stale(Some(2)), "a restored server's is another too");
     }
 }

@@ -420,6 +420,7 @@ mod tests {
             last_mutation_id: 1,
             database: None,
             keep_sent_days: crate::sync::KEEP_SENT_DAYS,
+            reference_version: None,
         });
         let shown = device
             .local_visit(visit_id(), me(), &Reference::default())
@@ -499,6 +500,7 @@ mod tests {
             last_mutation_id: 1,
             database: None,
             keep_sent_days: crate::sync::KEEP_SENT_DAYS,
+            reference_version: None,
         });
         assert!(device.settling.is_empty());
         assert_eq!(status(&device), VisitStatus::Cancelled);

@@ -1,8 +1,10 @@
 //! The administrator's page: every staff account with its role, agency and devices; a new
 //! account opened ([`super::new_account`]), a new passphrase issued for a forgotten one, an
-//! account disabled or enabled again, a lost second factor reset, a lost device revoked. Online only: these are the server's records, and
+//! account disabled or enabled again, a lost second factor reset, a lost device revoked; and the
+//! hubs' directory ([`super::admin_directory`]). Online only: these are the server's records, and
 //! nothing here is kept on the device.
 
+use super::admin_directory::DirectoryAdmin;
 use super::components::{focus, ErrorNote};
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::indicators::{RevokeButton, SinceLabel};
@@ -68,6 +70,7 @@ fn Accounts() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <DirectoryAdmin/>
         </section>
     }
 }

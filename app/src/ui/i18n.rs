@@ -170,6 +170,16 @@ texts! {
     ListingRetired => "（登録終了）", "(no longer listed)";
     OpSuggestListing => "事業所の提案", "Suggested a business";
     OpWithdrawSuggestion => "提案の取り下げ", "Took back a suggestion";
+    DirectoryAdmin => "拠点・協力事業所の管理", "Hubs' directory";
+    NewListing => "事業所を追加", "Add a business";
+    EditListing => "編集", "Edit";
+    RetireListing => "登録を終了", "Retire";
+    BusinessName => "事業所名", "Business name";
+    ListingOffers => "提供する支援", "What it offers";
+    ListingPhone => "電話番号", "Telephone";
+    SaveListing => "保存", "Save";
+    ListingSaved => "事業所の登録を保存しました。端末には次の同期で届きます。", "The listing was saved; devices receive it at their next sync.";
+    ListingRetiredSaid => "事業所の登録を終了しました。", "The listing was retired.";
     CrisisContacts => "緊急時の連絡先（拠点の緊急時の受入れ・対応）", "Crisis contacts (the hubs' emergency function)";
     ReviewWaiting => "確認待ち", "Awaiting review";
     ReviewApproved => "承認済み", "Approved";
@@ -240,6 +250,7 @@ texts! {
     WrongValue => "正しくありません", "Not right";
     Unchanged => "今と同じです。別のものにしてください", "The same as now: choose another";
     Mismatch => "一致しません", "The two do not match";
+    PhoneFormatProblem => "電話番号の形ではありません（例: 042-600-0000）", "Not a telephone number (for example 042-600-0000)";
     ControlCharacterProblem => "使えない文字（制御文字）が含まれています", "Contains characters that cannot be kept (control characters)";
     PreviousPassphraseNeeded => "パスフレーズがほかの端末で変更されました。この端末の記録は、この端末で最後に使ったパスフレーズで保護されています。それを一度だけ入力してください。", "Your passphrase was changed on another device. What this device holds is protected by the passphrase you last used on it: enter that one once.";
     PreviousPassphrase => "この端末で最後に使ったパスフレーズ", "The passphrase last used on this device";
@@ -377,6 +388,7 @@ pub fn problem_text(lang: Lang, problem: &Problem) -> String {
         Problem::LoginFormat => t(lang, T::LoginFormatProblem).to_owned(),
         Problem::Taken => t(lang, T::TakenProblem).to_owned(),
         Problem::ControlCharacter => t(lang, T::ControlCharacterProblem).to_owned(),
+        Problem::PhoneFormat => t(lang, T::PhoneFormatProblem).to_owned(),
     }
 }
 

@@ -258,6 +258,8 @@ fn audit_action(lang: Lang, code: &str) -> String {
         "break_glass" => ("緊急時の閲覧", "emergency access"),
         "suggest_listing" => ("事業所の提案", "business suggested"),
         "withdraw_suggestion" => ("提案の取り下げ", "suggestion taken back"),
+        "edit_listing" => ("事業所の登録・変更", "directory listing edited"),
+        "retire_listing" => ("事業所の登録終了", "directory listing retired"),
         other => (other, other),
     };
     match lang {

@@ -1,6 +1,7 @@
 //! Pages and components. One file per page; texts come from [`i18n`].
 
 mod admin;
+mod admin_directory;
 mod case;
 mod components;
 mod directory;

@@ -2,8 +2,8 @@
 //! supervisor. The server makes a first passphrase, shown here once for the administrator to
 //! hand over; its owner changes it in their sign-in settings.
 
-use super::components::focus;
-use super::i18n::{error_text, problem_text, tr, use_lang, Label, T};
+use super::components::{focus, FieldProblems};
+use super::i18n::{error_text, tr, use_lang, Label, T};
 use crate::api::{AppError, IssuedPassphrase};
 use crate::client::use_device;
 use crate::domain::{AgencyId, FieldError, NewAccount, Program, Role};
@@ -18,7 +18,8 @@ pub fn NewAccountForm(created: Callback<IssuedPassphrase>) -> impl IntoView {
     let role = RwSignal::new(Role::Nurse);
     let agency = RwSignal::new(None::<AgencyId>);
     let program = RwSignal::new(None::<Program>);
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let problems = FieldProblems::new("new");
+    let errors = problems.list;
     let failed = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     // The agencies whose people have accounts, from the reference data on the device.
@@ -79,21 +80,8 @@ pub fn NewAccountForm(created: Callback<IssuedPassphrase>) -> impl IntoView {
             }
         });
     };
-    let problem = move |field: &'static str| {
-        errors.with(|list| {
-            list.iter()
-                .find(|e| e.field == field)
-                .map(|e| e.problem.clone())
-        })
-    };
-    let invalid = move |field: &'static str| move || problem(field).is_some().to_string();
-    let said = move |field: &'static str| {
-        view! {
-            <span class="field-error" id=format!("new-{field}-error") data-testid=format!("new-{field}-error")>
-                {move || problem(field).map(|p| problem_text(lang.get(), &p))}
-            </span>
-        }
-    };
+    let invalid = move |field: &'static str| problems.invalid(field);
+    let said = move |field: &'static str| problems.said(field);
     view! {
         <form class="card new-account" data-testid="new-account" on:submit=submit novalidate
             aria-labelledby="new-account-title">

@@ -63,6 +63,10 @@ pub enum Action {
     SuggestListing,
     /// Took a suggestion back.
     WithdrawSuggestion,
+    /// Added or changed a listing of the hubs' directory (the record is the business's id).
+    EditListing,
+    /// Retired a listing of the hubs' directory (the record is the business's id).
+    RetireListing,
 }
 
 impl Action {
@@ -97,6 +101,8 @@ impl Action {
             Action::RestoreDatabase => "restore_database",
             Action::SuggestListing => "suggest_listing",
             Action::WithdrawSuggestion => "withdraw_suggestion",
+            Action::EditListing => "edit_listing",
+            Action::RetireListing => "retire_listing",
         }
     }
 }

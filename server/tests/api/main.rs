@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod copy;
 mod crash;
+mod directory;
 mod headers;
 mod helpers;
 mod log_order;

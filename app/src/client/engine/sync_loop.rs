@@ -148,8 +148,8 @@ async fn sync(device: Device) -> Result<(), SyncProblem> {
     let store = store().await.map_err(SyncProblem::Storage)?;
     taken_in(device, &store).await?;
     push_all(device, &store).await?;
-    pull_all(device, &store).await?;
-    if device.reference.with_untracked(|r| r.staff.is_empty()) {
+    let version = pull_all(device, &store).await?;
+    if device.reference.with_untracked(|r| r.is_stale(version)) {
         if let Ok(reference) = crate::api::reference().await {
             let _ = store.put_meta(REFERENCE, &reference).await;
             device.reference.set(reference);
@@ -261,8 +261,10 @@ async fn restored(
     Ok(())
 }
 
-async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
+/// Pulls every page; answers the version of the reference data the server named.
+async fn pull_all(device: Device, store: &Store) -> Result<Option<u64>, SyncProblem> {
     let mut received = 0;
+    let mut version = None;
     let mut restarted = false;
     loop {
         let request = device
@@ -285,6 +287,7 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
             Err(Failure::Gap(_)) => return Err(SyncProblem::Server("unexpected gap".into())),
         };
         let more = response.more;
+        version = response.reference_version.or(version);
         received += response.changes.len();
         // Durable first, then shown: a list on screen is a list stored, so a reload (or a
         // closed tab) right after a sync finds it all.
@@ -312,6 +315,7 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
                 last_mutation_id: response.last_mutation_id,
                 database: response.database,
                 keep_sent_days: response.keep_sent_days,
+                reference_version: response.reference_version,
             });
             let expired = r.expired_sent(response.keep_sent_days, Utc::now());
             Some((next, purged, changed, expired))
@@ -330,7 +334,7 @@ async fn pull_all(device: Device, store: &Store) -> Result<(), SyncProblem> {
         });
         device.syncing.set(Some(received));
         if !more {
-            return Ok(());
+            return Ok(version);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod case_summary;
 mod conflicts;
+mod field_problems;
 mod note_form;
 mod notes;
 mod refused;
@@ -11,6 +12,7 @@ mod suggestions;
 
 pub(super) use case_summary::{CaseSummaryView, TeamMember};
 pub(super) use conflicts::{ConflictCard, ConflictsView};
+pub(super) use field_problems::FieldProblems;
 pub(super) use note_form::{Amending, Draft, NoteForm};
 pub(super) use notes::{NoteHistory, NotesView};
 pub(super) use refused::RefusedView;

@@ -14,7 +14,7 @@ use app::domain::staff::acting_agency;
 use app::domain::{AgencyId, AgencyKind, FieldError, NewAccount, Problem, Role, StaffId};
 use std::collections::HashMap;
 
-fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
+pub(super) fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
     if manages_accounts(viewer.role) {
         Ok(())
     } else {
@@ -48,7 +48,7 @@ async fn accounts_now(tx: &mut Conn, viewer: &Viewer, staff: &str) -> Result<boo
 
 /// Inside a change's transaction: the administrator's own account is still an enabled
 /// administrator's.
-async fn still_admin(tx: &mut Conn, viewer: &Viewer) -> Result<(), AppError> {
+pub(super) async fn still_admin(tx: &mut Conn, viewer: &Viewer) -> Result<(), AppError> {
     let still_admin: Option<(bool,)> =
         sqlx::query_as("SELECT NOT disabled AND role = $1 FROM staff WHERE id = $2")
             .bind(Role::Admin.code())
@@ -294,7 +294,7 @@ pub async fn reset_second_factor(db: &Pool, viewer: &Viewer, staff: &str) -> Res
     tx.commit().await.or_internal("committing a reset")
 }
 
-async fn audited(
+pub(super) async fn audited(
     tx: &mut Conn,
     viewer: &Viewer,
     action: Action,

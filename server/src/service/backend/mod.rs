@@ -5,10 +5,11 @@ use super::{Db, Pool};
 mod accounts;
 pub(crate) mod audit_trail;
 mod devices;
+mod directory;
 pub(crate) mod indicators;
 pub(crate) mod notes;
 mod passphrase;
-mod reference;
+pub(super) mod reference;
 pub(super) mod rows;
 pub(crate) mod visits;
 
@@ -382,6 +383,23 @@ impl Backend for Service {
         account: app::domain::NewAccount,
     ) -> Result<app::api::IssuedPassphrase, AppError> {
         accounts::create(self, viewer, account).await
+    }
+
+    async fn save_listing(
+        &self,
+        viewer: &Viewer,
+        listing: app::domain::ListingEdit,
+    ) -> Result<app::domain::AgencyId, AppError> {
+        directory::save(self, viewer, listing).await
+    }
+
+    async fn retire_listing(
+        &self,
+        viewer: &Viewer,
+        business: app::domain::AgencyId,
+        hub: app::domain::AgencyId,
+    ) -> Result<(), AppError> {
+        directory::retire(self, viewer, business, hub).await
     }
 
     async fn reissue_passphrase(

@@ -36,7 +36,8 @@ pub async fn load(db: &Pool) -> Result<Reference, AppError> {
         .or_internal("reading agencies")?;
     let directory = sqlx::query(
         "SELECT d.business_id, a.name_ja, d.hub_id, d.function, d.phone, d.offers, d.hours \
-         FROM directory_entries d JOIN agencies a ON a.id = d.business_id ORDER BY d.function, a.name_ja",
+         FROM directory_entries d JOIN agencies a ON a.id = d.business_id \
+         WHERE d.retired_at IS NULL ORDER BY d.function, a.name_ja",
     )
     .fetch_all(db)
     .await
@@ -55,9 +56,24 @@ pub async fn load(db: &Pool) -> Result<Reference, AppError> {
     })
     .collect::<anyhow::Result<Vec<_>>>()
     .or_internal("reading the directory")?;
+    let version = version(db)
+        .await
+        .or_internal("reading the directory's version")?;
     Ok(Reference {
         staff,
         agencies,
         directory,
+        version,
     })
+}
+
+/// The version of the reference data: the directory's latest revision (0 as first loaded).
+pub async fn version<'c>(
+    db: impl sqlx::Executor<'c, Database = super::super::Db>,
+) -> sqlx::Result<u64> {
+    let revision: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(revision), 0) FROM directory_entries")
+            .fetch_one(db)
+            .await?;
+    Ok(revision as u64)
 }

@@ -133,6 +133,10 @@ async fn answer(
     .await
     .context("reading removals")
     .map_err(internal("pull"))?;
+    let reference_version = super::super::backend::reference::version(&mut *tx)
+        .await
+        .context("reading the reference data's version")
+        .map_err(internal("pull"))?;
     tx.commit()
         .await
         .context("ending a pull")
@@ -151,6 +155,7 @@ async fn answer(
         last_mutation_id: last,
         database: Some(database),
         keep_sent_days: service.config().keep_sent_days,
+        reference_version: Some(reference_version),
     }))
 }
 

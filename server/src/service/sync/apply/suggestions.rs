@@ -36,7 +36,8 @@ pub(super) async fn suggest(
     } = suggested;
     may_edit_case(conn, viewer, case_id).await?;
     let listed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM directory_entries WHERE business_id = $1 AND hub_id = $2",
+        "SELECT COUNT(*) FROM directory_entries \
+         WHERE business_id = $1 AND hub_id = $2 AND retired_at IS NULL",
     )
     .bind(business.to_string())
     .bind(hub.to_string())
