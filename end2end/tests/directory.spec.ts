@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { device, expectAccessible, login, ready } from './helpers';
+import { device, expectAccessible, login, open, ready } from './helpers';
 
 test('the hubs directory opens offline, narrows by function, hub and words, and calls', async ({ browser }, info) => {
   const [context, page] = await device(browser, info);
@@ -61,4 +61,94 @@ test('the hubs directory opens offline, narrows by function, hub and words, and 
   await expect(entries.first().getByTestId('directory-function-badge').first()).toHaveText('Emergency acceptance and response');
   await expect(page.getByTestId('directory-count')).toHaveText(`${everything} businesses`);
   await context.close();
+});
+
+test('a business suggested to a case offline shows at once and reaches the supervisor after sync', async ({ browser }, info) => {
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.tanaka', /\/visits$/);
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  await page.getByTestId('visit-item').first().getByRole('link').click();
+  await page.getByTestId('case-link').click();
+  await expect(page).toHaveURL(/\/cases\//);
+  const caseUrl = new URL(page.url()).pathname;
+  const program = await page.getByTestId('case-responsible').getAttribute('data-program');
+
+  // Offline, a business of the directory is suggested to the team; it shows, not sent yet.
+  await context.setOffline(true);
+  await expect(page.getByTestId('net-state')).toHaveAttribute('data-online', 'false');
+  const select = page.getByTestId('suggest-select');
+  // Each screen size suggests another business: the scenarios share one server.
+  const option = select.locator('option').nth(info.project.name === 'phone' ? 1 : 2);
+  const name = ((await option.textContent()) ?? '').split(' · ')[0];
+  await select.selectOption({ index: info.project.name === 'phone' ? 1 : 2 });
+  await page.getByTestId('suggest-submit').click();
+  const suggestion = page.getByTestId('case-suggestion').filter({ hasText: name });
+  await expect(suggestion).toHaveCount(1);
+  await expect(suggestion.getByTestId('suggestion-unsent')).toBeVisible();
+  await expect(suggestion.getByTestId('suggestion-call')).toHaveAttribute('href', /^tel:[0-9-]+$/);
+
+  // Back online, it is sent by itself.
+  await context.setOffline(false);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await expect(suggestion.getByTestId('suggestion-unsent')).toHaveCount(0);
+  await expectAccessible(page);
+  await context.close();
+
+  // The supervisor of the case's program sees it on the case.
+  const [supervisorContext, supervisorPage] = await device(browser, info);
+  const supervisor = program === 'model_program' ? 'supervisor.kobayashi' : 'supervisor.kato';
+  await login(supervisorPage, supervisor, /\/review$/);
+  await expect(supervisorPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await open(supervisorPage, caseUrl);
+  const seen = supervisorPage.getByTestId('case-suggestion').filter({ hasText: name });
+  await expect(seen).toHaveCount(1);
+  await expect(seen.locator('.suggestion-by')).toContainText('田中');
+  await supervisorContext.close();
+});
+
+test('the administrator edits the directory, a field device sees it after sync, bad input is said on its field', async ({ browser }, info) => {
+  const name = `夜間支援 ${info.project.name}-${Date.now()}`;
+  const [fieldContext, field] = await device(browser, info);
+  await login(field, 'nurse.sato', /\/visits$/);
+  const [adminContext, admin] = await device(browser, info);
+  await login(admin, 'admin.yoshida', /\/admin$/);
+  const form = admin.getByTestId('listing-form');
+  await expect(admin.getByTestId('listing-admin').first()).toBeVisible();
+  const listed = await admin.getByTestId('listing-admin').count();
+
+  // No name, no function, a number nobody can dial: each said on its field, nothing saved.
+  await form.getByTestId('listing-phone').fill('電話して');
+  await form.getByTestId('listing-hub').selectOption({ index: 1 });
+  await form.getByTestId('listing-submit').click();
+  await expect(form.getByTestId('listing-name-error')).toHaveText('入力してください');
+  await expect(form.getByTestId('listing-functions-error')).toHaveText('入力してください');
+  await expect(form.getByTestId('listing-phone-error')).toContainText('電話番号の形ではありません');
+  await expect(form.getByTestId('listing-name')).toBeFocused();
+  await expect(admin.getByTestId('listing-admin')).toHaveCount(listed);
+
+  // Added, then its number changed.
+  await form.getByTestId('listing-name').fill(name);
+  await form.locator('[data-testid="listing-function"][value="emergency"]').check();
+  await form.getByTestId('listing-phone').fill('042-600-7777');
+  await form.getByTestId('listing-submit').click();
+  await expect(admin.getByTestId('listing-said')).toContainText('保存しました');
+  const item = admin.locator(`[data-testid="listing-admin"][data-name="${name}"]`);
+  await expect(item).toContainText('042-600-7777');
+  await item.getByTestId('listing-edit').click();
+  await expect(form.getByTestId('listing-name')).toHaveValue(name);
+  await form.getByTestId('listing-phone').fill('042-600-8888');
+  await form.getByTestId('listing-submit').click();
+  await expect(item).toContainText('042-600-8888');
+  await expectAccessible(admin);
+  await adminContext.close();
+
+  // The field device, at its next sync, finds it with the new number.
+  await field.getByTestId('sync-now').click();
+  await expect(field.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await field.getByRole('link', { name: '拠点・協力事業所' }).click();
+  await field.getByTestId('directory-words').fill(name);
+  const entry = field.getByTestId('directory-entry');
+  await expect(entry).toHaveCount(1);
+  await expect(entry.getByTestId('directory-call')).toHaveAttribute('href', 'tel:042-600-8888');
+  await fieldContext.close();
 });
