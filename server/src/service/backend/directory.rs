@@ -65,7 +65,7 @@ pub async fn save(
         retire_rows(&mut tx, business, before, revision).await?;
     }
     for function in HubFunction::ALL {
-        if listing.functions.contains(&function) {
+        if listing.functions.contains(function) {
             sqlx::query(
                 "INSERT INTO directory_entries (business_id, hub_id, function, phone, offers, hours, revision) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) \
