@@ -87,3 +87,23 @@ pub async fn signed_out(device: Device) -> Result<(), String> {
 pub async fn stored_owner(device: Device) -> Option<Viewer> {
     super::stored_owner(device).await
 }
+
+/// Downloads the code of every entry point now. The service worker keeps the app's files for
+/// offline use only once it is installed; until then a device that loses the network right
+/// after signing in must already hold the code that saves a note.
+#[cfg(feature = "split")]
+pub async fn fetch_all() {
+    __preload_unlock().await;
+    __preload_set_up().await;
+    __preload_change_passphrase().await;
+    __preload_discard_unopenable().await;
+    __preload_lock().await;
+    __preload_sync_soon().await;
+    __preload_flush().await;
+    __preload_record().await;
+    __preload_draft().await;
+    __preload_save_draft().await;
+    __preload_signed_in().await;
+    __preload_signed_out().await;
+    __preload_stored_owner().await;
+}
