@@ -33,7 +33,7 @@ fn IntakeForm() -> impl IntoView {
         let me = session.viewer.get().flatten()?;
         device.reference.with(|r| {
             let acting = r.person(me.id).acting_agency?;
-            let agency = r.agencies.iter().find(|a| a.id == acting)?;
+            let agency = r.agency(acting)?;
             IntakeChannel::registered_at(agency.kind).map(|c| (c, agency.clone()))
         })
     });
