@@ -103,6 +103,8 @@ test('a wrong password gets a clear message and keeps the login name', async ({ 
 
 test('a visit outside the nurse\'s team is not shown', async ({ page }) => {
   await login(page, 'nurse.sato', /\/visits$/);
+  // Her list has come down: the device holds what she may see, so a visit it lacks is not hers.
+  await expect(page.getByTestId('visit-list')).toBeVisible();
   await open(page, '/visits/00000000-0000-0000-0000-000000000000');
   await expect(page.getByTestId('page-error')).toContainText('見つからないか');
 });
