@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, expectAccessible, login, logout, open, unlock } from './helpers';
+import { DEMO_PASSWORD, device, expectAccessible, login, logout, navigate, open, unlock } from './helpers';
 
 /** Tries to sign in and returns the error the login page shows. */
 async function refusedSignIn(page: Page, loginName: string, password: string): Promise<string> {
@@ -199,7 +199,7 @@ test('an administrator opens an account; its owner must change the first passphr
   await expect(nurse.getByTestId('passphrase-status')).toContainText('変更しました');
   await expect(nurse.getByTestId('passphrase-required')).toHaveCount(0);
   // Now the app is hers: her visits page stays.
-  await nurse.locator('nav.app-nav a[href="/visits"]').click();
+  await navigate(nurse, '訪問予定');
   await expect(nurse.getByRole('heading', { level: 1, name: '訪問予定' })).toBeVisible();
   await expect(nurse).toHaveURL(/\/visits$/);
 

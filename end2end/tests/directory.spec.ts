@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { device, expectAccessible, login, open, ready } from './helpers';
+import { device, expectAccessible, login, navigate, open, ready, switchLanguage } from './helpers';
 
 test('the hubs directory opens offline, narrows by function, hub and words, and calls', async ({ browser }, info) => {
   const [context, page] = await device(browser, info);
@@ -9,7 +9,7 @@ test('the hubs directory opens offline, narrows by function, hub and words, and 
 
   // With no signal, from the navigation, and again after a reload.
   await context.setOffline(true);
-  await page.getByRole('link', { name: '拠点・協力事業所' }).click();
+  await navigate(page, '拠点・協力事業所');
   await expect(page).toHaveURL(/\/directory$/);
   const entries = page.getByTestId('directory-entry');
   await expect(entries.first()).toBeVisible();
@@ -56,7 +56,7 @@ test('the hubs directory opens offline, narrows by function, hub and words, and 
 
   // In English, the functions and the page speak English; the businesses keep their names.
   await page.getByTestId('directory-words').fill('');
-  await page.getByTestId('lang-switch').click();
+  await switchLanguage(page);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Hubs and businesses');
   await expect(entries.first().getByTestId('directory-function-badge').first()).toHaveText('Emergency acceptance and response');
   await expect(page.getByTestId('directory-count')).toHaveText(`${everything} businesses`);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, login, logout, open, ready } from './helpers';
+import { expectAccessible, login, logout, open, ready, switchLanguage } from './helpers';
 
 test('a nurse records a note on a visit and the supervisor sees it', async ({ page }, info) => {
   // 1. The nurse signs in and sees her visits for today and the coming days.
@@ -72,7 +72,7 @@ test('the interface is Japanese by default and English on request, remembered', 
   await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
   await expect(page.getByTestId('login-submit')).toHaveText('ログイン');
 
-  await page.getByTestId('lang-switch').click();
+  await switchLanguage(page);
   await expect(page.getByTestId('login-submit')).toHaveText('Sign in');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 
@@ -84,7 +84,7 @@ test('the interface is Japanese by default and English on request, remembered', 
   await expect(page.getByTestId('logout')).toHaveText('Sign out');
   await expectAccessible(page);
 
-  await page.getByTestId('lang-switch').click();
+  await switchLanguage(page);
   await expect(page.getByRole('heading', { level: 1, name: '訪問予定' })).toBeVisible();
   await page.reload();
   await ready(page);

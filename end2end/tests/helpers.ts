@@ -38,11 +38,51 @@ export async function login(page: Page, loginName: string, start: RegExp) {
   await page.getByTestId('login-password').fill(DEMO_PASSWORD);
   await page.getByTestId('login-submit').click();
   await expect(page).toHaveURL(start);
-  await expect(page.getByTestId('whoami')).toBeVisible();
+  await expect(page.getByTestId('whoami')).toHaveCount(1);
+}
+
+/**
+ * Opens the header's menu where it is folded (a phone; a tablet shows its content in the
+ * header), as a person would before reaching the navigation, the language or signing out.
+ */
+export async function openMenu(page: Page) {
+  const button = page.getByTestId('menu-button');
+  if ((await button.isVisible()) && (await button.getAttribute('aria-expanded')) !== 'true') {
+    await button.click();
+  }
+  await expect(page.getByTestId('lang-switch')).toBeVisible();
+}
+
+/** Opens the sync details under the sync mark in the header. */
+export async function openSyncDetails(page: Page) {
+  const mark = page.getByTestId('sync-mark');
+  if ((await mark.getAttribute('aria-expanded')) !== 'true') {
+    await mark.click();
+  }
+  await expect(page.getByTestId('sync-details')).toBeVisible();
+}
+
+/** Presses "sync now" in the sync details. */
+export async function pressSyncNow(page: Page) {
+  await openSyncDetails(page);
+  await page.getByTestId('sync-now').click();
+}
+
+/** Switches the interface's language from the header's menu. */
+export async function switchLanguage(page: Page) {
+  await openMenu(page);
+  await page.getByTestId('lang-switch').click();
+}
+
+/** Follows a link of the header's navigation, by its text. */
+export async function navigate(page: Page, name: string) {
+  await openMenu(page);
+  await page.getByTestId('app-nav').getByRole('link', { name }).click();
 }
 
 /** Signs out through the header. */
 export async function logout(page: Page) {
+  await openMenu(page);
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByTestId('login-form')).toBeVisible();

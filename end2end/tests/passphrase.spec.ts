@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, draftKeys, expectAccessible, login, open, unlock, writeNote } from './helpers';
+import { DEMO_PASSWORD, device, draftKeys, expectAccessible, login, open, pressSyncNow, unlock, writeNote } from './helpers';
 
 /** Fills the passphrase form and sends it. */
 async function changePassphrase(page: Page, current: string, next: string, repeat = next) {
@@ -89,7 +89,7 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
       // the new passphrase asks once for the previous one, which carries the note over, and it
       // is sent.
       await otherContext.setOffline(false);
-      await other.getByTestId('sync-now').click();
+      await pressSyncNow(other);
       await expect(other.getByTestId('sync-problem')).toBeVisible();
       await expect(other.getByTestId('unsynced-count')).toHaveAttribute('data-count', '1');
       await open(other, '/login');
@@ -117,7 +117,7 @@ test('a nurse changes her passphrase; her other phone keeps its unsent note with
       await page.goto(`/visits/${visitId}`);
       await page.locator('body[data-device="locked"]').waitFor();
       await unlock(page, changed);
-      await page.getByTestId('sync-now').click();
+      await pressSyncNow(page);
       await expect(page.getByTestId('note-item').filter({ hasText: nextSteps })).toHaveAttribute('data-synced', 'true');
     });
   } finally {

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_PASSWORD, device, expectAccessible, login, open, unlock, writeNote } from './helpers';
+import { DEMO_PASSWORD, device, expectAccessible, login, logout, open, openMenu, unlock, writeNote } from './helpers';
 
 /**
  * Everything in the device's IndexedDB, keys and values, as text: strings as they are, binary
@@ -79,8 +79,7 @@ test('the device keeps only opaque ids and ciphertext, and signing out wipes it'
   // Signing out on a shared device sends what waits, then leaves nothing behind.
   await context.setOffline(false);
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
-  await page.getByTestId('logout').click();
-  await expect(page).toHaveURL(/\/login$/);
+  await logout(page);
   await expect(page.locator('body[data-device="not-set-up"]')).toBeAttached();
   const after = await dumpDeviceStorage(page);
   expect(Object.values(after).join('')).toBe('');
@@ -135,6 +134,7 @@ test('after the offline grant ends, unsent notes wait for an online sign-in and 
   // Online again: signing out keeps what waits (it cannot be sent while locked); the nurse signs
   // in and the note waiting on the device is sent before anything else.
   await context.setOffline(false);
+  await openMenu(page);
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.locator('body')).not.toHaveAttribute('data-device', 'not-set-up');

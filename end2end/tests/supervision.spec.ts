@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { device, expectAccessible, login, open, ready, writeNote } from './helpers';
+import { device, expectAccessible, login, open, pressSyncNow, ready, writeNote } from './helpers';
 
 /** Tomorrow's date in Japan, as a date input wants it. */
 function tomorrowInJapan(): string {
@@ -8,7 +8,7 @@ function tomorrowInJapan(): string {
 
 /** Presses the sync button and waits until nothing is left to send. */
 async function syncNow(page: Page) {
-  await page.getByTestId('sync-now').click();
+  await pressSyncNow(page);
   await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
 }
 
@@ -50,6 +50,7 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   for (const [context, page, loginName] of authors) {
     await login(page, loginName, /\/visits$/);
     await expect(page.getByTestId('risk-flag').filter({ hasText: pseudonym })).toBeVisible();
+    await page.getByTestId('crisis-toggle').click();
     await expect(page.getByTestId('crisis-contact').first()).toBeVisible();
     await page.getByTestId('visit-item').filter({ hasText: pseudonym }).locator('a').click();
     await expect(page.getByTestId('visit-detail')).toBeVisible();

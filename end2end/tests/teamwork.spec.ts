@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { device, login, open, writeNote } from './helpers';
+import { device, login, open, pressSyncNow, writeNote } from './helpers';
 
 test('two teammates edit the same visit offline and both edits survive', async ({ browser }, info) => {
   const tag = `${info.project.name}-${Date.now()}`;
@@ -39,7 +39,7 @@ test('two teammates edit the same visit offline and both edits survive', async (
   await expect(nursePage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
   await psw.setOffline(false);
   await expect(pswPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
-  await nursePage.getByTestId('sync-now').click();
+  await pressSyncNow(nursePage);
 
   for (const page of [pswPage, nursePage]) {
     // Both notes are there, synced, on both devices.

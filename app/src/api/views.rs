@@ -95,6 +95,8 @@ pub struct VisitDetail {
     pub case: CaseSummary,
     /// Earlier notes on the case, newest first.
     pub notes: Vec<OutreachNote>,
+    /// Supervisors' decisions on those notes, oldest first, so each shows where it stands.
+    pub reviews: Vec<crate::domain::review::Review>,
 }
 
 /// A device as its supervisor watches it sync.

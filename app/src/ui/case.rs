@@ -193,7 +193,7 @@ fn CaseView(local: LocalCase) -> impl IntoView {
             <RefusedView rejected/>
             <ConflictsView conflicts/>
             {editor.then(|| view! { <CaseEditor case=case.clone() said/> })}
-            <CaseSummaryView case=case.clone()/>
+            <CaseSummaryView case=case.clone() without_team=true/>
             <TeamEditor team=case.team.clone() case_id editor said/>
             <AgenciesEditor case_id intake=agencies_intake close=agencies_close editor said/>
             <SuggestionsView case_id suggestions editor said/>

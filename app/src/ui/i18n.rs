@@ -332,6 +332,32 @@ texts! {
     ActsFor => "として活動", "acting for";
     PageNotFound => "ページが見つかりません。", "Page not found.";
     RequiredMark => "必須", "required";
+    Menu => "メニュー", "Menu";
+    WriteNote => "記録を書く", "Write a note";
+    CrisisContactsShort => "緊急連絡先", "Crisis contacts";
+    SyncDetails => "同期の状態", "Sync status";
+    VisitPageName => "訪問", "Visit";
+    CasePageName => "対象者", "Case";
+    UnsentBadge => "未送信", "unsent";
+    StorageWarningShort => "この端末の記録は消えることがあります", "Data on this device may be deleted";
+    Dismiss => "閉じる", "Dismiss";
+    DismissStorageWarning => "この端末では今後表示しない", "Don't show again on this device";
+}
+
+/// A person with the agency they act for: the brackets and spacing follow the language.
+pub fn with_agency(lang: Lang, person: &str, agency: &str) -> String {
+    match lang {
+        Lang::Ja => format!("{person}（{agency}）"),
+        Lang::En => format!("{person} ({agency})"),
+    }
+}
+
+/// What separates the items of a list written out in a sentence.
+pub fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "、",
+        Lang::En => ", ",
+    }
 }
 
 /// The current interface language, shared through context.

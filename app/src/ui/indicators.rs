@@ -130,7 +130,9 @@ fn hours(t: chrono::DateTime<Utc>) -> i64 {
 fn age(lang: Lang, h: i64) -> String {
     match lang {
         Lang::Ja if h >= 48 => format!("{}日前", h / 24),
+        Lang::Ja if h == 0 => "1時間以内".to_owned(),
         Lang::Ja => format!("{h}時間前"),
+        Lang::En if h == 0 => "less than an hour ago".to_owned(),
         Lang::En if h >= 48 => format!("{} days ago", h / 24),
         Lang::En => format!("{h} h ago"),
     }
@@ -289,7 +291,8 @@ fn Bars(
     let scale = |n: usize| n * (width - 40) / largest;
     view! {
         <figure class="chart" data-testid=testid>
-            <svg viewBox=format!("0 0 {width} {height}") width="100%" role="img" aria-label=title.clone()>
+            // Drawn at its own size (wider screens do not enlarge the labels past the headings).
+            <svg viewBox=format!("0 0 {width} {height}") width=width height=height role="img" aria-label=title.clone()>
                 <title>{title.clone()}</title>
                 {rows.iter().enumerate().map(|(i, (label, values))| {
                     let y = i * row_h;
@@ -387,7 +390,9 @@ fn Charts(figures: Indicators) -> impl IntoView {
                         None => "—".to_owned(),
                     }}
                 </p>
-                <h3>{t(T::VisitsPerAgencyWeek)}</h3>
+            </section>
+            <section class="card">
+                <h2>{t(T::VisitsPerAgencyWeek)}</h2>
                 <Bars title=t(T::VisitsPerAgencyWeek).to_owned() rows=weeks testid="indicator-visits-per-week"/>
             </section>
         }

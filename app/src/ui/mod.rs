@@ -280,6 +280,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The name of the page at `path`, shown in the header on a phone.
+fn page_name(path: &str) -> T {
+    let mut parts = path.trim_matches('/').split('/');
+    match (parts.next().unwrap_or(""), parts.next().is_some()) {
+        ("visits", true) => T::VisitPageName,
+        ("visits", false) => T::MyVisits,
+        ("cases", _) => T::CasePageName,
+        ("review", _) => T::Review,
+        ("conflicts", _) => T::OpenConflicts,
+        ("indicators", _) => T::Indicators,
+        ("intake", _) => T::Intake,
+        ("directory", _) => T::Directory,
+        ("security", _) => T::SignInSettings,
+        ("admin", _) => T::Accounts,
+        ("login", _) => T::Login,
+        _ => T::AppName,
+    }
+}
+
 /// `/`: sends the user to their start page, or to sign in.
 #[component]
 fn Home() -> impl IntoView {
@@ -356,9 +375,25 @@ fn Header() -> impl IntoView {
         lang.set(next);
         remember_lang(next);
     };
+    // On a phone the navigation, language and sign-out sit behind one menu button; it closes
+    // whenever the page changes.
+    let menu_open = RwSignal::new(false);
+    let here = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        here.pathname.track();
+        menu_open.set(false);
+    });
+    let page = move || i18n::t(lang.get(), page_name(&here.pathname.get()));
     view! {
-        <header class="app-header">
+        <header class="app-header" class:menu-open=move || menu_open.get()>
             <a class="brand" href="/">{tr(T::AppName)}</a>
+            <span class="page-name" data-testid="page-name">{page}</span>
+            <sync_status::SyncStatus/>
+            <components::DisclosureButton open=menu_open controls="app-menu" class="menu-button" testid="menu-button">
+                <span class="menu-icon" aria-hidden="true"></span>
+                <span class="menu-word">{tr(T::Menu)}</span>
+            </components::DisclosureButton>
+            <div class="app-menu" id="app-menu" data-testid="app-menu">
             <Transition>
                 {move || Suspend::new(async move {
                     session.viewer.await.map(|viewer| {
@@ -370,7 +405,7 @@ fn Header() -> impl IntoView {
                             Home::Visits => T::MyVisits,
                         };
                         view! {
-                            <nav class="app-nav">
+                            <nav class="app-nav" data-testid="app-nav">
                                 <A href=start>{tr(nav_label)}</A>
                                 {supervisor.then(|| view! {
                                     <A href="/conflicts">{tr(T::OpenConflicts)}</A>
@@ -399,7 +434,6 @@ fn Header() -> impl IntoView {
                     })
                 })}
             </Transition>
-            <sync_status::SyncStatus/>
             <button
                 type="button"
                 class="lang-switch"
@@ -410,6 +444,7 @@ fn Header() -> impl IntoView {
             >
                 {tr(T::SwitchLanguage)}
             </button>
+            </div>
         </header>
     }
 }

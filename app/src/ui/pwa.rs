@@ -38,15 +38,35 @@ pub fn StorageWarning() -> impl IntoView {
     Effect::new(move |done: Option<()>| {
         if done.is_none() {
             leptos::task::spawn_local(async move {
-                at_risk.set(!browser::persist().await);
+                // Persistent storage is asked for even once the warning is dismissed.
+                let persisted = browser::persist().await;
+                at_risk.set(!persisted && !browser::warning_dismissed());
             });
         }
     });
+    let dismiss = move |_| {
+        #[cfg(feature = "hydrate")]
+        browser::dismiss_warning();
+        at_risk.set(false);
+    };
     view! {
         <Show when=move || at_risk.get()>
-            <p class="storage-warning" role="note" data-testid="storage-warning">
-                {tr(T::StorageNotPersisted)}
-            </p>
+            <div class="storage-warning" role="note" data-testid="storage-warning">
+                <details>
+                    <summary data-testid="storage-warning-summary">{tr(T::StorageWarningShort)}</summary>
+                    <p>{tr(T::StorageNotPersisted)}</p>
+                </details>
+                <button
+                    type="button"
+                    class="dismiss"
+                    data-testid="storage-warning-dismiss"
+                    title=tr(T::DismissStorageWarning)
+                    aria-label=tr(T::DismissStorageWarning)
+                    on:click=dismiss
+                >
+                    "×"
+                </button>
+            </div>
         </Show>
     }
 }
@@ -62,6 +82,27 @@ mod browser {
 
     thread_local! {
         static RELOAD_ASKED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Where a device remembers that its user dismissed the storage warning.
+    const WARNING_DISMISSED: &str = "dekapan-storage-warning-dismissed";
+
+    /// Whether the storage warning was dismissed on this device.
+    pub fn warning_dismissed() -> bool {
+        local_storage()
+            .and_then(|s| s.get_item(WARNING_DISMISSED).ok().flatten())
+            .is_some()
+    }
+
+    /// Remembers on this device that the storage warning was dismissed.
+    pub fn dismiss_warning() {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(WARNING_DISMISSED, "1");
+        }
+    }
+
+    fn local_storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
     }
 
     fn container() -> Option<ServiceWorkerContainer> {

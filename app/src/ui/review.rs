@@ -97,7 +97,7 @@ fn ReviewItem(item: QueueItem, said: RwSignal<Option<bool>>) -> impl IntoView {
     let comment_id = format!("comment-{note_id}");
     let pseudonym = note.pseudonym.clone();
     view! {
-        <li class="card review-item" data-testid="review-item" data-note-id=note_id.to_string()>
+        <li class="card review-item note" data-testid="review-item" data-note-id=note_id.to_string()>
             <p class="visit-head">
                 <A href=format!("/visits/{}", note.visit_id)>
                     <strong data-testid="review-pseudonym">{pseudonym}</strong>

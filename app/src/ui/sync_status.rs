@@ -1,5 +1,6 @@
-//! The sync line under the header: online or offline, how many changes wait, when the device
-//! last synced, a button to sync now, and a long sync's progress.
+//! The sync mark in the header: online or offline with the number of changes waiting as a
+//! badge; a tap opens the details (when the device last synced, a button to sync now, a long
+//! sync's progress, what stops it).
 
 use super::i18n::{tr, use_lang, T};
 use crate::client::{use_device, SyncProblem};
@@ -44,45 +45,75 @@ pub fn SyncStatus() -> impl IntoView {
             view! { <p class="sync-problem" data-testid="sync-problem">{tr(key)}</p> }
         })
     };
+    // The details close when the page changes, as the menu does.
+    let open = RwSignal::new(false);
+    let here = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        here.pathname.track();
+        open.set(false);
+    });
+    let mark_label = move || {
+        let net = if online() {
+            tr(T::Online)()
+        } else {
+            tr(T::Offline)()
+        };
+        format!("{}: {net}, {}", tr(T::SyncDetails)(), pending_text())
+    };
     view! {
         <Show when=signed_in>
             <div
                 class="sync-status"
+                class:open=move || open.get()
                 data-testid="sync-status"
                 data-client=move || device.replica.with(|r| r.as_ref().map(|r| r.client_id.0.to_string()))
             >
-                <span
-                    class="net"
-                    class:offline=move || !online()
-                    data-testid="net-state"
-                    data-online=move || online().to_string()
-                >
-                    {move || if online() { tr(T::Online)() } else { tr(T::Offline)() }}
-                </span>
-                <span
-                    class=move || { if unsynced() > 0 { "count pending" } else { "count" } }
-                    data-testid="unsynced-count"
-                    data-count=move || unsynced().to_string()
-                >
-                    {pending_text}
-                </span>
-                <span data-testid="last-sync">{last}</span>
                 <button
                     type="button"
-                    class="sync-now"
-                    data-testid="sync-now"
-                    aria-busy=move || device.syncing.get().is_some().to_string()
-                    on:click=move |_| device.sync_now()
+                    class="sync-mark"
+                    class:troubled=move || device.problem.with(Option::is_some)
+                    data-testid="sync-mark"
+                    aria-controls="sync-details"
+                    aria-expanded=move || open.get().to_string()
+                    aria-label=mark_label
+                    on:click=move |_| open.update(|o| *o = !*o)
                 >
-                    {move || if device.syncing.get().is_some() { tr(T::Syncing)() } else { tr(T::SyncNow)() }}
-                </button>
-                {move || device.syncing.get().filter(|n| *n > 0).map(|n| view! {
-                    <span class="sync-progress" role="status" data-testid="sync-progress">
-                        <progress aria-label=tr(T::SyncProgress)></progress>
-                        {n}
+                    <span
+                        class="net"
+                        class:offline=move || !online()
+                        data-testid="net-state"
+                        data-online=move || online().to_string()
+                    >
+                        <span class="net-word">{move || if online() { tr(T::Online)() } else { tr(T::Offline)() }}</span>
                     </span>
-                })}
-                {problem}
+                    <span
+                        class=move || { if unsynced() > 0 { "count pending" } else { "count" } }
+                        data-testid="unsynced-count"
+                        data-count=move || unsynced().to_string()
+                    >
+                        {unsynced}
+                    </span>
+                </button>
+                <div class="sync-details" id="sync-details" data-testid="sync-details">
+                    <span data-testid="unsynced-text">{pending_text}</span>
+                    <span data-testid="last-sync">{last}</span>
+                    <button
+                        type="button"
+                        class="sync-now"
+                        data-testid="sync-now"
+                        aria-busy=move || device.syncing.get().is_some().to_string()
+                        on:click=move |_| device.sync_now()
+                    >
+                        {move || if device.syncing.get().is_some() { tr(T::Syncing)() } else { tr(T::SyncNow)() }}
+                    </button>
+                    {move || device.syncing.get().filter(|n| *n > 0).map(|n| view! {
+                        <span class="sync-progress" role="status" data-testid="sync-progress">
+                            <progress aria-label=tr(T::SyncProgress)></progress>
+                            {n}
+                        </span>
+                    })}
+                    {problem}
+                </div>
             </div>
         </Show>
     }

@@ -76,6 +76,13 @@ fn LockScreen() -> impl IntoView {
         })
     };
     let waiting = move || device.waiting_while_locked.get();
+    // The passphrase is all the lock screen asks for: it takes the keyboard at once.
+    let passphrase_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = passphrase_field.get() {
+            let _ = field.focus();
+        }
+    });
     view! {
         <section class="card lock-screen" data-testid="device-lock" data-state=move || device.lock.get().code()>
             <h1>{tr(T::DeviceLocked)}</h1>
@@ -97,6 +104,7 @@ fn LockScreen() -> impl IntoView {
                 <form on:submit=submit data-testid="unlock-form">
                     <label for="unlock-passphrase">{tr(T::DevicePassphrase)}</label>
                     <input
+                        node_ref=passphrase_field
                         id="unlock-passphrase"
                         type="password"
                         autocomplete="current-password"

@@ -2,7 +2,8 @@
 //! the earlier notes, and the form to record an outreach note.
 
 use super::components::{
-    Amending, CaseSummaryView, ConflictsView, Draft, ErrorNote, NoteForm, NotesView, RefusedView,
+    jump_to_note_form, Amending, CaseSummaryView, ConflictsView, Draft, ErrorNote, NoteForm,
+    NotesView, RefusedView,
 };
 use super::i18n::{tr, use_lang, Label, T};
 use super::use_session;
@@ -11,7 +12,7 @@ use crate::api::AppError;
 use crate::client::use_device;
 use crate::domain::visit::japan_time;
 use crate::domain::{NoteFields, VisitId, VisitStatus};
-use crate::sync::{FieldEdit, LocalVisit, Op, VisitField};
+use crate::sync::{FieldEdit, LocalVisit, Op, ReviewView, VisitField};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,11 +80,11 @@ pub fn VisitPage() -> impl IntoView {
                     .get_untracked()
                     .flatten()
                     .is_some_and(|v| crate::domain::access::may_break_glass(v.role));
-                view! {
-                    <ErrorNote error=AppError::NotFound/>
-                    {visit_id.get_untracked().filter(|_| supervisor).map(|visit_id| view! { <BreakGlass visit_id/> })}
+                // A supervisor who opens the case sees it in place of the refusal.
+                match visit_id.get_untracked().filter(|_| supervisor) {
+                    Some(visit_id) => view! { <BreakGlass visit_id/> }.into_any(),
+                    None => view! { <ErrorNote error=AppError::NotFound/> }.into_any(),
                 }
-                .into_any()
             }
             PageState::Found(local) => view! { <VisitView local=*local/> }.into_any(),
         }}
@@ -129,7 +130,12 @@ fn VisitView(local: LocalVisit) -> impl IntoView {
                     </span>
                 </p>
                 <Show when=writes_notes>
-                    <StatusPicker visit_id status/>
+                    <div class="visit-actions">
+                        <button type="button" class="write-note" data-testid="write-note" on:click=move |_| jump_to_note_form()>
+                            {tr(T::WriteNote)}
+                        </button>
+                        <StatusPicker visit_id status/>
+                    </div>
                 </Show>
             </header>
             <RefusedView rejected/>
@@ -167,6 +173,7 @@ fn BreakGlass(visit_id: VisitId) -> impl IntoView {
         <Show
             when=move || opened.with(Option::is_some)
             fallback=move || view! {
+                <ErrorNote error=AppError::NotFound/>
                 <form class="card break-glass" on:submit=submit data-testid="break-glass-form">
                     <h2>{tr(T::BreakGlass)}</h2>
                     <p>{tr(T::BreakGlassWhy)}</p>
@@ -184,7 +191,16 @@ fn BreakGlass(visit_id: VisitId) -> impl IntoView {
             }
         >
             {move || opened.get().map(|detail| {
-                let crate::api::VisitDetail { visit, case, notes } = detail;
+                let crate::api::VisitDetail { visit, case, notes, reviews } = detail;
+                let mut by_note: BTreeMap<_, Vec<ReviewView>> = BTreeMap::new();
+                for r in reviews {
+                    by_note.entry(r.note_id).or_default().push(ReviewView {
+                        revision: r.revision,
+                        reviewer: r.reviewer,
+                        decision: r.decision,
+                        decided_at: Some(r.decided_at),
+                    });
+                }
                 view! {
                     <article class="visit" data-testid="visit-detail" data-access="break-glass">
                         <header class="visit-title">
@@ -196,7 +212,7 @@ fn BreakGlass(visit_id: VisitId) -> impl IntoView {
                             <p class="notice" role="status" data-testid="break-glass-notice">{tr(T::BreakGlassOpened)}</p>
                         </header>
                         <CaseSummaryView case/>
-                        <NotesView notes unsynced=BTreeSet::new() reviews=BTreeMap::new()/>
+                        <NotesView notes unsynced=BTreeSet::new() reviews=by_note/>
                     </article>
                 }
             })}

@@ -1,6 +1,7 @@
 //! The field worker's visit list: today and the coming days. On a tablet the chosen visit opens
 //! beside the list; on a phone it replaces it.
 
+use super::components::DisclosureButton;
 use super::i18n::{pick, tr, use_lang, Label, T};
 use super::{use_session, RequireLogin};
 use crate::client::use_device;
@@ -63,8 +64,8 @@ fn VisitPanes() -> impl IntoView {
     view! {
         <div class="panes" class:has-detail=has_detail>
             <section class="list-pane" aria-labelledby="visits-title">
-                <RiskFlags/>
                 <h1 id="visits-title">{tr(T::MyVisits)}</h1>
+                <RiskFlags/>
                 {move || match state.get() {
                     ListState::Loading => view! { <p class="loading">{tr(T::Loading)}</p> }.into_any(),
                     ListState::FirstSync => view! { <FirstSync/> }.into_any(),
@@ -95,24 +96,35 @@ fn RiskFlags() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // The contacts open with one tap; closed, the box is one line a case.
+    let contacts_open = RwSignal::new(false);
     move || {
         let cases = flagged.get().unwrap_or_default();
         (!cases.is_empty()).then(|| view! {
-            <section class="card risk-flags" data-testid="risk-flags" aria-labelledby="risk-flags-title">
-                <h2 id="risk-flags-title">{tr(T::RiskFlags)}</h2>
-                <ul>
-                    {cases.into_iter().map(|c| view! {
-                        <li data-testid="risk-flag">
-                            <A href=format!("/cases/{}", c.id)><strong>{c.pseudonym.clone()}</strong></A>
-                            " " <span class="badge risk-high">{move || c.risk.label(lang.get())}</span>
+            <section class="risk-flags" data-testid="risk-flags" aria-labelledby="risk-flags-title">
+                <div class="risk-flags-head">
+                    <h2 id="risk-flags-title">{tr(T::RiskFlags)}</h2>
+                    <DisclosureButton open=contacts_open controls="crisis-contacts" class="crisis-toggle" testid="crisis-toggle">
+                        {tr(T::CrisisContactsShort)}
+                    </DisclosureButton>
+                </div>
+                <ul class="crisis-contacts" id="crisis-contacts" data-testid="crisis-contacts" hidden=move || !contacts_open.get()>
+                    {move || contacts.get().into_iter().map(|(name, phone)| view! {
+                        <li data-testid="crisis-contact">
+                            <a href=format!("tel:{phone}")>
+                                <span class="contact-name">{name}</span>
+                                <span class="contact-phone">{phone.clone()}</span>
+                            </a>
                         </li>
                     }).collect_view()}
                 </ul>
-                <h3>{tr(T::CrisisContacts)}</h3>
-                <ul class="crisis-contacts" data-testid="crisis-contacts">
-                    {move || contacts.get().into_iter().map(|(name, phone)| view! {
-                        <li data-testid="crisis-contact">
-                            {name} " " <a href=format!("tel:{phone}")>{phone.clone()}</a>
+                <ul class="risk-cases">
+                    {cases.into_iter().map(|c| view! {
+                        <li data-testid="risk-flag">
+                            <A href=format!("/cases/{}", c.id)>
+                                <strong>{c.pseudonym.clone()}</strong>
+                                <span class="badge risk-high">{move || c.risk.label(lang.get())}</span>
+                            </A>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -214,10 +226,10 @@ fn VisitItem(visit: Visit, me: Signal<Option<StaffId>>) -> impl IntoView {
             .filter(|m| Some(m.id) != me)
             .map(|m| {
                 let agency = m.acts_for.as_ref().unwrap_or(&m.home_agency);
-                format!("{}（{}）", m.display_name, pick(lang.get(), agency))
+                super::i18n::with_agency(lang.get(), &m.display_name, &pick(lang.get(), agency))
             })
             .collect::<Vec<_>>()
-            .join("、")
+            .join(super::i18n::list_separator(lang.get()))
     };
     let risk = visit.risk;
     let status = visit.status;

@@ -6,7 +6,12 @@ use crate::ui::i18n::{pick, tr, use_lang, Label, T};
 use leptos::prelude::*;
 
 #[component]
-pub(in crate::ui) fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
+pub(in crate::ui) fn CaseSummaryView(
+    case: CaseSummary,
+    /// Leaves the team out, for a page that shows it in its own section.
+    #[prop(optional)]
+    without_team: bool,
+) -> impl IntoView {
     let lang = use_lang();
     let CaseSummary {
         risk,
@@ -33,12 +38,13 @@ pub(in crate::ui) fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
             list.iter()
                 .map(|pair| pick(lang.get(), pair))
                 .collect::<Vec<_>>()
-                .join("、")
+                .join(crate::ui::i18n::list_separator(lang.get()))
         }
     };
     view! {
-        <section class="card case-summary" data-testid="case-summary" aria-labelledby="case-title">
-            <h2 id="case-title">{tr(T::CaseSummary)}</h2>
+        // Folds away (open at first), so a phone reaches what follows it without scrolling past.
+        <details class="card case-summary fold" data-testid="case-summary" open>
+            <summary data-testid="case-summary-toggle"><h2 id="case-title">{tr(T::CaseSummary)}</h2></summary>
             <dl class="facts">
                 <dt>{tr(T::Risk)}</dt>
                 <dd><span class=format!("badge risk-{}", risk.code()) data-testid="case-risk">{move || risk.label(lang.get())}</span></dd>
@@ -70,11 +76,13 @@ pub(in crate::ui) fn CaseSummaryView(case: CaseSummary) -> impl IntoView {
                     <p>{or_blank(life_goal.welfare_view)}</p>
                 </section>
             </div>
-            <h3>{tr(T::Team)}</h3>
-            <ul class="team" data-testid="team">
-                {team.into_iter().map(|m| view! { <TeamMember member=m/> }).collect_view()}
-            </ul>
-        </section>
+            {(!without_team).then(|| view! {
+                <h3>{tr(T::Team)}</h3>
+                <ul class="team" data-testid="team">
+                    {team.into_iter().map(|m| view! { <TeamMember member=m/> }).collect_view()}
+                </ul>
+            })}
+        </details>
     }
 }
 

@@ -38,6 +38,47 @@ pub(super) fn ErrorNote(error: AppError) -> impl IntoView {
     .into_any()
 }
 
+/// A button that shows or hides the element `controls` names, saying which it does.
+#[component]
+pub(super) fn DisclosureButton(
+    /// Whether the element is shown.
+    open: RwSignal<bool>,
+    /// The id of the element shown or hidden.
+    controls: &'static str,
+    /// The button's class.
+    class: &'static str,
+    /// The button's test id.
+    testid: &'static str,
+    /// The button's label.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class=class
+            data-testid=testid
+            aria-controls=controls
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            {children()}
+        </button>
+    }
+}
+
+/// Brings the note form to the top of the screen with its first field focused, so writing
+/// starts with one tap from anywhere on the visit page.
+pub(super) fn jump_to_note_form() {
+    focus("note-met_with");
+    #[cfg(feature = "hydrate")]
+    if let Some(form) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("note-form-section"))
+    {
+        form.scroll_into_view();
+    }
+}
+
 /// Moves the keyboard focus (and the view) to an element, by id.
 pub(super) fn focus(id: &str) {
     #[cfg(feature = "hydrate")]

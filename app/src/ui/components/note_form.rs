@@ -101,7 +101,7 @@ pub(in crate::ui) fn NoteForm(visit_id: VisitId) -> impl IntoView {
         });
     };
     view! {
-        <section class="card note-form" aria-labelledby="note-form-title">
+        <section class="card note-form" id="note-form-section" aria-labelledby="note-form-title">
             <h2 id="note-form-title">{tr(T::RecordNote)}</h2>
             <p class="hint">{tr(T::DraftSaved)}</p>
             {move || amending.get().map(|_| view! {

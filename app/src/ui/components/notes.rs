@@ -23,8 +23,8 @@ pub(in crate::ui) fn NotesView(
     let draft = use_context::<Draft>().map(|d| d.0);
     let amending = use_context::<Amending>().map(|a| a.0);
     view! {
-        <section class="notes" aria-labelledby="notes-title">
-            <h2 id="notes-title">{tr(T::EarlierNotes)}</h2>
+        <details class="notes fold" data-testid="notes-fold" open>
+            <summary data-testid="notes-toggle"><h2 id="notes-title">{tr(T::EarlierNotes)}</h2></summary>
             <Show when=move || empty>
                 <p class="empty">{tr(T::NoNotes)}</p>
             </Show>
@@ -102,7 +102,7 @@ pub(in crate::ui) fn NotesView(
                     })
                     .collect_view()}
             </ol>
-        </section>
+        </details>
     }
 }
 

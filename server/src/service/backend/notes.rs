@@ -11,6 +11,7 @@ use super::OrInternal;
 use crate::db::Stamp;
 use app::api::{AppError, Viewer};
 use app::domain::access::may_write_notes;
+use app::domain::review::{Review, ReviewDecision};
 use app::domain::{
     CaseId, FieldError, NoteFields, NoteId, NoteRevision, OutreachNote, Problem, VisitId,
     VisitStatus,
@@ -238,6 +239,35 @@ pub async fn of_case(conn: &mut Conn, case_id: CaseId) -> Result<Vec<OutreachNot
         }
     }
     Ok(notes)
+}
+
+/// Every supervisor's decision on the case's notes, oldest first.
+pub async fn reviews_of_case(conn: &mut Conn, case_id: CaseId) -> Result<Vec<Review>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT w.note_id, w.revision, w.decision, w.comment, w.decided_at, {STAFF_COLS} \
+         FROM reviews w JOIN notes n ON n.id = w.note_id \
+         JOIN staff st ON st.id = w.reviewer_id {STAFF_JOIN} \
+         WHERE n.case_id = $1 ORDER BY w.decided_at, w.id"
+    ))
+    .bind(case_id.to_string())
+    .fetch_all(conn)
+    .await
+    .or_internal("loading reviews")?;
+    rows.iter()
+        .map(|row| -> anyhow::Result<Review> {
+            let decision: String = text(row, "decision")?;
+            let comment: String = text(row, "comment")?;
+            Ok(Review {
+                note_id: id(row, "note_id")?,
+                revision: number(row, "revision")?,
+                reviewer: staff_ref(row)?,
+                decision: ReviewDecision::parse(&decision, &comment)
+                    .map_err(|e| anyhow::anyhow!("a stored decision: {:?}", e.problem))?,
+                decided_at: time(row, "decided_at")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("reading reviews")
 }
 
 fn revision_from_row(row: &DbRow) -> anyhow::Result<NoteRevision> {

@@ -211,6 +211,7 @@ async fn detail(db: &Pool, viewer: &Viewer, visit_id: VisitId) -> Result<VisitDe
     let visit = visit_from_row(&row, members).or_internal("reading a visit")?;
     let case = case_summary(&mut tx, visible.case_id).await?;
     let notes = notes::of_case(&mut tx, visible.case_id).await?;
+    let reviews = notes::reviews_of_case(&mut tx, visible.case_id).await?;
     audit::record(
         &mut tx,
         Event {
@@ -223,7 +224,12 @@ async fn detail(db: &Pool, viewer: &Viewer, visit_id: VisitId) -> Result<VisitDe
     .await
     .or_internal("auditing a read")?;
     tx.commit().await.or_internal("committing a read")?;
-    Ok(VisitDetail { visit, case, notes })
+    Ok(VisitDetail {
+        visit,
+        case,
+        notes,
+        reviews,
+    })
 }
 
 async fn case_summary(conn: &mut Conn, case_id: CaseId) -> Result<CaseSummary, AppError> {
