@@ -1,0 +1,96 @@
+import { expect, Locator, Page, test } from '@playwright/test';
+import { DEMO_PASSWORD, device, login } from '../tests/helpers';
+
+// A person's pace, the same for every build measured: a tap takes 600 ms (find the target,
+// reach it, tap), a typed character 120 ms (a practised phone typist), a flick of the page
+// 400 ms per screen-height. The app's own time comes on top.
+const TAP_MS = 600;
+const CHAR_MS = 120;
+const FLICK_MS = 400;
+
+/** A person with a phone: counts the taps and the screen-heights scrolled, at a human pace. */
+class Person {
+  taps = 0;
+  scrolled = 0;
+
+  constructor(private page: Page) {}
+
+  /** Scrolls, as a thumb would, until `target` is whole on the screen under the header. */
+  async reach(target: Locator) {
+    await target.waitFor();
+    const [top, bottom, screen] = await target.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const header = document.querySelector('header.app-header')?.getBoundingClientRect();
+      const headerBottom = header ? Math.max(0, header.bottom) : 0;
+      return [box.top - headerBottom, box.bottom, window.innerHeight];
+    });
+    let delta = 0;
+    if (top < 0) delta = top - 8;
+    else if (bottom > screen) delta = bottom - screen + 8;
+    if (delta !== 0) {
+      await this.page.evaluate((d) => window.scrollBy(0, d), delta);
+      const screens = Math.abs(delta) / screen;
+      this.scrolled += screens;
+      await this.page.waitForTimeout(FLICK_MS * Math.max(1, Math.ceil(screens)));
+    }
+  }
+
+  /** Taps `target`, scrolling to it first when it is not on the screen. */
+  async tap(target: Locator) {
+    await this.reach(target);
+    await this.page.waitForTimeout(TAP_MS);
+    await target.click();
+    this.taps += 1;
+  }
+
+  /** Types `text` into the focused field, a character at a time. */
+  async type(text: string) {
+    await this.page.keyboard.type(text, { delay: CHAR_MS });
+  }
+
+  /** Taps a field unless it already has the focus, then types into it. */
+  async fill(field: Locator, text: string) {
+    const focused = await field.evaluate((el) => el === document.activeElement).catch(() => false);
+    if (!focused) await this.tap(field);
+    await this.type(text);
+  }
+}
+
+test('usability: from opening the app offline to a saved note', async ({ browser }, info) => {
+  // The device is set up: one online sign-in, the first sync, the offline shell in place.
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.sato', /\/visits$/);
+  await expect(page.getByTestId('visit-list')).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null);
+  await context.setOffline(true);
+
+  const runs: { taps: number; scrolled: number; seconds: number }[] = [];
+  for (let run = 0; run < 3; run++) {
+    const person = new Person(page);
+    const started = Date.now();
+    await page.goto('/visits');
+    await page.locator('body[data-hydrated="true"]').waitFor();
+    await person.fill(page.getByTestId('unlock-passphrase'), DEMO_PASSWORD);
+    await person.tap(page.getByTestId('unlock-submit'));
+    // Today's first visit.
+    await person.tap(page.getByTestId('visit-item').first().getByRole('link'));
+    await expect(page.getByTestId('visit-detail')).toBeVisible();
+    const jump = page.getByTestId('write-note');
+    if ((await jump.count()) > 0) await person.tap(jump);
+    await person.fill(page.getByTestId('note-met_with'), '本人');
+    await person.fill(page.getByTestId('note-mental_state'), '落ち着いて話せた');
+    await person.fill(page.getByTestId('note-next_steps'), `来週また訪問 ${run}`);
+    await person.tap(page.getByTestId('note-submit'));
+    await expect(page.getByTestId('note-saved')).toContainText('保存しました');
+    runs.push({ taps: person.taps, scrolled: person.scrolled, seconds: (Date.now() - started) / 1000 });
+  }
+  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[1];
+  console.log(
+    `offline open to saved note (phone ${info.project.use.viewport?.width}×${info.project.use.viewport?.height}): ` +
+      `${median.taps} taps, ${median.scrolled.toFixed(2)} screen-heights scrolled, ${median.seconds.toFixed(1)} s ` +
+      `(median of ${runs.length}; pace: tap ${TAP_MS} ms, character ${CHAR_MS} ms, flick ${FLICK_MS} ms)`,
+  );
+  await context.setOffline(false);
+  await expect(page.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0', { timeout: 30_000 });
+  await context.close();
+});
