@@ -335,7 +335,6 @@ texts! {
     Menu => "メニュー", "Menu";
     WriteNote => "記録を書く", "Write a note";
     CrisisContactsShort => "緊急連絡先", "Crisis contacts";
-    SyncDetails => "同期の状態", "Sync status";
     VisitPageName => "訪問", "Visit";
     CasePageName => "対象者", "Case";
     UnsentBadge => "未送信", "unsent";

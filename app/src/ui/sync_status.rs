@@ -52,14 +52,6 @@ pub fn SyncStatus() -> impl IntoView {
         here.pathname.track();
         open.set(false);
     });
-    let mark_label = move || {
-        let net = if online() {
-            tr(T::Online)()
-        } else {
-            tr(T::Offline)()
-        };
-        format!("{}: {net}, {}", tr(T::SyncDetails)(), pending_text())
-    };
     view! {
         <Show when=signed_in>
             <div
@@ -75,7 +67,6 @@ pub fn SyncStatus() -> impl IntoView {
                     data-testid="sync-mark"
                     aria-controls="sync-details"
                     aria-expanded=move || open.get().to_string()
-                    aria-label=mark_label
                     on:click=move |_| open.update(|o| *o = !*o)
                 >
                     <span
@@ -90,9 +81,12 @@ pub fn SyncStatus() -> impl IntoView {
                         class=move || { if unsynced() > 0 { "count pending" } else { "count" } }
                         data-testid="unsynced-count"
                         data-count=move || unsynced().to_string()
+                        aria-hidden="true"
                     >
                         {unsynced}
                     </span>
+                    // The name read out: the state and the count in words (the badge is a digit).
+                    <span class="sr-only">{pending_text}</span>
                 </button>
                 <div class="sync-details" id="sync-details" data-testid="sync-details">
                     <span data-testid="unsynced-text">{pending_text}</span>
