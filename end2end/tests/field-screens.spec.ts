@@ -4,6 +4,7 @@ import {
   expectAccessible,
   login,
   navigate,
+  open,
   openMenu,
   openSyncDetails,
   pressSyncNow,
@@ -204,4 +205,43 @@ test('the storage warning is one line that explains itself and stays dismissed o
   await expect(page.getByTestId('visit-list')).toBeVisible();
   await expect(warning).toHaveCount(0);
   await context.close();
+});
+
+test('the intake lists the agencies grouped by kind, with the registering agency ticked', async ({ browser }, info) => {
+  const [context, page] = await device(browser, info);
+  await login(page, 'csw.takahashi', /\/visits$/);
+  await open(page, '/intake');
+  const agencies = page.getByTestId('intake-agencies');
+  const boxes = agencies.getByTestId('intake-agency');
+  await expect(boxes.first()).toBeVisible();
+  // Every agency sits in a group named after its kind.
+  const groups = agencies.getByTestId('intake-agency-kind');
+  expect(await groups.count()).toBeGreaterThanOrEqual(4);
+  expect(await groups.getByTestId('intake-agency').count()).toBe(await boxes.count());
+  const desks = agencies.getByRole('group', { name: 'はちまるサポート', exact: true });
+  await expect(desks).toHaveAttribute('data-kind', 'welfare_desk');
+  await expect(agencies.getByRole('group', { name: '保健所', exact: true })).toBeVisible();
+  // The social worker's own desk, where the consultation is taken in, is ticked, and only it.
+  const ticked = agencies.locator('input[data-testid="intake-agency"]:checked');
+  await expect(ticked).toHaveCount(1);
+  await expect(desks.locator('input:checked')).toHaveCount(1);
+  const deskName = (await desks.locator('label.check', { has: page.locator('input:checked') }).textContent())!.trim();
+  await expect(page.getByTestId('intake-routing')).toContainText(deskName);
+  await expectAccessible(page);
+
+  // In English the kinds are named in English; the choice stays.
+  await switchLanguage(page);
+  await expect(agencies.getByRole('group', { name: 'Welfare desk', exact: true }).locator('input:checked')).toHaveCount(1);
+  await expect(agencies.getByRole('group', { name: 'Public health center', exact: true })).toBeVisible();
+  await switchLanguage(page);
+  await context.close();
+
+  // A hospital's psychiatric worker takes consultations in for the public health center: it is ticked.
+  const [second, psw] = await device(browser, info);
+  await login(psw, 'psw.suzuki', /\/visits$/);
+  await open(psw, '/intake');
+  const center = psw.getByTestId('intake-agencies').getByRole('group', { name: '保健所', exact: true });
+  await expect(center.locator('input:checked')).toHaveCount(1);
+  await expect(psw.locator('input[data-testid="intake-agency"]:checked')).toHaveCount(1);
+  await second.close();
 });

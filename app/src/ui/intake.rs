@@ -172,24 +172,38 @@ fn IntakeForm() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <fieldset>
+                <fieldset data-testid="intake-agencies">
                     <legend>{tr(T::AgenciesAtIntake)}</legend>
-                    <div class="check-grid">
-                        {move || choices.get().into_iter().map(|a| {
-                            let id = a.id;
-                            view! {
-                                <label class="check">
-                                    <input type="checkbox" data-testid="intake-agency" value=id.to_string()
-                                        prop:checked=move || agencies.with(|l| l.contains(&id))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            agencies.update(|l| { l.retain(|x| *x != id); if on { l.push(id); } });
-                                        }/>
-                                    {move || a.name(lang.get()).to_owned()}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </div>
+                    // One group per kind of agency, so a choice among 28 is found by what it is.
+                    {move || {
+                        let list = choices.get();
+                        AgencyKind::ALL
+                            .iter()
+                            .map(|&kind| (kind, list.iter().filter(|a| a.kind == kind).cloned().collect::<Vec<_>>()))
+                            .filter(|(_, of_kind)| !of_kind.is_empty())
+                            .map(|(kind, of_kind)| view! {
+                                <fieldset class="agency-kind" data-testid="intake-agency-kind" data-kind=kind.code()>
+                                    <legend>{move || kind.label(lang.get())}</legend>
+                                    <div class="check-grid">
+                                        {of_kind.into_iter().map(|a| {
+                                            let id = a.id;
+                                            view! {
+                                                <label class="check">
+                                                    <input type="checkbox" data-testid="intake-agency" value=id.to_string()
+                                                        prop:checked=move || agencies.with(|l| l.contains(&id))
+                                                        on:change=move |ev| {
+                                                            let on = event_target_checked(&ev);
+                                                            agencies.update(|l| { l.retain(|x| *x != id); if on { l.push(id); } });
+                                                        }/>
+                                                    {move || a.name(lang.get()).to_owned()}
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </div>
+                                </fieldset>
+                            })
+                            .collect_view()
+                    }}
                 </fieldset>
                 <fieldset>
                     <legend>{tr(T::FirstVisit)}</legend>
