@@ -207,6 +207,19 @@ test('the storage warning is one line that explains itself and stays dismissed o
   await context.close();
 });
 
+test('in English a co-visitor line puts the agency in plain brackets, the list in commas', async ({ browser }, info) => {
+  const [context, page] = await device(browser, info);
+  await login(page, 'nurse.sato', /\/visits$/);
+  const lines = page.getByTestId('visit-list').getByTestId('visit-covisitors');
+  await expect(lines.filter({ hasText: /（.+）/ }).first()).toBeVisible();
+  await switchLanguage(page);
+  await expect(page.getByTestId('visit-list').getByRole('heading', { name: /Today/ })).toBeVisible();
+  // Agency names may stay Japanese; the punctuation around them follows the language.
+  await expect(lines.filter({ hasText: /\S \(.+\)/ }).first()).toBeVisible();
+  await expect(lines.filter({ hasText: /[（）、]/ })).toHaveCount(0);
+  await context.close();
+});
+
 test('the intake lists the agencies grouped by kind, with the registering agency ticked', async ({ browser }, info) => {
   const [context, page] = await device(browser, info);
   await login(page, 'csw.takahashi', /\/visits$/);
