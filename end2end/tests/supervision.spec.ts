@@ -122,6 +122,9 @@ test('a consultation becomes a joint visit, a returned note is amended and appro
   await expect(grewLine).toHaveAttribute('data-grew', String(grewBefore + 1));
   await expect(bossPage.getByTestId('indicator-closed-cases')).toContainText(pseudonym);
   await expect(bossPage.getByTestId('sync-health-row').first()).toBeVisible();
+  // A device that synced minutes ago reads as within the hour, never as "0 hours ago".
+  await expect(bossPage.getByTestId('sync-health')).toContainText('1時間以内');
+  await expect(bossPage.getByTestId('sync-health')).not.toContainText('0時間前');
   const csv = await bossPage.request.get((await bossPage.getByTestId('export-notes').getAttribute('href'))!);
   expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
   expect(await csv.text()).toContain(`nurse.sato の記録 ${tag}`);

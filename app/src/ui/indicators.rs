@@ -398,3 +398,30 @@ fn Charts(figures: Indicators) -> impl IntoView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sync_within_the_hour_reads_as_such_never_as_zero_hours() {
+        assert_eq!(age(Lang::Ja, 0), "1時間以内");
+        assert_eq!(age(Lang::En, 0), "less than an hour ago");
+        assert_eq!(age(Lang::Ja, 1), "1時間前");
+        assert_eq!(age(Lang::En, 47), "47 h ago");
+        assert_eq!(age(Lang::Ja, 48), "2日前");
+        assert_eq!(age(Lang::En, 50), "2 days ago");
+    }
+
+    #[test]
+    fn the_age_counts_whole_hours_since_the_moment() {
+        assert_eq!(
+            age(Lang::Ja, hours(Utc::now() - chrono::Duration::minutes(59))),
+            "1時間以内"
+        );
+        assert_eq!(
+            age(Lang::En, hours(Utc::now() - chrono::Duration::minutes(61))),
+            "1 h ago"
+        );
+    }
+}
