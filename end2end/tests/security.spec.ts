@@ -219,6 +219,8 @@ test('a supervisor opens a case outside the program only with a stated reason, a
   const opened = boss.locator('[data-testid="visit-detail"][data-access="break-glass"]');
   await expect(opened.getByRole('heading', { level: 1 })).toHaveText(pseudonym);
   await expect(boss.getByTestId('break-glass-notice')).toBeVisible();
+  // The case stands in place of the refusal: no "not found" left above it.
+  await expect(boss.getByTestId('page-error')).toHaveCount(0);
   await expect(opened.getByTestId('case-summary')).toBeVisible();
   await expectAccessible(boss);
   await office.close();
@@ -230,4 +232,41 @@ test('a supervisor opens a case outside the program only with a stated reason, a
   const row = ownerPage.locator('[data-testid="audit-row"][data-action="break_glass"]').filter({ hasText: reason });
   await expect(row).toBeVisible();
   await home.close();
+});
+
+test('a case opened by breaking the glass shows each note where it stands in review', async ({ browser }, info) => {
+  const tag = `break-glass ${info.project.name}-${Date.now()}`;
+  // A nurse records a note, online, and the case's own supervisor approves it.
+  const [nurseDevice, nurse] = await device(browser, info);
+  await login(nurse, 'nurse.sato', /\/visits$/);
+  const visitId = await firstVisit(nurse);
+  const program = await nurse.getByTestId('case-program').getAttribute('data-program');
+  await writeNote(nurse, tag);
+  await expect(nurse.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await nurseDevice.close();
+  const [outsider, owner] =
+    program === 'model_program' ? ['supervisor.kato', 'supervisor.kobayashi'] : ['supervisor.kobayashi', 'supervisor.kato'];
+  const [home, ownerPage] = await device(browser, info);
+  await login(ownerPage, owner, /\/review$/);
+  const item = ownerPage.getByTestId('review-item').filter({ hasText: tag });
+  await item.getByTestId('review-approve').click();
+  await expect(item).toHaveCount(0);
+  await expect(ownerPage.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
+  await home.close();
+
+  // A supervisor outside the program breaks the glass: the note reads as approved, not waiting.
+  const [office, boss] = await device(browser, info);
+  await login(boss, outsider, /\/review$/);
+  await open(boss, `/visits/${visitId}`);
+  await expect(boss.getByTestId('page-error')).toBeVisible();
+  await boss.getByTestId('break-glass-reason').fill(`本人の主治医から緊急の照会があり記録を確認する ${tag}`);
+  await boss.getByTestId('break-glass-submit').click();
+  const opened = boss.locator('[data-testid="visit-detail"][data-access="break-glass"]');
+  await expect(opened).toBeVisible();
+  await expect(boss.getByTestId('page-error')).toHaveCount(0);
+  const note = opened.getByTestId('note-item').filter({ hasText: tag });
+  await expect(note.getByTestId('note-review')).toHaveAttribute('data-state', 'approved');
+  await expect(note.getByTestId('note-review')).toHaveText('承認済み');
+  await expectAccessible(boss);
+  await office.close();
 });
