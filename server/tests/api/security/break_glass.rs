@@ -6,6 +6,7 @@ use crate::helpers::{error_of, spawn_app, TestApp};
 use crate::sync::{device, new_note, pulled_device, push};
 use app::api::{AppError, AuditEntry, VisitDetail};
 use app::domain::error::Problem;
+use app::domain::review::{ReviewDecision, ReviewState};
 use app::sync::{FieldEdit, MutationOutcome, Op, VisitField};
 use reqwest::{Client, Response, StatusCode};
 
@@ -158,4 +159,60 @@ async fn unknown_and_malformed_visit_ids_get_the_same_not_found_and_open_nothing
     }
     assert!(app.count("SELECT COUNT(*) FROM visits").await > 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM break_glass").await, 0);
+}
+
+#[tokio::test]
+async fn the_opened_case_brings_the_decisions_on_its_notes() {
+    // Arrange: a note on a model-program visit of the nurse's, approved by its supervisor.
+    let app = spawn_app().await;
+    let sato = app.staff("nurse.sato").await;
+    let visit: String = server::on_db!(app.db, |db| sqlx::query_scalar(
+        "SELECT v.id FROM visits v JOIN cases c ON c.id = v.case_id \
+         JOIN case_team t ON t.case_id = c.id \
+         WHERE c.program = 'model_program' AND t.staff_id = $1 AND t.left_at IS NULL \
+         ORDER BY v.starts_at LIMIT 1",
+    )
+    .bind(sato.to_string())
+    .fetch_one(db)
+    .await)
+    .expect("the nurse has a model-program visit");
+    let note = new_note(&visit, "来週再訪して服薬を確認");
+    let Op::CreateNote { note_id, .. } = note else {
+        unreachable!("new_note creates a note")
+    };
+    let mut phone = device();
+    phone.record(note, chrono::Utc::now());
+    let nurse = app.signed_in_client("nurse.sato").await;
+    push(&app, &nurse, &mut phone).await;
+    let mut desk = device();
+    desk.record(
+        Op::ReviewNote {
+            review_id: uuid::Uuid::new_v4(),
+            note_id,
+            revision: 1,
+            decision: ReviewDecision::Approved,
+        },
+        chrono::Utc::now(),
+    );
+    let kobayashi = app.signed_in_client("supervisor.kobayashi").await;
+    let outcomes = push(&app, &kobayashi, &mut desk).await.outcomes;
+    assert!(
+        matches!(outcomes[..], [MutationOutcome::Applied { .. }]),
+        "{outcomes:?}"
+    );
+
+    // Act: the health center's supervisor breaks the glass.
+    let kato = app.signed_in_client("supervisor.kato").await;
+    let res = open(&app, &kato, &visit, WHY).await;
+
+    // Assert: the note comes with its decision, so it reads as approved rather than waiting.
+    assert_eq!(res.status(), StatusCode::OK);
+    let detail: VisitDetail = res.json().await.unwrap();
+    assert!(detail.notes.iter().any(|n| n.id == note_id));
+    let decisions = detail
+        .reviews
+        .iter()
+        .filter(|r| r.note_id == note_id)
+        .map(|r| (r.revision, &r.decision));
+    assert_eq!(ReviewState::of(1, decisions), ReviewState::Approved);
 }
