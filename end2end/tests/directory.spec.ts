@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { device, expectAccessible, login, navigate, open, ready, switchLanguage } from './helpers';
+import { device, expectAccessible, login, navigate, open, pressSyncNow, ready, switchLanguage } from './helpers';
 
 test('the hubs directory opens offline, narrows by function, hub and words, and calls', async ({ browser }, info) => {
   const [context, page] = await device(browser, info);
@@ -143,9 +143,9 @@ test('the administrator edits the directory, a field device sees it after sync, 
   await adminContext.close();
 
   // The field device, at its next sync, finds it with the new number.
-  await field.getByTestId('sync-now').click();
+  await pressSyncNow(field);
   await expect(field.getByTestId('unsynced-count')).toHaveAttribute('data-count', '0');
-  await field.getByRole('link', { name: '拠点・協力事業所' }).click();
+  await navigate(field, '拠点・協力事業所');
   await field.getByTestId('directory-words').fill(name);
   const entry = field.getByTestId('directory-entry');
   await expect(entry).toHaveCount(1);
