@@ -36,7 +36,13 @@ use leptos_router::{
 /// split needs the release build's splitter (`split`); other builds, the browser tests of the
 /// device among them, link every page in.
 macro_rules! lazy_page {
-    ($($route:ident => $page:path),* $(,)?) => {$(
+    ($($route:ident => $page:path),* $(,)?) => {
+        /// Downloads the code of every screen now (see `pwa::UpdateBanner`).
+        #[cfg(feature = "split")]
+        async fn fetch_screens() {
+            $(<$route as LazyRoute>::preload().await;)*
+        }
+        $(
         struct $route;
 
         #[cfg(feature = "split")]
@@ -61,7 +67,8 @@ macro_rules! lazy_page {
                 view! { <$page/> }.into_any()
             }
         }
-    )*};
+        )*
+    };
 }
 
 lazy_page! {

@@ -14,6 +14,24 @@ pub fn UpdateBanner() -> impl IntoView {
             browser::register(waiting);
         }
     });
+    // Until a service worker serves the page (the first visit, before it has installed), a
+    // screen or an engine entry point first needed offline would find no code to load: every
+    // piece is fetched now, once the device has opened, after what the first page needs.
+    #[cfg(feature = "split")]
+    {
+        let device = crate::client::use_device();
+        let fetched = StoredValue::new(false);
+        Effect::new(move |_| {
+            if device.lock.get() == crate::client::Lock::Opening || fetched.get_value() {
+                return;
+            }
+            fetched.set_value(true);
+            if !browser::serving() {
+                crate::client::fetch_engine();
+                leptos::task::spawn_local(super::fetch_screens());
+            }
+        });
+    }
     let apply = move |_| {
         #[cfg(feature = "hydrate")]
         browser::apply_update();
@@ -112,6 +130,12 @@ mod browser {
             .ok()
             .filter(|has| *has)
             .map(|_| navigator.service_worker())
+    }
+
+    /// Whether a service worker serves this page (and so holds every piece of the app).
+    #[cfg(feature = "split")]
+    pub fn serving() -> bool {
+        container().is_some_and(|c| c.controller().is_some())
     }
 
     /// Registers `/sw.js`; flags `waiting` when a new worker waits while an old one serves.

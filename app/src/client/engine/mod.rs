@@ -62,11 +62,7 @@ async fn store() -> Result<Rc<Store>, String> {
 /// downloaded after the first page works.
 pub fn start(device: Device) {
     device.online.set(sync_loop::browser_online());
-    spawn_local(async move {
-        entry::open(device).await;
-        #[cfg(feature = "split")]
-        entry::fetch_all().await;
-    });
+    spawn_local(entry::open(device));
     let sync_soon = move || spawn_local(entry::sync_soon(device));
     let _ = window_event_listener(leptos::ev::online, move |_| {
         device.online.set(true);
