@@ -334,12 +334,6 @@ pub fn provide_device() -> Device {
     device
 }
 
-/// Starts downloading the code of every engine entry point (the release build's pieces).
-#[cfg(feature = "split")]
-pub fn fetch_engine() {
-    engine::entry::fetch_all();
-}
-
 /// The device state.
 pub fn use_device() -> Device {
     expect_context::<Device>()

@@ -15,8 +15,9 @@ pub fn UpdateBanner() -> impl IntoView {
         }
     });
     // Until a service worker serves the page (the first visit, before it has installed), a
-    // screen or an engine entry point first needed offline would find no code to load: every
-    // piece is fetched now, once the device has opened, after what the first page needs.
+    // screen first opened offline would find no code to load: every screen is fetched now,
+    // once the device has opened, after what the first page needs. (The engine fetches its
+    // own entry points on every start.)
     #[cfg(feature = "split")]
     {
         let device = crate::client::use_device();
@@ -27,7 +28,6 @@ pub fn UpdateBanner() -> impl IntoView {
             }
             fetched.set_value(true);
             if !browser::serving() {
-                crate::client::fetch_engine();
                 leptos::task::spawn_local(super::fetch_screens());
             }
         });

@@ -62,7 +62,14 @@ async fn store() -> Result<Rc<Store>, String> {
 /// downloaded after the first page works.
 pub fn start(device: Device) {
     device.online.set(sync_loop::browser_online());
-    spawn_local(entry::open(device));
+    spawn_local(async move {
+        entry::open(device).await;
+        // Every entry point's code, on every start: a draft typed a moment after opening is
+        // saved by code already here, and a device that lost the network before its service
+        // worker installed still saves a note.
+        #[cfg(feature = "split")]
+        entry::fetch_all();
+    });
     let sync_soon = move || spawn_local(entry::sync_soon(device));
     let _ = window_event_listener(leptos::ev::online, move |_| {
         device.online.set(true);
