@@ -36,25 +36,17 @@ pub(super) async fn resolve(
     let (field, value, target) = match entity.as_str() {
         "case" => {
             let field = CaseField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
-            let target = Target {
-                entity: "case",
-                table: "cases",
-                id: entity_id.clone(),
-                case_id,
-            };
-            (field.code(), check_case_value(field, value)?, target)
+            (
+                field.code(),
+                check_case_value(field, value)?,
+                Target::case(case_id),
+            )
         }
         _ => {
             let field = VisitField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
             let visit_id = entity_id.parse().context("a stored visit id")?;
             let value = check_visit_value(conn, visit_id, field, value).await?;
-            let target = Target {
-                entity: "visit",
-                table: "visits",
-                id: entity_id.clone(),
-                case_id,
-            };
-            (field.code(), value, target)
+            (field.code(), value, Target::visit(visit_id, case_id))
         }
     };
     // The resolver decides knowing both values: the edit is based on the current version.

@@ -30,16 +30,10 @@ pub(super) async fn edit_case(
 ) -> Result<MutationOutcome, Failure> {
     may_edit_case(conn, viewer, case_id).await?;
     let value = check_case_value(edit.field, &edit.value)?;
-    let target = Target {
-        entity: "case",
-        table: "cases",
-        id: case_id.to_string(),
-        case_id,
-    };
     edit_field(
         conn,
         viewer,
-        &target,
+        &Target::case(case_id),
         edit.field.code(),
         &value,
         edit.base_version,
@@ -63,16 +57,10 @@ pub(super) async fn edit_visit(
         return rejected(RejectReason::Forbidden);
     }
     let value = check_visit_value(conn, visit_id, edit.field, &edit.value).await?;
-    let target = Target {
-        entity: "visit",
-        table: "visits",
-        id: visit_id.to_string(),
-        case_id: visit.case_id,
-    };
     edit_field(
         conn,
         viewer,
-        &target,
+        &Target::visit(visit_id, visit.case_id),
         edit.field.code(),
         &value,
         edit.base_version,
@@ -141,6 +129,28 @@ pub(super) struct Target {
     pub(super) table: &'static str,
     pub(super) id: String,
     pub(super) case_id: CaseId,
+}
+
+impl Target {
+    /// A field of a case.
+    pub(super) fn case(case_id: CaseId) -> Self {
+        Self {
+            entity: "case",
+            table: "cases",
+            id: case_id.to_string(),
+            case_id,
+        }
+    }
+
+    /// A field of a visit, of the case it belongs to.
+    pub(super) fn visit(visit_id: VisitId, case_id: CaseId) -> Self {
+        Self {
+            entity: "visit",
+            table: "visits",
+            id: visit_id.to_string(),
+            case_id,
+        }
+    }
 }
 
 /// Writes one field through the merge rule: the edit applies; a concurrent edit with another
