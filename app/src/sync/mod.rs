@@ -21,6 +21,6 @@ pub use protocol::{
     PullRequest, PullResponse, PushRequest, PushResponse, RejectReason, SyncError, VisitField,
     KEEP_SENT_DAYS, MAX_PULL_PAGE, MAX_PUSH_BATCH, PROTOCOL_VERSION,
 };
-pub use records::{Kind, Record, Reference};
+pub use records::{ConflictField, Kind, Record, Reference};
 pub use replica::{Replica, Sent};
 pub use view::{ConflictView, LocalVisit};

@@ -5,10 +5,10 @@
 //!
 //! A record a pending change made is held with sequence 0: the screens mark it unsent.
 
-use super::protocol::{AgencyPhase, CaseField, Change, Mutation, Op, VisitField};
+use super::protocol::{AgencyPhase, Change, Mutation, Op};
 use super::records::{
-    AgenciesRecord, CaseRecord, ConflictRecord, Kind, Record, Reference, ReviewRecord,
-    RevisionRecord, SuggestionRecord, TeamRecord, VisitRecord,
+    AgenciesRecord, CaseRecord, ConflictField, ConflictRecord, Kind, Record, Reference,
+    ReviewRecord, RevisionRecord, SuggestionRecord, TeamRecord, VisitRecord,
 };
 use super::replica::Replica;
 use crate::domain::visit::local_day;
@@ -187,26 +187,19 @@ impl Replica {
                     return;
                 };
                 conflict.resolved_at = Some(m.recorded_at);
-                let (entity, id, field) = (
-                    conflict.entity.clone(),
-                    conflict.entity_id.clone(),
-                    conflict.field.clone(),
-                );
-                match entity.as_str() {
-                    CaseRecord::ENTITY => {
-                        if let (Some(case), Ok(field)) =
-                            (self.held_mut::<CaseRecord>(&id), CaseField::parse(&field))
-                        {
+                let id = conflict.entity_id.clone();
+                match conflict.about() {
+                    Some(ConflictField::Case(field)) => {
+                        if let Some(case) = self.held_mut::<CaseRecord>(&id) {
                             case.set(field, value);
                         }
                     }
-                    _ => {
-                        if let (Some(visit), Ok(field)) =
-                            (self.held_mut::<VisitRecord>(&id), VisitField::parse(&field))
-                        {
+                    Some(ConflictField::Visit(field)) => {
+                        if let Some(visit) = self.held_mut::<VisitRecord>(&id) {
                             visit.set(field, value);
                         }
                     }
+                    None => {}
                 }
             }
         }
@@ -303,6 +296,7 @@ mod tests {
     use crate::domain::review::ReviewDecision;
     use crate::domain::{AgencyId, NoteFields, RiskLevel, VisitId, VisitStatus};
     use crate::sync::FieldEdit;
+    use crate::sync::{CaseField, VisitField};
     use chrono::{DateTime, Duration, Utc};
     use uuid::Uuid;
 

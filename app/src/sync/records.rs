@@ -342,6 +342,43 @@ pub struct ConflictRecord {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// The field a conflict is about, read from its `entity` and `field` codes: the one reading
+/// of them for the device's overlay and the server's merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictField {
+    /// A field of a case.
+    Case(CaseField),
+    /// A field of a visit.
+    Visit(VisitField),
+}
+
+impl ConflictField {
+    /// The field `entity` and `field` name; `None` for a kind or field this version does not
+    /// know.
+    pub fn parse(entity: &str, field: &str) -> Option<Self> {
+        match entity {
+            CaseRecord::ENTITY => CaseField::parse(field).ok().map(Self::Case),
+            VisitRecord::ENTITY => VisitField::parse(field).ok().map(Self::Visit),
+            _ => None,
+        }
+    }
+
+    /// The field's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Case(field) => field.code(),
+            Self::Visit(field) => field.code(),
+        }
+    }
+}
+
+impl ConflictRecord {
+    /// The field this conflict is about.
+    pub fn about(&self) -> Option<ConflictField> {
+        ConflictField::parse(&self.entity, &self.field)
+    }
+}
+
 /// A supervisor's decision on one revision of a note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewRecord {
@@ -461,6 +498,25 @@ mod tests {
     use super::*;
     use crate::sync::Change;
     use uuid::Uuid;
+
+    #[test]
+    fn a_conflicts_field_is_read_by_its_kind_and_unknown_codes_are_none() {
+        assert_eq!(
+            ConflictField::parse("case", "medical_view"),
+            Some(ConflictField::Case(CaseField::MedicalView))
+        );
+        assert_eq!(
+            ConflictField::parse("visit", "status"),
+            Some(ConflictField::Visit(VisitField::Status))
+        );
+        // "outcome" is a visit's field, not a case's; and no other kind has conflicts.
+        assert_eq!(ConflictField::parse("case", "outcome"), None);
+        assert_eq!(ConflictField::parse("note_revision", "status"), None);
+        assert_eq!(
+            ConflictField::parse("visit", "next_visit_on").map(ConflictField::code),
+            Some("next_visit_on")
+        );
+    }
 
     #[test]
     fn a_change_travels_as_its_kind_and_fields_and_reads_back_the_same() {

@@ -8,7 +8,7 @@ use crate::db::Stamp;
 use anyhow::{anyhow, Context};
 use app::api::Viewer;
 use app::domain::CaseId;
-use app::sync::{CaseField, MutationOutcome, RejectReason, VisitField};
+use app::sync::{ConflictField, MutationOutcome, RejectReason};
 
 /// Settles a conflict with the chosen value, written as a fresh version of the field.
 pub(super) async fn resolve(
@@ -33,21 +33,18 @@ pub(super) async fn resolve(
     if resolved_at.is_some() {
         return rejected(RejectReason::AlreadyResolved);
     }
-    let (field, value, target) = match entity.as_str() {
-        "case" => {
-            let field = CaseField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
-            (
-                field.code(),
-                check_case_value(field, value)?,
-                Target::case(case_id),
-            )
-        }
-        _ => {
-            let field = VisitField::parse(&field).map_err(|_| anyhow!("a stored field"))?;
+    let (field, value, target) = match ConflictField::parse(&entity, &field) {
+        Some(ConflictField::Case(field)) => (
+            field.code(),
+            check_case_value(field, value)?,
+            Target::case(case_id),
+        ),
+        Some(ConflictField::Visit(field)) => {
             let visit_id = entity_id.parse().context("a stored visit id")?;
             let value = check_visit_value(conn, visit_id, field, value).await?;
             (field.code(), value, Target::visit(visit_id, case_id))
         }
+        None => return Err(anyhow!("a stored field").into()),
     };
     // The resolver decides knowing both values: the edit is based on the current version.
     let current: Option<i64> = sqlx::query_scalar(
