@@ -3,7 +3,8 @@ import { DEMO_PASSWORD, device, login } from '../tests/helpers';
 
 // A person's pace, the same for every build measured: a tap takes 600 ms (find the target,
 // reach it, tap), a typed character 120 ms (a practised phone typist), a flick of the page
-// 400 ms per screen-height. The app's own time comes on top.
+// 400 ms per screen-height. The person's time is counted, not waited for: the run goes as
+// fast as the app allows, and a run's time is the app's measured time plus the person's.
 const TAP_MS = 600;
 const CHAR_MS = 120;
 const FLICK_MS = 400;
@@ -33,14 +34,14 @@ class Person {
       await this.page.evaluate((d) => window.scrollBy(0, d), delta);
       const screens = Math.abs(delta) / screen;
       this.scrolled += screens;
-      await this.pause(FLICK_MS * Math.max(1, Math.ceil(screens)));
+      this.paced += FLICK_MS * Math.max(1, Math.ceil(screens));
     }
   }
 
   /** Taps `target`, scrolling to it first when it is not on the screen. */
   async tap(target: Locator) {
     await this.reach(target);
-    await this.pause(TAP_MS);
+    this.paced += TAP_MS;
     await target.click();
     this.taps += 1;
   }
@@ -48,12 +49,7 @@ class Person {
   /** Types `text` into the focused field, a character at a time. */
   async type(text: string) {
     this.paced += CHAR_MS * [...text].length;
-    await this.page.keyboard.type(text, { delay: CHAR_MS });
-  }
-
-  private async pause(ms: number) {
-    this.paced += ms;
-    await this.page.waitForTimeout(ms);
+    await this.page.keyboard.type(text);
   }
 
   /** Taps a field unless it already has the focus, then types into it. */
@@ -77,13 +73,13 @@ test('usability: from opening the app offline to a saved note', async ({ browser
   for (let run = 0; run < 3; run++) {
     const person = new Person(page);
     const started = Date.now();
-    // The app's own time in each step: the step's time less the person's.
+    // The app's own time in each step (the person's is counted apart, not waited for).
     const app: Record<string, number> = {};
-    let mark = [started, 0];
+    let mark = started;
     const step = (name: string) => {
       const now = Date.now();
-      app[name] = now - mark[0] - (person.paced - mark[1]);
-      mark = [now, person.paced];
+      app[name] = now - mark;
+      mark = now;
     };
     await page.goto('/visits');
     await page.locator('body[data-hydrated="true"]').waitFor();
@@ -108,7 +104,7 @@ test('usability: from opening the app offline to a saved note', async ({ browser
     runs.push({
       taps: person.taps,
       scrolled: person.scrolled,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (Date.now() - started + person.paced) / 1000,
       person: person.paced / 1000,
       app,
     });
