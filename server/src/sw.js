@@ -6,7 +6,7 @@
 const BUILD = '__BUILD__';
 const CACHE = `dekapan-shell-${BUILD}`;
 const SHELL = '/shell';
-const STATIC = [
+const STATIC = new Set([
   SHELL,
   ...'__PKG__',
   '/manifest.webmanifest',
@@ -15,7 +15,7 @@ const STATIC = [
   '/icons/icon-512.png',
   '/icons/icon-maskable-512.png',
   '/icons/apple-touch-icon.png',
-];
+]);
 // How long a page may take from the network before the cached shell answers instead.
 const NAVIGATION_TIMEOUT_MS = 4000;
 
@@ -23,7 +23,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(STATIC.map((url) => new Request(url, { cache: 'reload' })));
+      await cache.addAll([...STATIC].map((url) => new Request(url, { cache: 'reload' })));
       // The first worker takes over at once; a later one waits until the user agrees.
       if (!self.registration.active) {
         await self.skipWaiting();
@@ -55,6 +55,14 @@ function isPrivate(url) {
   return ['/api/', '/sync/', '/export/'].some((p) => url.pathname.startsWith(p));
 }
 
+// The cache, opened once per start of the worker: a screen's first opening asks it for dozens
+// of pieces of WebAssembly at once.
+let opened;
+function shell() {
+  opened ??= caches.open(CACHE);
+  return opened;
+}
+
 async function pageOrShell(request) {
   const timeout = new Promise((resolve) => setTimeout(resolve, NAVIGATION_TIMEOUT_MS));
   try {
@@ -65,13 +73,15 @@ async function pageOrShell(request) {
   } catch (_) {
     // Offline: fall through to the shell.
   }
-  const cache = await caches.open(CACHE);
-  return (await cache.match(SHELL)) || Response.error();
+  return (await (await shell()).match(SHELL)) || Response.error();
 }
 
-async function cachedFirst(request) {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(request, { ignoreSearch: true });
+// Looked up by the exact address, the cache's quick path (a lookup that ignores the query
+// reads every entry); only an address with a query falls back to that.
+async function cachedFirst(request, url) {
+  const cache = await shell();
+  const hit =
+    (await cache.match(request)) || (url.search && (await cache.match(request, { ignoreSearch: true })));
   return hit || fetch(request);
 }
 
@@ -86,7 +96,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(pageOrShell(request));
     return;
   }
-  if (STATIC.includes(url.pathname) && url.pathname !== SHELL) {
-    event.respondWith(cachedFirst(request));
+  if (STATIC.has(url.pathname) && url.pathname !== SHELL) {
+    event.respondWith(cachedFirst(request, url));
   }
 });
