@@ -51,11 +51,14 @@ fn VisitPanes() -> impl IntoView {
             ),
         })
     });
-    // The moment the list first shows, for the device benchmark.
+    // The moment the list first shows, for the device benchmark; and then the visit page's
+    // code, made ready while the person reads the list, so that the visit opens at once.
     Effect::new(move |shown: Option<bool>| {
         let ready = matches!(state.get(), ListState::Ready(_));
         if ready && shown != Some(true) {
             crate::client::mark("dekapan-visits-shown");
+            #[cfg(feature = "split")]
+            leptos::task::spawn_local(<super::VisitRoute as leptos_router::LazyRoute>::preload());
         }
         ready || shown == Some(true)
     });
