@@ -138,17 +138,32 @@ async fn fresh(store: &Store) -> Result<Replica, String> {
 /// The owner as stored, for when the server cannot be asked: waits while the device is
 /// locked, and is nobody on a device not set up.
 pub async fn stored_owner(device: Device) -> Option<Viewer> {
-    loop {
-        match device.lock.get_untracked() {
-            Lock::Unlocked => break,
-            Lock::NotSetUp => return None,
-            Lock::Opening | Lock::Locked | Lock::GrantEnded => {
-                gloo_timers::future::TimeoutFuture::new(100).await;
-            }
-        }
+    if opened_or_not_set_up(device).await == Lock::NotSetUp {
+        return None;
     }
     let store = store().await.ok()?;
     store.meta(OWNER).await.ok().flatten()
+}
+
+/// Waits until the device is unlocked or found not set up, and says which: woken by the change
+/// itself, so that the page under the lock screen follows the unlock at once.
+async fn opened_or_not_set_up(device: Device) -> Lock {
+    let (tell, told) = futures::channel::oneshot::channel();
+    let tell = Cell::new(Some(tell));
+    let watch = Owner::new();
+    watch.with(|| {
+        Effect::new(move |_| {
+            let lock = device.lock.get();
+            if matches!(lock, Lock::Unlocked | Lock::NotSetUp) {
+                if let Some(tell) = tell.take() {
+                    let _ = tell.send(lock);
+                }
+            }
+        });
+    });
+    let lock = told.await.unwrap_or(Lock::NotSetUp);
+    drop(watch);
+    lock
 }
 
 /// Takes in the signed-in user; the device itself is set up for them at sign-in.
