@@ -138,16 +138,16 @@ async fn fresh(store: &Store) -> Result<Replica, String> {
 /// The owner as stored, for when the server cannot be asked: waits while the device is
 /// locked, and is nobody on a device not set up.
 pub async fn stored_owner(device: Device) -> Option<Viewer> {
-    if opened_or_not_set_up(device).await == Lock::NotSetUp {
+    if !unlocked(device).await {
         return None;
     }
     let store = store().await.ok()?;
     store.meta(OWNER).await.ok().flatten()
 }
 
-/// Waits until the device is unlocked or found not set up, and says which: woken by the change
+/// Waits until the device is unlocked (true) or found not set up (false): woken by the change
 /// itself, so that the page under the lock screen follows the unlock at once.
-async fn opened_or_not_set_up(device: Device) -> Lock {
+async fn unlocked(device: Device) -> bool {
     let (tell, told) = futures::channel::oneshot::channel();
     let tell = Cell::new(Some(tell));
     let watch = Owner::new();
@@ -163,7 +163,7 @@ async fn opened_or_not_set_up(device: Device) -> Lock {
     });
     let lock = told.await.unwrap_or(Lock::NotSetUp);
     drop(watch);
-    lock
+    lock == Lock::Unlocked
 }
 
 /// Takes in the signed-in user; the device itself is set up for them at sign-in.
