@@ -281,6 +281,10 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("expires_at", Time),
         ],
     ),
+    (
+        "reference_revision",
+        &[("singleton", Int), ("revision", Int)],
+    ),
     // The copy keeps the identity: it holds the same log, so devices go on where they were.
     ("database_identity", &[("singleton", Int), ("id", Text)]),
 ];

@@ -48,7 +48,7 @@ async fn save(app: &TestApp, by: &Client, form: &Form<'_>) -> reqwest::Response 
 
 /// What a field device holds after its next sync: it pulls, and fetches the reference data
 /// again when the pull names another version than the one it holds.
-async fn after_next_pull(app: &TestApp, client: &Client, held: Reference) -> Reference {
+pub(crate) async fn after_next_pull(app: &TestApp, client: &Client, held: Reference) -> Reference {
     let page = pull_once(app, client, &device()).await;
     if held.is_stale(page.reference_version) {
         app.reference(client).await
@@ -207,4 +207,53 @@ async fn bad_input_is_refused_on_its_field_and_only_the_administrator_may() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{login}");
     }
     assert_eq!(app.count(written).await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn a_listing_edited_after_a_restore_reaches_a_device_that_held_a_later_directory() {
+    // Arrange: last night's backup, then an edit in the morning that the device takes in.
+    let mut app = spawn_app().await;
+    let admin = app.signed_in_client("admin.yoshida").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let hub = a_hub(&app, &nurse).await;
+    let held = after_next_pull(&app, &nurse, app.reference(&nurse).await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nightly.backup");
+    server::backup::backup(app.database_url(), &file)
+        .await
+        .unwrap();
+    let morning = Form {
+        business: None,
+        listed_under: None,
+        name: "朝の相談室",
+        hub: Some(hub.clone()),
+        functions: &["consultation"],
+        phone: "042-600-1111",
+    };
+    assert_eq!(save(&app, &admin, &morning).await.status(), StatusCode::OK);
+    let held = after_next_pull(&app, &nurse, held).await;
+    assert!(names(&held).contains(&"朝の相談室".to_owned()));
+
+    // Act: the database goes back to the backup, and the administrator adds a listing anew.
+    app.stop().await;
+    server::restore::restore(app.database_url(), &file, true)
+        .await
+        .unwrap();
+    app.start().await;
+    let again = Form {
+        name: "昼の相談室",
+        phone: "042-600-2222",
+        ..morning
+    };
+    assert_eq!(save(&app, &admin, &again).await.status(), StatusCode::OK);
+
+    // Assert: the device, which held the morning's version, holds the restored directory with
+    // the new listing, not the morning's.
+    let held = after_next_pull(&app, &nurse, held).await;
+    assert!(
+        names(&held).contains(&"昼の相談室".to_owned()),
+        "{:?}",
+        names(&held)
+    );
+    assert!(!names(&held).contains(&"朝の相談室".to_owned()));
 }

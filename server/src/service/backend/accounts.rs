@@ -162,6 +162,8 @@ pub async fn create(
             Problem::Taken,
         )]));
     }
+    // Devices learn the new colleague's name at their next pull.
+    super::reference::touched(&mut tx).await?;
     audited(&mut tx, viewer, Action::CreateAccount, id.to_string()).await?;
     tx.commit().await.or_internal("committing an account")?;
     Ok(IssuedPassphrase {

@@ -1,6 +1,6 @@
 //! The hubs' directory as its administrator keeps it: a business's listing added, edited or
-//! retired. Every change takes the directory's next revision, which the next pull names, so
-//! devices fetch the reference data again; each is audited in its own transaction.
+//! retired. Every change takes the reference data's next version, which the next pull names,
+//! so devices fetch the reference data again; each is audited in its own transaction.
 
 use super::super::audit::Action;
 use super::super::Conn;
@@ -60,7 +60,7 @@ pub async fn save(
             business
         }
     };
-    let revision = next_revision(&mut tx).await?;
+    let revision = super::reference::touched(&mut tx).await?;
     if let Some(before) = listing.listed_under.filter(|h| *h != hub) {
         retire_rows(&mut tx, business, before, revision).await?;
     }
@@ -116,7 +116,7 @@ pub async fn retire(
         .await
         .or_internal("starting a retirement")?;
     still_admin(&mut tx, viewer).await?;
-    let revision = next_revision(&mut tx).await?;
+    let revision = super::reference::touched(&mut tx).await?;
     if retire_rows(&mut tx, business, hub, revision).await? == 0 {
         return Err(AppError::NotFound);
     }
@@ -131,16 +131,6 @@ async fn kind_of(tx: &mut Conn, agency: AgencyId) -> Result<Option<AgencyKind>, 
         .await
         .or_internal("finding an agency")?;
     Ok(kind.and_then(|k| AgencyKind::parse(&k).ok()))
-}
-
-/// The directory's next revision (the caller holds the writers' turn).
-async fn next_revision(tx: &mut Conn) -> Result<i64, AppError> {
-    let latest: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(revision), 0) FROM directory_entries")
-            .fetch_one(&mut *tx)
-            .await
-            .or_internal("reading the directory's revision")?;
-    Ok(latest + 1)
 }
 
 async fn retire_rows(

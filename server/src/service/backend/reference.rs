@@ -1,6 +1,7 @@
-//! The reference data every signed-in device holds: staff, agencies and the hubs' directory.
+//! The reference data every signed-in device holds: staff, agencies and the hubs' directory,
+//! and the version of it that a pull names.
 
-use super::super::Pool;
+use super::super::{Conn, Pool};
 use super::rows::{code, id, staff_ref, text, STAFF_COLS, STAFF_JOIN};
 use super::OrInternal;
 use app::api::AppError;
@@ -67,13 +68,31 @@ pub async fn load(db: &Pool) -> Result<Reference, AppError> {
     })
 }
 
-/// The version of the reference data: the directory's latest revision (0 as first loaded).
+/// The version of the reference data that a pull names (0 before any change).
 pub async fn version<'c>(
     db: impl sqlx::Executor<'c, Database = super::super::Db>,
 ) -> sqlx::Result<u64> {
     let revision: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(revision), 0) FROM directory_entries")
+        sqlx::query_scalar("SELECT COALESCE(MAX(revision), 0) FROM reference_revision")
             .fetch_one(db)
             .await?;
     Ok(revision as u64)
+}
+
+/// Gives the reference data its next version, in the transaction of the change to it (an
+/// account opened, a listing edited): the time in milliseconds, or one more than the last
+/// version when the clock is behind it. Versions only grow, even across a restore from a
+/// backup, so a device never holds the number of a version it has not seen. Answers it.
+pub async fn touched(tx: &mut Conn) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "INSERT INTO reference_revision (singleton, revision) VALUES (1, $1) \
+         ON CONFLICT (singleton) DO UPDATE SET revision = CASE \
+           WHEN reference_revision.revision >= $1 THEN reference_revision.revision + 1 \
+           ELSE $1 END \
+         RETURNING revision",
+    )
+    .bind(chrono::Utc::now().timestamp_millis())
+    .fetch_one(&mut *tx)
+    .await
+    .or_internal("raising the reference data's version")
 }

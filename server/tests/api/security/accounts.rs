@@ -3,6 +3,7 @@
 //! sessions at once and refuses its sign-in until it is enabled again; a lost authenticator
 //! is reset; every change is audited, and a refused request changes nothing.
 
+use crate::directory::after_next_pull;
 use crate::helpers::{error_of, new_client, spawn_app, TestApp, PASSWORD};
 use app::api::{AppError, IssuedPassphrase, StaffAccount};
 use app::domain::{FieldError, Problem};
@@ -624,6 +625,34 @@ async fn an_administrator_opens_an_account_whose_first_passphrase_signs_in() {
     .await)
     .unwrap();
     assert_eq!(supervises.as_deref(), Some("model_program"));
+}
+
+#[tokio::test]
+async fn a_new_colleague_is_named_on_every_device_after_its_next_pull() {
+    // Arrange: a nurse's device holding the reference data.
+    let app = spawn_app().await;
+    let admin = app.signed_in_client("admin.yoshida").await;
+    let nurse = app.signed_in_client("nurse.sato").await;
+    let held = after_next_pull(&app, &nurse, app.reference(&nurse).await).await;
+    let health_center = agency_of_kind(&app, "public_health_center").await;
+
+    // Act: the administrator opens an account for a new nurse.
+    let res = create(
+        &app,
+        &admin,
+        "nurse.nakamura",
+        "nurse",
+        &health_center,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let issued: IssuedPassphrase = res.json().await.unwrap();
+
+    // Assert: the device names her (her notes and visits would show "?" otherwise).
+    assert_eq!(held.person(issued.id).display_name, "?");
+    let held = after_next_pull(&app, &nurse, held).await;
+    assert_eq!(held.person(issued.id).display_name, "中村 彩");
 }
 
 #[tokio::test]
