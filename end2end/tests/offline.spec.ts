@@ -170,6 +170,28 @@ test('the network back while a sync sent offline is still failing: the note goes
   await context.close();
 });
 
+test('a first sync that fails on a bad line is tried again within seconds, and says so', async ({ browser }, info) => {
+  const [context, page] = await device(browser, info);
+  // A new device on a bad line: its first two pulls fail at the server's door.
+  let pulls = 0;
+  await page.route('**/sync/pull', (route) => {
+    pulls += 1;
+    return pulls <= 2 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue();
+  });
+  await login(page, 'nurse.tanaka', /\/visits$/);
+
+  // The person is told the device keeps trying, rather than shown progress as if all were well.
+  await expect(page.getByTestId('first-sync-state')).toContainText('すぐにもう一度試します');
+  await expectAccessible(page);
+
+  // The visits arrive after the third try (2 s and 4 s later), not at the loop's next turn
+  // thirty seconds away.
+  await expect(page.getByTestId('visit-list')).toBeVisible({ timeout: 15_000 });
+  expect(pulls).toBeGreaterThanOrEqual(3);
+  await expect(page.getByTestId('first-sync')).toHaveCount(0);
+  await context.close();
+});
+
 test('screens never opened online open offline: their code came with the app', async ({ browser }, info) => {
   // Online, a nurse only signs in and sees her visit list; then the network goes.
   const [context, page] = await device(browser, info);

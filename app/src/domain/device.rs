@@ -1,5 +1,6 @@
-//! Rules for data held on a device: how long it stays unlocked without use, and how long the
-//! grant of an online sign-in lets the passphrase open it offline.
+//! Rules for data held on a device: how long it stays unlocked without use, how long the
+//! grant of an online sign-in lets the passphrase open it offline, and how soon a first sync
+//! that failed is tried again.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,15 @@ pub fn grant_open(ends: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < ends
 }
 
+/// How long a device that holds nothing yet waits before trying its first sync again, after
+/// `failed` tries in a row failed: 2, 4, 8 and 16 seconds, then no sooner than the sync loop's
+/// own turn. Someone signing in on a bad line sees their visits as soon as one try gets through.
+pub fn first_sync_retry(failed: u32) -> Option<Duration> {
+    (1..=4)
+        .contains(&failed)
+        .then(|| Duration::from_secs(1 << failed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +89,19 @@ mod tests {
         let ends = policy.grant_ends(at(9, 0));
         assert!(grant_open(ends, at(9, 0) + chrono::Duration::hours(71)));
         assert!(!grant_open(ends, at(9, 0) + chrono::Duration::hours(72)));
+    }
+
+    #[test]
+    fn a_failed_first_sync_is_tried_again_within_seconds_four_times() {
+        let waits: Vec<_> = (1..=5).map(first_sync_retry).collect();
+        assert_eq!(
+            waits,
+            [2, 4, 8, 16]
+                .map(|s| Some(Duration::from_secs(s)))
+                .into_iter()
+                .chain([None])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(first_sync_retry(0), None, "nothing failed yet");
     }
 }

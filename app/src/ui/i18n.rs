@@ -108,6 +108,7 @@ texts! {
     Syncing => "同期中…", "Syncing…";
     SyncProgress => "同期の進み具合", "Sync progress";
     FirstSync => "この端末に訪問予定を取り込んでいます…", "Bringing your visits onto this device…";
+    FirstSyncRetrying => "サーバーにまだつながりません。すぐにもう一度試します。", "The server cannot be reached yet. Trying again in a moment.";
     ProblemOffline => "サーバーに接続できません。記録は端末に保存され、接続が戻ると自動で送信されます。", "Cannot reach the server. Notes stay on this device and are sent when the connection returns.";
     ProblemSignedOut => "ログインの有効期限が切れました。もう一度ログインしてください（端末の記録は消えません）。", "Your session has ended. Please sign in again (nothing on this device is lost).";
     ProblemUpdate => "アプリが古いため同期できません。再読み込みして更新してください。", "This app is too old to sync. Reload the page to update it.";

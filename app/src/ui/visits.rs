@@ -166,10 +166,25 @@ fn MyCases() -> impl IntoView {
 /// A new device's first sync, with how far it has got.
 #[component]
 fn FirstSync() -> impl IntoView {
+    let lang = use_lang();
     let device = use_device();
+    // A try that failed on a bad line is tried again within seconds: said, not hidden.
+    let said = move || {
+        let failed = device
+            .problem
+            .with(|p| p.as_ref().is_some_and(crate::client::SyncProblem::passing));
+        super::i18n::t(
+            lang.get(),
+            if failed {
+                T::FirstSyncRetrying
+            } else {
+                T::FirstSync
+            },
+        )
+    };
     view! {
         <div class="first-sync" data-testid="first-sync">
-            <p>{tr(T::FirstSync)}</p>
+            <p role="status" data-testid="first-sync-state">{said}</p>
             <progress aria-label=tr(T::SyncProgress)></progress>
             <p class="sync-count" aria-live="polite">
                 {move || device.syncing.get().map(|n| n.to_string())}

@@ -4,6 +4,7 @@ use super::outbox::reload;
 use super::{erase, store, LAST_SYNC, REFERENCE};
 use crate::client::store::Store;
 use crate::client::{Device, SyncProblem};
+use crate::domain::device::first_sync_retry;
 use crate::sync::{Change, DatabaseId, PullResponse, PushResponse, Replica, SyncError};
 use chrono::Utc;
 use gloo_net::http::Request;
@@ -16,6 +17,8 @@ use std::cell::Cell;
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
+    /// First syncs that failed in a row, on a device that holds nothing yet.
+    static FIRST_FAILED: Cell<u32> = const { Cell::new(0) };
 }
 
 /// What the browser says about the network (true when it cannot tell).
@@ -41,6 +44,7 @@ pub fn sync_soon(device: Device) {
                 // A sync that ends after the browser went offline does not make it online again.
                 device.online.set(browser_online());
                 device.problem.set(None);
+                FIRST_FAILED.with(|f| f.set(0));
                 device.last_sync.set(Some(now));
                 if let Ok(store) = store().await {
                     let _ = store.put_meta(LAST_SYNC, &now).await;
@@ -63,8 +67,31 @@ pub fn sync_soon(device: Device) {
         RUNNING.with(|r| r.set(false));
         if AGAIN.with(|a| a.replace(false)) && result_allows_retry(device) {
             sync_soon(device);
+        } else if let Some(wait) = first_sync_retry_due(device) {
+            gloo_timers::future::TimeoutFuture::new(wait).await;
+            sync_soon(device);
         }
     });
+}
+
+/// A device that holds nothing yet, whose sync failed on the network or the server, tries
+/// again within seconds rather than at the loop's next turn: how many milliseconds from now
+/// (`first_sync_retry`), if so.
+fn first_sync_retry_due(device: Device) -> Option<u32> {
+    let nothing_held = device
+        .replica
+        .with_untracked(|r| r.as_ref().is_some_and(|r| r.cursor == 0));
+    let failed = device
+        .problem
+        .with_untracked(|p| p.as_ref().is_some_and(SyncProblem::passing));
+    if !nothing_held || !failed {
+        return None;
+    }
+    let tries = FIRST_FAILED.with(|f| {
+        f.set(f.get() + 1);
+        f.get()
+    });
+    first_sync_retry(tries).map(|wait| wait.as_millis() as u32)
 }
 
 /// Runs a sync and waits for it (and any running one) to end; gives up after ten seconds.
