@@ -158,7 +158,6 @@ const TABLES: &[(&str, &[(&str, Type)])] = &[
             ("offers", Text),
             ("hours", Text),
             ("retired_at", Time),
-            ("revision", Int),
         ],
     ),
     (

@@ -7,3 +7,5 @@ CREATE TABLE reference_revision (
     singleton  BIGINT PRIMARY KEY CHECK (singleton = 1),
     revision   BIGINT NOT NULL
 );
+-- It takes over from the directory's own revisions, which nothing reads any longer.
+ALTER TABLE directory_entries DROP COLUMN revision;

@@ -60,17 +60,17 @@ pub async fn save(
             business
         }
     };
-    let revision = super::reference::touched(&mut tx).await?;
+    super::reference::touched(&mut tx).await?;
     if let Some(before) = listing.listed_under.filter(|h| *h != hub) {
-        retire_rows(&mut tx, business, before, revision).await?;
+        retire_rows(&mut tx, business, before).await?;
     }
     for function in HubFunction::ALL {
         if listing.functions.contains(function) {
             sqlx::query(
-                "INSERT INTO directory_entries (business_id, hub_id, function, phone, offers, hours, revision) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                "INSERT INTO directory_entries (business_id, hub_id, function, phone, offers, hours) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (business_id, hub_id, function) DO UPDATE SET phone = $4, offers = $5, \
-                   hours = $6, revision = $7, retired_at = NULL",
+                   hours = $6, retired_at = NULL",
             )
             .bind(business.to_string())
             .bind(hub.to_string())
@@ -78,17 +78,15 @@ pub async fn save(
             .bind(&listing.phone)
             .bind(&listing.offers)
             .bind(&listing.hours)
-            .bind(revision)
             .execute(&mut *tx)
             .await
             .or_internal("writing a listing")?;
         } else {
             sqlx::query(
-                "UPDATE directory_entries SET retired_at = $1, revision = $2 \
-                 WHERE business_id = $3 AND hub_id = $4 AND function = $5 AND retired_at IS NULL",
+                "UPDATE directory_entries SET retired_at = $1 \
+                 WHERE business_id = $2 AND hub_id = $3 AND function = $4 AND retired_at IS NULL",
             )
             .bind(Stamp::now())
-            .bind(revision)
             .bind(business.to_string())
             .bind(hub.to_string())
             .bind(function.code())
@@ -116,8 +114,8 @@ pub async fn retire(
         .await
         .or_internal("starting a retirement")?;
     still_admin(&mut tx, viewer).await?;
-    let revision = super::reference::touched(&mut tx).await?;
-    if retire_rows(&mut tx, business, hub, revision).await? == 0 {
+    super::reference::touched(&mut tx).await?;
+    if retire_rows(&mut tx, business, hub).await? == 0 {
         return Err(AppError::NotFound);
     }
     audited(&mut tx, viewer, Action::RetireListing, business.to_string()).await?;
@@ -133,18 +131,12 @@ async fn kind_of(tx: &mut Conn, agency: AgencyId) -> Result<Option<AgencyKind>, 
     Ok(kind.and_then(|k| AgencyKind::parse(&k).ok()))
 }
 
-async fn retire_rows(
-    tx: &mut Conn,
-    business: AgencyId,
-    hub: AgencyId,
-    revision: i64,
-) -> Result<u64, AppError> {
+async fn retire_rows(tx: &mut Conn, business: AgencyId, hub: AgencyId) -> Result<u64, AppError> {
     Ok(sqlx::query(
-        "UPDATE directory_entries SET retired_at = $1, revision = $2 \
-         WHERE business_id = $3 AND hub_id = $4 AND retired_at IS NULL",
+        "UPDATE directory_entries SET retired_at = $1 \
+         WHERE business_id = $2 AND hub_id = $3 AND retired_at IS NULL",
     )
     .bind(Stamp::now())
-    .bind(revision)
     .bind(business.to_string())
     .bind(hub.to_string())
     .execute(&mut *tx)

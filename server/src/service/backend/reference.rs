@@ -82,17 +82,17 @@ pub async fn version<'c>(
 /// Gives the reference data its next version, in the transaction of the change to it (an
 /// account opened, a listing edited): the time in milliseconds, or one more than the last
 /// version when the clock is behind it. Versions only grow, even across a restore from a
-/// backup, so a device never holds the number of a version it has not seen. Answers it.
-pub async fn touched(tx: &mut Conn) -> Result<i64, AppError> {
-    sqlx::query_scalar(
+/// backup, so a device never holds the number of a version it has not seen.
+pub async fn touched(tx: &mut Conn) -> Result<(), AppError> {
+    sqlx::query(
         "INSERT INTO reference_revision (singleton, revision) VALUES (1, $1) \
          ON CONFLICT (singleton) DO UPDATE SET revision = CASE \
            WHEN reference_revision.revision >= $1 THEN reference_revision.revision + 1 \
-           ELSE $1 END \
-         RETURNING revision",
+           ELSE $1 END",
     )
     .bind(chrono::Utc::now().timestamp_millis())
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await
-    .or_internal("raising the reference data's version")
+    .or_internal("raising the reference data's version")?;
+    Ok(())
 }
