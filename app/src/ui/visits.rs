@@ -168,7 +168,10 @@ fn MyCases() -> impl IntoView {
 fn FirstSync() -> impl IntoView {
     let lang = use_lang();
     let device = use_device();
-    // A try that failed on a bad line is tried again within seconds: said, not hidden.
+    // A try that failed on a bad line is tried again within seconds: said, not hidden. The panel
+    // shows only while nothing is pulled, so this is the sync loop's retry condition
+    // (`first_sync_retry_due`). It is not one shared function on purpose: a function shared by
+    // this screen's piece and the engine's moved 65 KB into the first chunk (`docs/features.md`).
     let said = move || {
         let failed = device
             .problem
